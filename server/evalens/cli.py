@@ -1,0 +1,144 @@
+"""The ``evalens`` command: serve LSP (stdio or TCP), or evaluate without an editor.
+
+    evalens                         LSP over stdio
+    evalens --tcp --port 2087       LSP over TCP on 127.0.0.1
+    evalens eval FILE CODE          evaluate CODE in FILE's module
+    evalens call FILE:TARGET [ARGS] call TARGET in FILE's module with ARGS (Python source)
+
+Exit codes: 0 success, 1 the code raised (or the interpreter died), 2 a bad request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__, commands
+from .documents import DocumentStore
+from .engine import Engine, Result, Workspace
+from .modnames import import_roots
+from .settings import Settings
+
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+
+def project_folder(path: Path) -> Path:
+    """The nearest folder above ``path`` that looks like a project root, else its folder."""
+    for folder in path.parents:
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            return folder
+    return path.parent
+
+
+async def evaluate_file(path: Path, request: dict[str, Any], settings: Settings, stream: bool) -> Result:
+    folder = project_folder(path)
+    # Like `python FILE`: the file's own folder is a root too, so siblings import.
+    roots = import_roots([str(folder)])
+    if str(path.parent) not in roots:
+        roots.append(str(path.parent))
+    store = DocumentStore(roots)
+    doc = store.set(path.as_uri(), path.read_text(encoding="utf-8"))
+
+    def echo(uri: str | None, name: str, text: str) -> None:
+        target = sys.stdout if name == "stdout" else sys.stderr
+        target.write(text)
+        target.flush()
+
+    engine = Engine(store, Workspace([str(folder)], roots), settings, echo if stream else None)
+    try:
+        return await engine.run(doc, request)
+    finally:
+        await engine.shutdown()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evalens", description="A Python language server that runs your code.")
+    parser.add_argument("--version", action="version", version=f"evalens {__version__}")
+    parser.add_argument("--tcp", action="store_true", help="serve LSP over TCP instead of stdio")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="TCP host (default 127.0.0.1; others are reachable by anyone on that network)",
+    )
+    parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    parser.add_argument("--log-level", default="WARNING", help="logging level for the server's stderr")
+    sub = parser.add_subparsers(dest="command")
+    for name, helptext in (
+        ("eval", "evaluate code in a file's module"),
+        ("call", "call a function of a file's module"),
+    ):
+        command = sub.add_parser(name, help=helptext)
+        if name == "eval":
+            command.add_argument("file", help="the Python file whose module the code runs in")
+            command.add_argument("code", help="an expression or statements")
+        else:
+            command.add_argument("target", help="FILE:TARGET, e.g. app.py:main or app.py:Counter.incr")
+            command.add_argument(
+                "args", nargs="?", default=None, help='the arguments as Python source, e.g. "3, key=2"'
+            )
+        command.add_argument("--json", action="store_true", help="print the Result object as JSON")
+        command.add_argument("--interpreter", default=None, help="the Python that runs the code")
+    return parser
+
+
+def _print_result(result: Result, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    if result["ok"]:
+        if result["value"] is not None:
+            print(result["value"]["repr"])
+    else:
+        sys.stderr.write(result["error"]["traceback"])
+
+
+def run_once(args: argparse.Namespace) -> int:
+    settings = Settings(trusted=True, interpreter=args.interpreter)
+    request: dict[str, Any]
+    try:
+        if args.command == "eval":
+            file = Path(args.file)
+            request = {"op": "eval", "code": args.code, "filename": None, "firstLine": 0, "bindings": {}}
+        else:
+            file_part, sep, target = args.target.rpartition(":")
+            if not sep or not file_part or not target:
+                raise commands.BadRequest("give the target as FILE:TARGET, e.g. app.py:main")
+            file = Path(file_part)
+            call = commands.parse_call([{"uri": "cli", "target": target, "args": args.args}])
+            request = {"op": "call", "target": call.target, "argsSource": call.args_source, "args": [], "kwargs": {}}
+    except commands.BadRequest as exc:
+        print(f"evalens: {exc}", file=sys.stderr)
+        return 2
+    if not file.is_file():
+        print(f"evalens: {file} is not a file; give the path of a Python file", file=sys.stderr)
+        return 2
+    result = asyncio.run(evaluate_file(file.resolve(), request, settings, stream=not args.json))
+    _print_result(result, args.json)
+    return 0 if result["ok"] else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    if args.command in ("eval", "call"):
+        return run_once(args)
+    from .server import create_server
+
+    server = create_server()
+    if args.tcp:
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            logging.warning(
+                "evalens listens on %s: anyone who can reach it can run code as you; use 127.0.0.1 unless you mean it",
+                args.host,
+            )
+        server.start_tcp(args.host, args.port)
+    else:
+        os.environ.setdefault("PYTHONUNBUFFERED", "1")
+        server.start_io()
+    return 0

@@ -1,0 +1,78 @@
+"""The editor's open documents as the engine sees them: text, revision, module name."""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .modnames import ModuleName, name_for_uri
+
+
+@dataclass
+class Document:
+    uri: str
+    text: str
+    revision: int
+    module: ModuleName
+
+
+class DocumentStore:
+    """Open documents by URI; every change gets a new, never reused revision."""
+
+    def __init__(self, roots: list[str] | None = None) -> None:
+        self.roots: list[str] = roots or []
+        self._docs: dict[str, Document] = {}
+        self._revisions = itertools.count(1)
+
+    def set(self, uri: str, text: str) -> Document:
+        doc = self._docs.get(uri)
+        if doc is None:
+            doc = Document(uri, text, next(self._revisions), name_for_uri(uri, self.roots))
+            self._docs[uri] = doc
+        else:
+            doc.text = text
+            doc.revision = next(self._revisions)
+        return doc
+
+    def close(self, uri: str) -> None:
+        self._docs.pop(uri, None)
+
+    def get(self, uri: str) -> Document | None:
+        return self._docs.get(uri)
+
+    def set_roots(self, roots: list[str]) -> None:
+        """New import roots rename every document; each counts as changed."""
+        self.roots = roots
+        for doc in self._docs.values():
+            doc.module = name_for_uri(doc.uri, roots)
+            doc.revision = next(self._revisions)
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(list(self._docs.values()))
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+
+def selected_source(lines: list[str], start_char: int, end_line: int, end_char: int, start_line: int) -> str:
+    """The text of a selection, dedented so lines inside a block run as top-level code.
+
+    Positions are in code points. A selection starting after leading
+    whitespace starts at the beginning of its line, so indentation is kept
+    consistent for the dedent.
+    """
+    if start_line >= len(lines):
+        return ""
+    first = lines[start_line]
+    if first[:start_char].strip() == "":
+        start_char = 0
+    if end_line >= len(lines):
+        end_line, end_char = len(lines) - 1, len(lines[-1])
+    if start_line == end_line:
+        text = first[start_char:end_char]
+    else:
+        parts = [first[start_char:], *lines[start_line + 1 : end_line], lines[end_line][:end_char]]
+        text = "".join(parts)
+    return textwrap.dedent(text)

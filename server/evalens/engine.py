@@ -1,0 +1,274 @@
+"""Evaluation without an editor in mind: documents in, Results out.
+
+``Engine`` keeps the interpreter session, tells it which documents changed and
+which loaded modules to reload (in import order), runs one request at a time
+in arrival order, and turns the worker's reply into a SPEC Result. The language
+server and the command line both drive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import graph
+from .documents import Document, DocumentStore
+from .session import InterpreterDied, Session, SessionConfig, State
+from .settings import Settings, find_interpreter
+from .worker import messages
+
+OutputListener = Callable[[str | None, str, str], None]  # (uri, stream, text)
+Result = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    folders: list[str]
+    roots: list[str]
+
+
+def died_result(message: str, duration_ms: float, stdout: str = "", stderr: str = "") -> Result:
+    return {
+        "ok": False,
+        "value": None,
+        "stdout": stdout,
+        "stderr": stderr,
+        "truncated": False,
+        "error": {
+            "type": "InterpreterDied",
+            "message": f"{message}; the next request starts a fresh interpreter"
+            if "fresh interpreter" not in message
+            else message,
+            "traceback": f"InterpreterDied: {message}\n",
+            "frames": [],
+        },
+        "durationMs": duration_ms,
+    }
+
+
+class ImportCache:
+    """Imports of each loaded module, parsed once per text."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[object, frozenset[str]]] = {}
+
+    def imports(self, name: str, path: str, store: DocumentStore, open_paths: dict[str, Document]) -> frozenset[str]:
+        doc = open_paths.get(path)
+        if doc is not None:
+            key: object = ("doc", doc.revision)
+            source = None
+        else:
+            try:
+                key = ("disk", os.stat(path).st_mtime_ns)
+            except OSError:
+                return frozenset()
+        cached = self._cache.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        if doc is not None:
+            source, is_package = doc.text, doc.module.is_package
+        else:
+            try:
+                with open(path, encoding="utf-8") as file:
+                    source = file.read()
+            except (OSError, UnicodeDecodeError):
+                return frozenset()
+            is_package = os.path.basename(path) == "__init__.py"
+        found = graph.imports_of(name, source, is_package)
+        self._cache[name] = (key, found)
+        return found
+
+
+class Engine:
+    """One interpreter session serving evaluations of the store's documents."""
+
+    def __init__(
+        self, store: DocumentStore, workspace: Workspace, settings: Settings, on_output: OutputListener | None = None
+    ) -> None:
+        self.store = store
+        self.workspace = workspace
+        self.settings = settings
+        self.on_output = on_output
+        self.session: Session | None = None
+        self._starting: asyncio.Task[Session] | None = None
+        self._queue = asyncio.Lock()
+        self._sent: dict[str, tuple[str, int]] = {}  # uri -> (module name, revision) the worker has
+        self._loaded: dict[str, int] = {}  # module name -> revision it last executed
+        self._modules: dict[str, str] = {}  # loaded user module -> file name
+        self._imports = ImportCache()
+        self.running: Any = None  # tag of the request being run
+        self._replacing: asyncio.Future[None] | None = None
+
+    # -- configuration -----------------------------------------------------------
+
+    @property
+    def executable(self) -> str:
+        return find_interpreter(self.settings, self.workspace.folders)
+
+    def session_config(self) -> SessionConfig:
+        limits = self.settings.limits
+        return SessionConfig(
+            executable=self.executable,
+            roots=self.workspace.roots,
+            extra_paths=list(self.settings.extra_paths),
+            cwd=self.workspace.folders[0] if self.workspace.folders else None,
+            memory_mb=limits.memory_mb,
+            output_bytes=limits.output_bytes,
+            repr_chars=limits.repr_chars,
+            grace_seconds=limits.interrupt_grace_seconds,
+        )
+
+    def needs_restart(self) -> bool:
+        return self.session is not None and self.session.config != self.session_config()
+
+    # -- the session -------------------------------------------------------------
+
+    async def ensure_session(self) -> Session:
+        if self.session is not None and self.session.alive and not self.needs_restart():
+            return self.session
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start())
+        try:
+            return await asyncio.shield(self._starting)
+        finally:
+            if self._starting is not None and self._starting.done():
+                self._starting = None
+
+    async def _start(self) -> Session:
+        if self.session is not None:
+            await self.session.stop()
+        self._sent.clear()
+        self._loaded.clear()
+        self._modules.clear()
+        session = Session(self.session_config(), self._background_output)
+        self.session = session
+        await session.start()
+        return session
+
+    def _background_output(self, stream: str, text: str) -> None:
+        if self.on_output is not None:
+            self.on_output(None, stream, text)
+
+    async def restart(self) -> int:
+        if self.session is not None:
+            await self.session.stop()
+        session = await self.ensure_session()
+        assert session.pid is not None
+        return session.pid
+
+    def interrupt(self) -> bool:
+        return self.session is not None and self.session.interrupt()
+
+    def status(self) -> dict[str, Any]:
+        session = self.session
+        starting = self._starting is not None and not self._starting.done()
+        if session is None:
+            state = State.STARTING if starting else State.STOPPED
+            return {"state": state.value, "pid": None, "python": None, "executable": self.executable}
+        state = State.STARTING if starting else session.state
+        return {
+            "state": state.value,
+            "pid": session.pid if session.alive else None,
+            "python": session.python,
+            "executable": session.executable,
+        }
+
+    async def shutdown(self) -> None:
+        if self.session is not None:
+            await self.session.stop()
+
+    # -- synchronising documents --------------------------------------------------
+
+    def _sync(self) -> messages.Sync:
+        documents: list[messages.DocumentInfo] = []
+        open_names = set()
+        open_paths: dict[str, Document] = {}
+        for doc in self.store:
+            module = doc.module
+            open_names.add(module.name)
+            open_paths[module.path] = doc
+            if self._sent.get(doc.uri) != (module.name, doc.revision):
+                documents.append(
+                    {
+                        "name": module.name,
+                        "path": module.path,
+                        "uri": doc.uri,
+                        "text": doc.text,
+                        "revision": doc.revision,
+                        "importable": module.importable,
+                        "isPackage": module.is_package,
+                    }
+                )
+                self._sent[doc.uri] = (module.name, doc.revision)
+        closed = []
+        for uri, (name, _) in list(self._sent.items()):
+            if self.store.get(uri) is None:
+                del self._sent[uri]
+                if name not in open_names:
+                    closed.append(name)
+        stale = []
+        for name, path in self._modules.items():
+            opened = open_paths.get(path)
+            if opened is not None and self._loaded.get(name) != opened.revision:
+                stale.append(name)
+        reload: list[str] = []
+        if stale:
+            imports = {
+                name: self._imports.imports(name, path, self.store, open_paths) for name, path in self._modules.items()
+            }
+            reload = graph.reload_order(stale, imports)
+        return {"documents": documents, "closed": closed, "reload": reload}
+
+    # -- running -------------------------------------------------------------------
+
+    async def run(self, doc: Document, request: dict[str, Any], tag: Any = None) -> Result:
+        """Queue one run of ``request`` (eval, call or runModule) for ``doc``."""
+        async with self._queue:
+            self.running = tag
+            try:
+                return await self._run(doc, request)
+            finally:
+                self.running = None
+
+    async def _run(self, doc: Document, request: dict[str, Any]) -> Result:
+        started = time.perf_counter()
+        try:
+            session = await self.ensure_session()
+        except InterpreterDied as exc:
+            return died_result(str(exc), (time.perf_counter() - started) * 1000)
+        request["sync"] = self._sync()
+        request["module"] = doc.module.name
+        uri = doc.uri
+
+        def sink(stream: str, text: str) -> None:
+            if self.on_output is not None:
+                self.on_output(uri, stream, text)
+
+        try:
+            reply, output, cut = await session.run(request, sink)
+        except InterpreterDied as exc:
+            self._sent.clear()
+            self._loaded.clear()
+            self._modules.clear()
+            if session.killed_after_interrupt:
+                self._replacing = asyncio.ensure_future(self._replace_after_kill())
+            return died_result(str(exc), (time.perf_counter() - started) * 1000)
+        if "modules" in reply:
+            self._modules = reply["modules"]
+        self._loaded = reply.get("loaded", self._loaded)
+        result: Result = dict(reply["result"])
+        result["stdout"] = output["stdout"]
+        result["stderr"] = output["stderr"]
+        result["truncated"] = bool(result.get("truncated")) or cut
+        result["durationMs"] = round((time.perf_counter() - started) * 1000, 3)
+        return result
+
+    async def _replace_after_kill(self) -> None:
+        # A failure here is reported by the next request, which tries again.
+        with contextlib.suppress(InterpreterDied):
+            await self.ensure_session()

@@ -1,0 +1,1 @@
+"""Editor features built on the engine: code actions, code lenses, inlay hints, diagnostics."""

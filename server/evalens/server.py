@@ -1,0 +1,304 @@
+"""The language server: lifecycle, documents, settings, and the execution commands.
+
+Handlers are thin: they validate with ``commands``, run through ``Engine`` and
+record what came out in ``RunHistory`` for the editor features.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from . import __version__, commands, settings
+from .documents import Document, DocumentStore, selected_source
+from .engine import Engine, Result, Workspace
+from .features import editor
+from .features.history import RunHistory
+from .modnames import import_roots, uri_to_path
+
+log = logging.getLogger(__name__)
+
+#: JSON-RPC error code for requests refused by policy (LSP's RequestFailed).
+REQUEST_FAILED = -32803
+UNTRUSTED = (
+    "evalens does not run code in an untrusted workspace: set the `trusted` setting to true "
+    '(initializationOptions {"trusted": true} or the `evalens.trusted` configuration) '
+    "once you trust this workspace's code"
+)
+
+
+class EvalensProtocol(LanguageServerProtocol):
+    """Also interrupts the interpreter when a running request is cancelled."""
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        server = self._server
+        if isinstance(server, EvalensServer):
+            server.cancel(msg_id)
+        super()._handle_cancel_notification(msg_id)
+
+
+class EvalensServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("evalens", __version__, protocol_cls=EvalensProtocol)
+        self.settings = settings.Settings()
+        self.store = DocumentStore()
+        self.history = RunHistory()
+        self.engine = Engine(self.store, Workspace([], []), self.settings, self.send_output)
+        self.configured = asyncio.Event()
+        self.waiting: dict[Any, asyncio.Task[Any]] = {}
+
+    # -- settings and workspace ------------------------------------------------------
+
+    def apply_settings(self, raw: dict[str, Any]) -> None:
+        self.settings, problems = settings.merge(self.settings, raw)
+        self.engine.settings = self.settings
+        for problem in problems:
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, problem))
+
+    def workspace_folders(self) -> list[str]:
+        paths = [uri_to_path(folder.uri) for folder in self.workspace.folders.values()]
+        folders = [p for p in paths if p]
+        if not folders and self.workspace.root_path:
+            folders = [os.path.normpath(self.workspace.root_path)]
+        return folders
+
+    def refresh_workspace(self) -> None:
+        folders = self.workspace_folders()
+        roots = import_roots(folders)
+        self.engine.workspace = Workspace(folders, roots)
+        if roots != self.store.roots:
+            self.store.set_roots(roots)
+
+    async def pull_configuration(self) -> None:
+        capabilities = self.client_capabilities.workspace
+        if capabilities is None or not capabilities.configuration:
+            return
+        try:
+            answer = await self.workspace_configuration_async(
+                types.ConfigurationParams([types.ConfigurationItem(section="evalens")])
+            )
+        except Exception as exc:  # a client that fails the request keeps initializationOptions
+            log.warning("workspace/configuration failed: %s", exc)
+            return
+        if answer and isinstance(answer[0], dict):
+            self.apply_settings(settings.section_of(answer[0]))
+
+    async def ready(self) -> None:
+        """Wait (briefly) for the client's configuration before the first run."""
+        if not self.configured.is_set():
+            try:
+                await asyncio.wait_for(self.configured.wait(), timeout=2.0)
+            except asyncio.TimeoutError:
+                log.warning("no workspace/configuration answer within 2 s; using initializationOptions")
+
+    # -- requests ------------------------------------------------------------------------
+
+    def require_trust(self) -> None:
+        if not self.settings.trusted:
+            raise JsonRpcException(UNTRUSTED, code=REQUEST_FAILED)
+
+    def open_document(self, uri: str, command: str) -> Document:
+        doc = self.store.get(uri)
+        if doc is None:
+            raise JsonRpcInvalidParams(
+                f"{command}: {uri} is not an open document; open it first (textDocument/didOpen)"
+            )
+        return doc
+
+    def cancel(self, msg_id: Any) -> None:
+        if self.engine.running == msg_id and msg_id is not None:
+            self.engine.interrupt()
+        else:
+            task = self.waiting.get(msg_id)
+            if task is not None:
+                task.cancel()
+
+    async def run(self, doc: Document, request: dict[str, Any]) -> Result:
+        msg_id = self.protocol.msg_id
+        task = asyncio.current_task()
+        if task is not None:
+            self.waiting[msg_id] = task
+        try:
+            return await self.engine.run(doc, request, tag=msg_id)
+        finally:
+            self.waiting.pop(msg_id, None)
+
+    def send_output(self, uri: str | None, stream: str, text: str) -> None:
+        self.protocol.notify("evalens/output", {"uri": uri, "stream": stream, "text": text})
+
+    def after_run(self, result: Result) -> None:
+        open_uris = {doc.uri for doc in self.store}
+        for uri in self.history.record_outcome(result, open_uris):
+            editor.publish_diagnostics(self, uri)
+
+
+def bad_request(exc: commands.BadRequest) -> JsonRpcInvalidParams:
+    return JsonRpcInvalidParams(str(exc))
+
+
+def create_server() -> EvalensServer:
+    """A server with every feature registered."""
+    server = EvalensServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: EvalensServer, params: types.InitializeParams) -> None:
+        ls.apply_settings(settings.section_of(params.initialization_options))
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: EvalensServer, params: types.InitializedParams) -> None:
+        ls.refresh_workspace()
+        try:
+            await ls.pull_configuration()
+        finally:
+            ls.configured.set()
+        if ls.settings.trusted:
+            asyncio.ensure_future(ls.engine.ensure_session()).add_done_callback(_log_start_failure)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: EvalensServer, params: types.DidChangeConfigurationParams) -> None:
+        if isinstance(params.settings, dict) and isinstance(params.settings.get("evalens"), dict):
+            ls.apply_settings(params.settings["evalens"])
+        else:
+            await ls.pull_configuration()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_folders(ls: EvalensServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        ls.refresh_workspace()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: EvalensServer, params: types.DidOpenTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.store.set(uri, ls.workspace.get_text_document(uri).source)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: EvalensServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.store.set(uri, ls.workspace.get_text_document(uri).source)
+        if ls.history.document_changed(uri, list(params.content_changes)):
+            editor.publish_diagnostics(ls, uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: EvalensServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.store.close(uri)
+        ls.history.forget(uri)
+        editor.publish_diagnostics(ls, uri)
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: EvalensServer, params: Any) -> None:
+        await ls.engine.shutdown()
+
+    @server.command("evalens.eval")
+    async def evaluate(ls: EvalensServer, *args: Any) -> Result:
+        try:
+            request = commands.parse_eval(args)
+        except commands.BadRequest as exc:
+            raise bad_request(exc) from None
+        doc = ls.open_document(request.uri, "evalens.eval")
+        await ls.ready()
+        ls.require_trust()
+        message: dict[str, Any] = {"op": "eval", "bindings": request.bindings}
+        span = request.span
+        if span is None:
+            message.update(code=request.code, filename=None, firstLine=0)
+        else:
+            text_doc = ls.workspace.get_text_document(doc.uri)
+            start = text_doc.offset_at_position(types.Position(span.start_line, span.start_character))
+            end = text_doc.offset_at_position(types.Position(span.end_line, span.end_character))
+            lines = doc.text.splitlines(True)
+            start_line, start_char = _line_and_column(lines, start)
+            end_line, end_char = _line_and_column(lines, end)
+            code = selected_source(lines, start_char, end_line, end_char, start_line)
+            message.update(code=code, filename=doc.module.path, firstLine=start_line)
+        result = await ls.run(doc, message)
+        if span is not None:
+            ls.history.record_hint(doc.uri, types.Position(span.end_line, span.end_character), result)
+            editor.refresh_hints(ls)
+        ls.after_run(result)
+        return result
+
+    @server.command("evalens.call")
+    async def call(ls: EvalensServer, *args: Any) -> Result:
+        try:
+            request = commands.parse_call(args)
+        except commands.BadRequest as exc:
+            raise bad_request(exc) from None
+        doc = ls.open_document(request.uri, "evalens.call")
+        await ls.ready()
+        ls.require_trust()
+        message = {
+            "op": "call",
+            "target": request.target,
+            "argsSource": request.args_source,
+            "args": request.args,
+            "kwargs": request.kwargs,
+        }
+        result = await ls.run(doc, message)
+        ls.history.record_call(doc.uri, request.target, result)
+        editor.refresh_lenses(ls)
+        ls.after_run(result)
+        return result
+
+    @server.command("evalens.runModule")
+    async def run_module(ls: EvalensServer, *args: Any) -> Result:
+        try:
+            request = commands.parse_run_module(args)
+        except commands.BadRequest as exc:
+            raise bad_request(exc) from None
+        doc = ls.open_document(request.uri, "evalens.runModule")
+        await ls.ready()
+        ls.require_trust()
+        result = await ls.run(doc, {"op": "runModule"})
+        ls.after_run(result)
+        return result
+
+    @server.command("evalens.interrupt")
+    def interrupt(ls: EvalensServer, *args: Any) -> dict[str, bool]:
+        _empty("evalens.interrupt", args)
+        return {"interrupted": ls.engine.interrupt()}
+
+    @server.command("evalens.restart")
+    async def restart(ls: EvalensServer, *args: Any) -> dict[str, int]:
+        _empty("evalens.restart", args)
+        await ls.ready()
+        ls.require_trust()
+        try:
+            pid = await ls.engine.restart()
+        except Exception as exc:
+            raise JsonRpcException(f"evalens.restart: {exc}", code=REQUEST_FAILED) from None
+        return {"pid": pid}
+
+    @server.command("evalens.status")
+    def status(ls: EvalensServer, *args: Any) -> dict[str, Any]:
+        _empty("evalens.status", args)
+        return ls.engine.status()
+
+    editor.register(server)
+    return server
+
+
+def _empty(command: str, args: tuple[Any, ...]) -> None:
+    try:
+        commands.parse_empty(command, args)
+    except commands.BadRequest as exc:
+        raise bad_request(exc) from None
+
+
+def _line_and_column(lines: list[str], offset: int) -> tuple[int, int]:
+    for number, line in enumerate(lines):
+        if offset <= len(line) and (offset < len(line) or number == len(lines) - 1):
+            return number, offset
+        offset -= len(line)
+    return len(lines), 0
+
+
+def _log_start_failure(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("the interpreter did not start: %s", task.exception())

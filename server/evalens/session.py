@@ -1,0 +1,366 @@
+"""The server side of the interpreter process: spawn, talk, capture, interrupt, kill.
+
+``Session`` owns one worker process. Requests and replies travel over two
+private pipes; the process's own stdout and stderr are pipes read here, so
+output from C code and child processes is captured too and can never reach the
+message channel. Nothing here blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import enum
+import itertools
+import os
+import secrets
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .worker import bootstrap, messages
+
+WORKER_DIR = str(Path(messages.__file__).resolve().parent)
+#: Top-level packages of the server that user code must not import.
+SERVER_PACKAGES = ["evalens", "pygls", "lsprotocol", "jedi", "parso", "pytest_lsp"]
+
+OutputSink = Callable[[str, str], None]  # (stream, text)
+
+
+class State(str, enum.Enum):
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    STOPPED = "stopped"
+
+
+class InterpreterDied(Exception):
+    """The interpreter process ended (or could not start) while we needed it."""
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    executable: str
+    roots: list[str]
+    extra_paths: list[str]
+    cwd: str | None
+    memory_mb: int = 4096
+    output_bytes: int = 1_000_000
+    repr_chars: int = 10_000
+    grace_seconds: float = 3.0
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "the interpreter stopped"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = "unknown signal"
+        return f"the interpreter was killed by signal {-returncode} ({name})"
+    return f"the interpreter exited with code {returncode}"
+
+
+def hidden_packages(executable: str) -> list[str]:
+    """The server's packages to hide when the interpreter shares our environment."""
+    ours = Path(sys.executable).parent.resolve()
+    same = Path(os.path.abspath(executable)).parent.resolve() == ours
+    return SERVER_PACKAGES if same else ["evalens"]
+
+
+class Capture:
+    """The output of one run: kept up to a byte limit, streamed to a sink."""
+
+    def __init__(self, limit: int, sink: OutputSink | None) -> None:
+        self.limit = limit
+        self.sink = sink
+        self.kept = 0
+        self.truncated = False
+        self.text = {"stdout": [], "stderr": []}  # type: dict[str, list[str]]
+        self.decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in self.text}
+        self.marks = {name: asyncio.Event() for name in self.text}
+
+    def add(self, stream: str, data: bytes) -> None:
+        room = self.limit - self.kept
+        if len(data) > room:
+            data = data[: max(room, 0)]
+            self.truncated = True
+        if not data:
+            return
+        self.kept += len(data)
+        text = self.decoders[stream].decode(data)
+        if text:
+            self.text[stream].append(text)
+            if self.sink is not None:
+                self.sink(stream, text)
+
+    def finish(self) -> dict[str, str]:
+        for name, decoder in self.decoders.items():
+            rest = decoder.decode(b"", final=True)
+            if rest:
+                self.text[name].append(rest)
+        return {name: "".join(parts) for name, parts in self.text.items()}
+
+
+def _partial_token(data: bytes, token: bytes) -> int:
+    """Length of the longest suffix of ``data`` that starts ``token``."""
+    for size in range(min(len(token) - 1, len(data)), 0, -1):
+        if data.endswith(token[:size]):
+            return size
+    return 0
+
+
+class Session:
+    """One interpreter process and the conversation with it."""
+
+    def __init__(self, config: SessionConfig, background: OutputSink | None = None) -> None:
+        self.config = config
+        self.background = background
+        self.state = State.STOPPED
+        self.pid: int | None = None
+        self.python: str | None = None
+        self.executable: str = config.executable
+        self.token = secrets.token_hex(16).encode()
+        self._process: asyncio.subprocess.Process | None = None
+        self._channel: asyncio.WriteTransport | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._capture: Capture | None = None
+        self._death: str | None = None
+        self._exited = asyncio.Event()
+        self._kill_timer: asyncio.TimerHandle | None = None
+        self.killed_after_interrupt = False
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def start(self) -> None:
+        self.state = State.STARTING
+        self._death = None
+        self._exited = asyncio.Event()
+        self.killed_after_interrupt = False
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        env = dict(os.environ)
+        env.update(self.config.env)
+        env["PYTHONIOENCODING"] = "utf-8"
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                self.config.executable,
+                "-u",
+                "-c",
+                bootstrap.SOURCE,
+                WORKER_DIR,
+                str(to_worker_r),
+                str(from_worker_w),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                pass_fds=(to_worker_r, from_worker_w),
+                start_new_session=True,
+                cwd=self.config.cwd,
+                env=env,
+            )
+        except OSError as exc:
+            for fd in (to_worker_r, to_worker_w, from_worker_r, from_worker_w):
+                os.close(fd)
+            self.state = State.STOPPED
+            raise InterpreterDied(
+                f"could not start the interpreter {self.config.executable!r}: {exc.strerror or exc}; "
+                "set `evalens.interpreter` to a Python 3.9+ executable"
+            ) from exc
+        finally:
+            if self._process is not None:
+                os.close(to_worker_r)
+                os.close(from_worker_w)
+        loop = asyncio.get_running_loop()
+        self._channel, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(to_worker_w, "wb", 0))
+        reader = asyncio.StreamReader(limit=1 << 30)
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(from_worker_r, "rb", 0))
+        process = self._process
+        assert process.stdout is not None and process.stderr is not None
+        self._tasks = [
+            asyncio.ensure_future(self._read_replies(reader)),
+            asyncio.ensure_future(self._pump("stdout", process.stdout)),
+            asyncio.ensure_future(self._pump("stderr", process.stderr)),
+            asyncio.ensure_future(self._watch(process)),
+        ]
+        self.pid = process.pid
+        hello = await self._request(
+            {
+                "op": messages.OP_HELLO,
+                "token": self.token.decode(),
+                "roots": self.config.roots,
+                "extraPaths": self.config.extra_paths,
+                "hidden": hidden_packages(self.config.executable),
+                "memoryMB": self.config.memory_mb,
+                "reprChars": self.config.repr_chars,
+            }
+        )
+        info = hello["hello"]
+        self.python = info["python"]
+        self.executable = info["executable"]
+        self.state = State.IDLE
+
+    async def stop(self) -> None:
+        """Kill the process group and wait for the process to be gone."""
+        process = self._process
+        if process is not None and process.returncode is None:
+            self._death = self._death or "the interpreter was stopped by evalens.restart"
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await self._exited.wait()
+        self._close()
+
+    def _close(self) -> None:
+        if self._kill_timer is not None:
+            self._kill_timer.cancel()
+            self._kill_timer = None
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+        process = self._process
+        if process is not None:
+            transport = getattr(process, "_transport", None)
+            if transport is not None:
+                transport.close()
+        self.state = State.STOPPED
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.returncode is None and self._death is None
+
+    # -- requests ------------------------------------------------------------
+
+    async def _request(self, message: dict[str, Any]) -> dict[str, Any]:
+        if not self.alive or self._channel is None:
+            raise InterpreterDied(self._death or "the interpreter is not running")
+        message["id"] = request_id = next(self._ids)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        self._channel.write(messages.encode(message))
+        try:
+            return await future
+        finally:
+            self._pending.pop(request_id, None)
+
+    async def run(
+        self, message: dict[str, Any], sink: OutputSink | None
+    ) -> tuple[dict[str, Any], dict[str, str], bool]:
+        """Send one run; return the reply, the captured output and whether it was cut."""
+        capture = Capture(self.config.output_bytes, sink)
+        self._capture = capture
+        self.state = State.BUSY
+        try:
+            reply = await self._request(message)
+            marked = [capture.marks[name] for name in reply.get("marked", [])]
+            if marked:
+                await self._until_marked_or_exited(marked)
+        except InterpreterDied:
+            await self._drain()
+            raise
+        finally:
+            if self._kill_timer is not None:
+                self._kill_timer.cancel()
+                self._kill_timer = None
+            self._capture = None
+            if self.state is State.BUSY:
+                self.state = State.IDLE
+        return reply, capture.finish(), capture.truncated
+
+    async def _until_marked_or_exited(self, marks: list[asyncio.Event]) -> None:
+        """Wait until the output of the run is complete, or the process is gone."""
+
+        async def all_marked() -> None:
+            for mark in marks:
+                await mark.wait()
+
+        waiters = [asyncio.ensure_future(all_marked()), asyncio.ensure_future(self._exited.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _drain(self) -> None:
+        """Give the output pipes a moment to deliver what the dead process wrote."""
+        pumps = self._tasks[1:3]
+        if pumps:
+            await asyncio.wait(pumps, timeout=0.2)
+
+    def interrupt(self) -> bool:
+        """SIGINT the running code; kill the process if it ignores it for the grace period."""
+        if self.state is not State.BUSY or self._process is None or self._process.returncode is not None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._process.pid, signal.SIGINT)
+        if self._kill_timer is None:
+            loop = asyncio.get_running_loop()
+            self._kill_timer = loop.call_later(self.config.grace_seconds, self._kill_unresponsive)
+        return True
+
+    def _kill_unresponsive(self) -> None:
+        self._kill_timer = None
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        self.killed_after_interrupt = True
+        self._death = (
+            f"the interpreter ignored the interrupt for {self.config.grace_seconds:g} s "
+            "and was killed with its child processes; a fresh interpreter was started"
+        )
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+    # -- background tasks ------------------------------------------------------
+
+    async def _read_replies(self, reader: asyncio.StreamReader) -> None:
+        while line := await reader.readline():
+            reply = messages.decode(line)
+            future = self._pending.get(reply.get("id", -1))
+            if future is not None and not future.done():
+                future.set_result(reply)
+
+    async def _pump(self, stream: str, source: asyncio.StreamReader) -> None:
+        token = self.token
+        pending = b""
+        while chunk := await source.read(1 << 16):
+            data = pending + chunk
+            while (index := data.find(token)) >= 0:
+                self._deliver(stream, data[:index])
+                if self._capture is not None:
+                    self._capture.marks[stream].set()
+                data = data[index + len(token) :]
+            keep = _partial_token(data, token)
+            self._deliver(stream, data[: len(data) - keep])
+            pending = data[len(data) - keep :]
+        self._deliver(stream, pending)
+
+    def _deliver(self, stream: str, data: bytes) -> None:
+        if not data:
+            return
+        if self._capture is not None:
+            self._capture.add(stream, data)
+        elif self.background is not None:
+            self.background(stream, data.decode("utf-8", "replace"))
+
+    async def _watch(self, process: asyncio.subprocess.Process) -> None:
+        returncode = await process.wait()
+        if self._death is None:
+            self._death = describe_exit(returncode)
+        await self._drain()
+        self._exited.set()
+        died = InterpreterDied(self._death)
+        for future in list(self._pending.values()):
+            if not future.done():
+                future.set_exception(died)
+        self.state = State.STOPPED

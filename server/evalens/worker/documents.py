@@ -1,0 +1,151 @@
+"""Open editor documents as importable modules, inside the user's interpreter.
+
+``DocumentTable`` holds the editor's current text of every open document.
+``EditorFinder`` sits first on ``sys.meta_path`` and serves those texts before
+anything on disk, registers them with ``linecache`` so tracebacks and
+``inspect.getsource`` show the buffer, and hides the server's own packages.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import linecache
+import os
+import sys
+import types
+from typing import Dict, List, Optional, Sequence
+
+from .messages import DocumentInfo
+
+HIDDEN_HINT = (
+    "it belongs to the evalens server's own environment, which user code does "
+    "not see; install it into the interpreter that runs your code (the "
+    "`evalens.interpreter` setting; a workspace .venv is picked up automatically)"
+)
+
+
+class DocumentTable:
+    """The editor's documents, by module name and by file name."""
+
+    def __init__(self) -> None:
+        self.by_name: Dict[str, DocumentInfo] = {}
+        self.by_path: Dict[str, DocumentInfo] = {}
+        #: module name -> revision of the text that module last executed
+        self.loaded: Dict[str, int] = {}
+
+    def update(self, documents: Sequence[DocumentInfo], closed: Sequence[str]) -> None:
+        for name in closed:
+            old = self.by_name.pop(name, None)
+            if old is not None:
+                self.by_path.pop(old["path"], None)
+                linecache.cache.pop(old["path"], None)
+        for doc in documents:
+            old = self.by_name.get(doc["name"])
+            if old is not None and old["path"] != doc["path"]:
+                self.by_path.pop(old["path"], None)
+            self.by_name[doc["name"]] = doc
+            self.by_path[doc["path"]] = doc
+            register_source(doc["path"], doc["text"])
+
+    def importable(self, name: str) -> Optional[DocumentInfo]:
+        doc = self.by_name.get(name)
+        if doc is not None and doc["importable"]:
+            return doc
+        return None
+
+
+def register_source(filename: str, text: str) -> None:
+    """Make tracebacks and ``inspect`` read ``text`` as the lines of ``filename``."""
+    lines = text.splitlines(True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    linecache.cache[filename] = (len(text), None, lines, filename)
+
+
+def execute_document(module: types.ModuleType, doc: DocumentInfo, table: DocumentTable) -> None:
+    """Run the document's current text in the module's (possibly existing) namespace."""
+    register_source(doc["path"], doc["text"])
+    code = compile(doc["text"], doc["path"], "exec", dont_inherit=True)
+    exec(code, module.__dict__)
+    table.loaded[doc["name"]] = doc["revision"]
+
+
+class EditorLoader(importlib.abc.Loader):
+    """Loads one open document from the editor's text."""
+
+    def __init__(self, table: DocumentTable, doc: DocumentInfo) -> None:
+        self.table = table
+        self.doc = doc
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        doc = self.table.by_name.get(self.doc["name"], self.doc)
+        execute_document(module, doc, self.table)
+
+    def get_source(self, fullname: str) -> str:
+        return self.table.by_name.get(fullname, self.doc)["text"]
+
+    def is_package(self, fullname: str) -> bool:
+        return self.doc["isPackage"]
+
+
+class HelperLoader(importlib.abc.Loader):
+    """Builds the ``evalens`` helper module that user code may import."""
+
+    def __init__(self, table: DocumentTable) -> None:
+        self.table = table
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        table = self.table
+        module.__doc__ = "Helpers for code running in an evalens session."
+
+        def documents() -> Dict[str, str]:
+            """Module name -> URI of each document open in the editor."""
+            return {name: doc["uri"] for name, doc in table.by_name.items() if doc["importable"]}
+
+        module.documents = documents  # type: ignore[attr-defined]
+        module.in_evalens = True  # type: ignore[attr-defined]
+
+
+class EditorFinder(importlib.abc.MetaPathFinder):
+    """Serves open documents before disk and keeps the server's packages out."""
+
+    def __init__(self, table: DocumentTable, hidden: List[str]) -> None:
+        self.table = table
+        self.hidden = frozenset(hidden)
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Optional[Sequence[str]],
+        target: Optional[types.ModuleType] = None,
+    ) -> Optional[importlib.machinery.ModuleSpec]:
+        doc = self.table.importable(fullname)
+        if doc is not None:
+            spec = importlib.machinery.ModuleSpec(
+                fullname,
+                EditorLoader(self.table, doc),
+                origin=doc["path"],
+                is_package=doc["isPackage"],
+            )
+            spec.has_location = True
+            if doc["isPackage"]:
+                spec.submodule_search_locations = [os.path.dirname(doc["path"])]
+            return spec
+        if fullname == "evalens":
+            return importlib.machinery.ModuleSpec(fullname, HelperLoader(self.table))
+        if fullname.partition(".")[0] in self.hidden:
+            raise ModuleNotFoundError(f"No module named {fullname!r}: {HIDDEN_HINT}", name=fullname)
+        return None
+
+
+def install(table: DocumentTable, hidden: List[str]) -> EditorFinder:
+    finder = EditorFinder(table, hidden)
+    sys.meta_path.insert(0, finder)
+    return finder

@@ -1,0 +1,224 @@
+"""The worker's request loop: read a request, run it, answer, mark the output.
+
+After every run the worker flushes the user's streams and writes the session's
+token to file descriptors 1 and 2, so the server knows it has seen all output
+of that run before it answers the editor.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import sys
+import types
+from typing import Any, BinaryIO, Dict, List, Optional
+
+from . import documents, messages
+from .documents import DocumentTable
+from .messages import DocumentInfo, RunResult
+from .running import Interruptible, Runner
+
+
+def _apply_memory_limit(megabytes: int) -> None:
+    if megabytes <= 0:
+        return
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return
+    limit = megabytes * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+class Worker:
+    """One interpreter session: documents, modules, and the run loop."""
+
+    def __init__(self, reader: BinaryIO, writer: BinaryIO) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.table = DocumentTable()
+        self.guard = Interruptible()
+        self.runner = Runner(self.table, self.guard, 10000)
+        self.token = b""
+        self.roots: List[str] = []
+        self.reported_modules: Optional[Dict[str, str]] = None
+
+    # -- setup -----------------------------------------------------------
+
+    def hello(self, message: Dict[str, Any]) -> Dict[str, Any]:
+        self.token = message["token"].encode()
+        self.roots = [os.path.abspath(p) for p in message["roots"]]
+        self.runner.repr_chars = message["reprChars"]
+        for entry in reversed(self.roots + list(message["extraPaths"])):
+            if entry not in sys.path:
+                sys.path.insert(0, entry)
+        documents.install(self.table, message["hidden"])
+        _apply_memory_limit(message["memoryMB"])
+        self.guard.install()
+        return {"pid": os.getpid(), "python": platform.python_version(), "executable": sys.executable}
+
+    # -- documents and modules ---------------------------------------------
+
+    def module_for(self, doc: DocumentInfo) -> types.ModuleType:
+        """The document's module, loaded first if it is not loaded yet."""
+        name = doc["name"]
+        module = sys.modules.get(name)
+        if module is not None:
+            return module
+        if doc["importable"]:
+            return importlib.import_module(name)
+        module = types.ModuleType(name)
+        module.__file__ = doc["path"]
+        sys.modules[name] = module
+        try:
+            documents.execute_document(module, doc, self.table)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        return module
+
+    def reload(self, names: List[str]) -> None:
+        """Re-execute loaded modules in their existing namespaces, in order."""
+        for name in names:
+            module = sys.modules.get(name)
+            if module is None:
+                continue
+            doc = self.table.by_name.get(name)
+            if doc is not None:
+                documents.execute_document(module, doc, self.table)
+                continue
+            filename = module.__dict__.get("__file__")
+            if filename and filename.endswith(".py") and os.path.isfile(filename):
+                with open(filename, encoding="utf-8") as source:
+                    text = source.read()
+                documents.register_source(filename, text)
+                exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
+
+    def prepare(self, message: Dict[str, Any]) -> Optional[RunResult]:
+        """Apply the editor's changes; an error here is the run's Result."""
+        sync: messages.Sync = message["sync"]
+        self.table.update(sync["documents"], sync["closed"])
+        reload = sync["reload"]
+        if not reload:
+            return None
+        result = self.runner.guarded(lambda: self.reload(reload))
+        return None if result["ok"] else result
+
+    def namespace_of(self, name: str) -> Dict[str, Any]:
+        doc = self.table.by_name[name]
+        result: Dict[str, Any] = {}
+
+        def load() -> None:
+            result["module"] = self.module_for(doc)
+
+        failure = self.runner.guarded(load)
+        if not failure["ok"]:
+            raise _LoadFailed(failure)
+        module: types.ModuleType = result["module"]
+        return module.__dict__
+
+    def user_modules(self) -> Dict[str, str]:
+        """Loaded modules that come from the editor or from the import roots."""
+        found: Dict[str, str] = {}
+        for name, module in list(sys.modules.items()):
+            try:
+                filename = vars(module).get("__file__")
+            except TypeError:
+                continue
+            if not isinstance(filename, str):
+                continue
+            if filename in self.table.by_path or (
+                any(filename.startswith(root + os.sep) for root in self.roots) and "site-packages" not in filename
+            ):
+                found[name] = filename
+        for name, doc in self.table.by_name.items():
+            if not doc["importable"] and name in sys.modules:
+                found[name] = doc["path"]
+        return found
+
+    # -- requests ----------------------------------------------------------
+
+    def run(self, message: Dict[str, Any]) -> RunResult:
+        failure = self.prepare(message)
+        if failure is not None:
+            return failure
+        op = message["op"]
+        if op == messages.OP_RUN_MODULE:
+            doc = self.table.by_name[message["module"]]
+            return self.runner.run_main(doc["name"], doc["path"], doc["text"])
+        try:
+            namespace = self.namespace_of(message["module"])
+        except _LoadFailed as failed:
+            return failed.result
+        if op == messages.OP_EVAL:
+            for key, value in message.get("bindings", {}).items():
+                namespace[key] = value
+            return self.runner.run_source(
+                namespace, message["code"], message.get("filename"), message.get("firstLine", 0)
+            )
+        return self.runner.call(
+            namespace,
+            message["target"],
+            message.get("argsSource"),
+            message.get("args", []),
+            message.get("kwargs", {}),
+        )
+
+    def mark_output(self) -> List[str]:
+        """Flush the user's streams, then end this run's output with the token."""
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except BaseException:  # a closed or replaced stream is the user's business
+                pass
+        marked = []
+        for fd, name in ((1, "stdout"), (2, "stderr")):
+            try:
+                os.write(fd, self.token)
+                marked.append(name)
+            except OSError:
+                pass
+        return marked
+
+    def answer(self, message: Dict[str, Any]) -> Dict[str, Any]:
+        op = message["op"]
+        if op == messages.OP_HELLO:
+            return {"id": message["id"], "hello": self.hello(message)}
+        try:
+            result = self.run(message)
+        except KeyboardInterrupt as exc:  # the interrupt landed between user code and us
+            result = self.runner.error(exc)
+        reply: Dict[str, Any] = {"id": message["id"], "result": result}
+        modules = self.user_modules()
+        if modules != self.reported_modules:
+            reply["modules"] = modules
+            self.reported_modules = modules
+        reply["loaded"] = dict(self.table.loaded)
+        reply["marked"] = self.mark_output()
+        return reply
+
+    def serve(self) -> None:
+        for line in self.reader:
+            reply = self.answer(messages.decode(line))
+            self.writer.write(messages.encode(reply))
+            self.writer.flush()
+
+
+class _LoadFailed(Exception):
+    def __init__(self, result: RunResult) -> None:
+        super().__init__(result["error"])
+        self.result = result
+
+
+def serve(read_fd: int, write_fd: int) -> None:
+    """Entry point called by the bootstrap with the two private channel fds."""
+    for fd in (read_fd, write_fd):
+        os.set_inheritable(fd, False)
+    reader = os.fdopen(read_fd, "rb")
+    writer = os.fdopen(write_fd, "wb")
+    Worker(reader, writer).serve()

@@ -1,0 +1,82 @@
+"""Message definitions shared by the evalens server and its interpreter worker.
+
+This is the only module the two sides share. It is stdlib-only and runs on
+CPython 3.9+, because the worker imports it inside the user's interpreter.
+
+The channel is a pair of private pipes carrying one JSON object per line.
+The server sends a ``Request`` (``id`` and ``op`` plus the op's fields) and
+the worker answers each one, in order, with a ``Reply`` carrying the same ``id``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, TypedDict
+
+#: Operations the worker understands.
+OP_HELLO = "hello"
+OP_EVAL = "eval"
+OP_CALL = "call"
+OP_RUN_MODULE = "runModule"
+OP_SNAPSHOT = "snapshot"
+
+
+class DocumentInfo(TypedDict):
+    """An open document as the worker sees it."""
+
+    name: str  # module name; a non-importable name for untitled documents
+    path: str  # the file name used for __file__, code objects and linecache
+    uri: str
+    text: str
+    revision: int
+    importable: bool
+    isPackage: bool
+
+
+class Sync(TypedDict):
+    """What changed in the editor since the last request, sent with every run."""
+
+    documents: List[DocumentInfo]
+    closed: List[str]  # module names no longer served from the editor
+    reload: List[str]  # loaded modules to re-execute, in this order
+
+
+class Hello(TypedDict):
+    """The first request: configures the session."""
+
+    token: str  # written to stdout and stderr after each run, marks its end
+    roots: List[str]
+    extraPaths: List[str]
+    hidden: List[str]  # top-level packages of the server that user code must not see
+    memoryMB: int
+    reprChars: int
+
+
+class ErrorInfo(TypedDict):
+    type: str
+    message: str
+    traceback: str
+    frames: List[Dict[str, Any]]
+
+
+class RunResult(TypedDict):
+    """The worker's part of a Result; the server adds output and timing."""
+
+    ok: bool
+    value: Optional[Dict[str, str]]
+    valueName: Optional[str]
+    error: Optional[ErrorInfo]
+    truncated: bool
+
+
+def encode(message: Dict[str, Any]) -> bytes:
+    """One message as one line of UTF-8 JSON."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+def decode(line: bytes) -> Dict[str, Any]:
+    """The message carried by one line."""
+    message = json.loads(line)
+    if not isinstance(message, dict):
+        raise ValueError(f"expected a JSON object, got {type(message).__name__}")
+    return message

@@ -1,0 +1,241 @@
+"""Running user code in module namespaces and describing what came of it.
+
+Every entry point returns a ``RunResult``: a value (bounded repr and type) or
+a structured error whose traceback frames are mapped to document URIs, with
+the worker's own frames removed.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import builtins
+import importlib
+import inspect
+import os
+import signal
+import sys
+import traceback
+import types
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+from .documents import DocumentTable, register_source
+from .messages import ErrorInfo, RunResult
+
+_WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
+_NO_VALUE = object()
+
+
+class Interruptible:
+    """Turns SIGINT into KeyboardInterrupt only while user code runs."""
+
+    def __init__(self) -> None:
+        self.active = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self._on_sigint)
+
+    def _on_sigint(self, signum: int, frame: Optional[types.FrameType]) -> None:
+        if self.active:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def user_code(self) -> Iterator[None]:
+        self.active = True
+        try:
+            yield
+        finally:
+            self.active = False
+
+
+def type_name(value: Any) -> str:
+    cls = type(value)
+    module = getattr(cls, "__module__", None)
+    if module in (None, "builtins"):
+        return cls.__qualname__
+    return f"{module}.{cls.__qualname__}"
+
+
+_IMPORTLIB_INIT = os.path.join(os.path.dirname(os.path.abspath(importlib.__file__)), "__init__.py")
+
+
+def _is_internal(filename: str) -> bool:
+    """Frames of the worker and of the import machinery, hidden from tracebacks."""
+    return filename.startswith(_WORKER_DIR) or filename.startswith("<frozen importlib") or filename == _IMPORTLIB_INIT
+
+
+def format_traceback(exc: BaseException) -> str:
+    """The traceback as Python prints it, without the worker's own frames."""
+    report = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    seen = set()
+    todo = [report]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        kept = [frame for frame in current.stack if not _is_internal(frame.filename)]
+        current.stack = traceback.StackSummary.from_list(kept)
+        todo.extend(item for item in (current.__cause__, current.__context__) if item is not None)
+    return "".join(report.format())
+
+
+def _run_code(code: types.CodeType, namespace: Dict[str, Any]) -> Any:
+    """Evaluate compiled code; code using top-level ``await`` runs on a fresh event loop."""
+    result = eval(code, namespace)
+    if code.co_flags & inspect.CO_COROUTINE:
+        result = asyncio.run(result)
+    return result
+
+
+class Runner:
+    """Executes code for the worker and keeps ``_``, ``_1``, ``_2``, ... alive."""
+
+    def __init__(self, table: DocumentTable, guard: Interruptible, repr_chars: int) -> None:
+        self.table = table
+        self.guard = guard
+        self.repr_chars = repr_chars
+        self.count = 0
+        self.inputs = 0
+
+    # -- results ---------------------------------------------------------
+
+    def uri_of(self, filename: str) -> Optional[str]:
+        doc = self.table.by_path.get(filename)
+        if doc is not None:
+            return doc["uri"]
+        if os.path.isabs(filename) and os.path.isfile(filename):
+            return Path(filename).as_uri()
+        return None
+
+    def error(self, exc: BaseException) -> RunResult:
+        tb = exc.__traceback__
+        while tb is not None and _is_internal(tb.tb_frame.f_code.co_filename):
+            tb = tb.tb_next
+        frames: List[Dict[str, Any]] = []
+        for frame, lineno in traceback.walk_tb(tb):
+            filename = frame.f_code.co_filename
+            if _is_internal(filename):
+                continue
+            frames.append({"uri": self.uri_of(filename), "line": max(lineno - 1, 0), "name": frame.f_code.co_name})
+        if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+            frames.append({"uri": self.uri_of(exc.filename), "line": exc.lineno - 1, "name": "<module>"})
+        try:
+            text = format_traceback(exc)
+            message = str(exc)
+        except BaseException as failure:  # a hostile __str__
+            text = message = f"<exception text failed: {failure!r}>"
+        if isinstance(exc, SystemExit):
+            message = f"exit code {exc.code}" if not isinstance(exc.code, str) else exc.code
+        info: ErrorInfo = {
+            "type": type(exc).__name__,
+            "message": message,
+            "traceback": text,
+            "frames": frames,
+        }
+        return {"ok": False, "value": None, "valueName": None, "error": info, "truncated": False}
+
+    def value(self, value: Any) -> RunResult:
+        if value is _NO_VALUE:
+            return {"ok": True, "value": None, "valueName": None, "error": None, "truncated": False}
+        try:
+            with self.guard.user_code():
+                text = repr(value)
+        except BaseException as exc:
+            text = f"<Bad object; repr failed: {type(exc).__name__}({exc!s:.200})>"
+        truncated = len(text) > self.repr_chars
+        if truncated:
+            text = text[: self.repr_chars] + "…"
+        name = None
+        if value is not None:
+            self.count += 1
+            name = f"_{self.count}"
+            setattr(builtins, name, value)
+            builtins._ = value  # type: ignore[attr-defined]
+        return {
+            "ok": True,
+            "value": {"repr": text, "type": type_name(value)},
+            "valueName": name,
+            "error": None,
+            "truncated": truncated,
+        }
+
+    # -- running ---------------------------------------------------------
+
+    def guarded(self, action: Callable[[], Any]) -> RunResult:
+        """Run ``action`` as user code; its value or exception becomes the Result."""
+        try:
+            with self.guard.user_code():
+                value = action()
+        except BaseException as exc:  # user code may raise anything, SystemExit included
+            return self.error(exc)
+        return self.value(value)
+
+    def run_source(self, namespace: Dict[str, Any], code: str, filename: Optional[str], first_line: int) -> RunResult:
+        """Statements and a trailing expression, REPL style."""
+        if filename is None:
+            self.inputs += 1
+            filename = f"<evalens-input-{self.inputs}>"
+            register_source(filename, code)
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+        def compile_and_run() -> Any:
+            tree = ast.parse("\n" * first_line + code, filename, "exec")
+            trailing: Optional[ast.expr] = None
+            last = tree.body[-1] if tree.body else None
+            if isinstance(last, ast.Expr):
+                tree.body.pop()
+                trailing = last.value
+            body = compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+            _run_code(body, namespace)
+            if trailing is None:
+                return _NO_VALUE
+            expr = compile(ast.Expression(trailing), filename, "eval", flags=flags, dont_inherit=True)
+            return _run_code(expr, namespace)
+
+        return self.guarded(compile_and_run)
+
+    def call(
+        self,
+        namespace: Dict[str, Any],
+        target: str,
+        args_source: Optional[str],
+        args: List[Any],
+        kwargs: Dict[str, Any],
+    ) -> RunResult:
+        def collect(*a: Any, **k: Any) -> Tuple[Tuple[Any, ...], Dict[str, Any]]:
+            return a, k
+
+        def run() -> Any:
+            callee = eval(compile(target, "<evalens-target>", "eval", dont_inherit=True), namespace)
+            positional: Tuple[Any, ...] = tuple(args)
+            keywords = dict(kwargs)
+            if args_source is not None:
+                source = f"__evalens_collect__({args_source}\n)"
+                code = compile(source, "<evalens-args>", "eval", dont_inherit=True)
+                positional, more = eval(code, namespace, {"__evalens_collect__": collect})
+                more.update(keywords)
+                keywords = more
+            result = callee(*positional, **keywords)
+            if inspect.iscoroutine(result):
+                result = asyncio.run(result)
+            return result
+
+        return self.guarded(run)
+
+    def run_main(self, name: str, path: str, text: str) -> RunResult:
+        """The document as ``__main__`` in a fresh namespace."""
+        module = types.ModuleType("__main__")
+        module.__file__ = path
+        module.__builtins__ = builtins  # type: ignore[attr-defined]
+        sys.modules["__main__"] = module
+        sys.argv[:] = [path]
+        register_source(path, text)
+
+        def run() -> Any:
+            exec(compile(text, path, "exec", dont_inherit=True), module.__dict__)
+            return _NO_VALUE
+
+        return self.guarded(run)
