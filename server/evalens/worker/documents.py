@@ -48,6 +48,18 @@ class DocumentTable:
             self.by_path[doc["path"]] = doc
             register_source(doc["path"], doc["text"])
 
+    def package_folder(self, name: str) -> Optional[str]:
+        """The folder of package ``name`` when an open document lives inside it."""
+        prefix = name + "."
+        for doc in self.by_name.values():
+            if doc["importable"] and doc["name"].startswith(prefix):
+                package = doc["name"] if doc["isPackage"] else doc["name"].rpartition(".")[0]
+                folder = os.path.dirname(doc["path"])  # the folder of `package`
+                for _ in range(package.count(".") - name.count(".")):
+                    folder = os.path.dirname(folder)
+                return folder
+        return None
+
     def importable(self, name: str) -> Optional[DocumentInfo]:
         doc = self.by_name.get(name)
         if doc is not None and doc["importable"]:
@@ -138,11 +150,33 @@ class EditorFinder(importlib.abc.MetaPathFinder):
             if doc["isPackage"]:
                 spec.submodule_search_locations = [os.path.dirname(doc["path"])]
             return spec
+        folder = self.table.package_folder(fullname)
+        if folder is not None:
+            return self._on_disk_or_namespace(fullname, path, target, folder)
         if fullname == "evalens":
             return importlib.machinery.ModuleSpec(fullname, HelperLoader(self.table))
         if fullname.partition(".")[0] in self.hidden:
             raise ModuleNotFoundError(f"No module named {fullname!r}: {HIDDEN_HINT}", name=fullname)
         return None
+
+
+    def _on_disk_or_namespace(
+        self,
+        fullname: str,
+        path: Optional[Sequence[str]],
+        target: Optional[types.ModuleType],
+        folder: str,
+    ) -> importlib.machinery.ModuleSpec:
+        """A package holding open documents: from disk if it is there, else a namespace."""
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                return spec
+        spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+        spec.submodule_search_locations = [folder]
+        return spec
 
 
 def install(table: DocumentTable, hidden: List[str]) -> EditorFinder:
