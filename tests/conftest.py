@@ -35,6 +35,7 @@ class Editor:
         self.root = root
         self.versions: dict[str, int] = {}
         self.output: list[dict[str, Any]] = []
+        self.refreshes: list[str] = []
 
     def uri(self, relative: str) -> str:
         return (self.root / relative).as_uri()
@@ -102,6 +103,14 @@ async def start_editor(
     @client.feature("evalens/output")
     def on_output(params: Any) -> None:
         editor.output.append(plain(params))
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def on_lens_refresh(params: Any) -> None:
+        editor.refreshes.append("codeLens")
+
+    @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+    def on_hint_refresh(params: Any) -> None:
+        editor.refreshes.append("inlayHint")
 
     await client.initialize_session(
         types.InitializeParams(

@@ -257,7 +257,7 @@ class Engine:
             self._modules.clear()
             if session.killed_after_interrupt:
                 self._replacing = asyncio.ensure_future(self._replace_after_kill())
-            return died_result(str(exc), (time.perf_counter() - started) * 1000)
+            return died_result(str(exc), (time.perf_counter() - started) * 1000, **exc.output)
         if "modules" in reply:
             self._modules = reply["modules"]
         self._loaded = reply.get("loaded", self._loaded)

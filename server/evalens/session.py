@@ -39,7 +39,14 @@ class State(str, enum.Enum):
 
 
 class InterpreterDied(Exception):
-    """The interpreter process ended (or could not start) while we needed it."""
+    """The interpreter process ended (or could not start) while we needed it.
+
+    ``output`` holds what the run printed before the process ended.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.output: dict[str, str] = {"stdout": "", "stderr": ""}
 
 
 @dataclass(frozen=True)
@@ -265,9 +272,11 @@ class Session:
             marked = [capture.marks[name] for name in reply.get("marked", [])]
             if marked:
                 await self._until_marked_or_exited(marked)
-        except InterpreterDied:
+        except InterpreterDied as died:
             await self._drain()
-            raise
+            died = InterpreterDied(str(died))
+            died.output = capture.finish()
+            raise died from None
         finally:
             if self._kill_timer is not None:
                 self._kill_timer.cancel()
