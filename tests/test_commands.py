@@ -14,7 +14,9 @@ def test_argument_lists_are_accepted(source: str) -> None:
     check_argument_list(source)
 
 
-@pytest.mark.parametrize("source", ["1), evil(", "1)(2", "1)[0", "1) if x else (2", ")", "x for x in y)(", "1)\nimport os\nf("])
+@pytest.mark.parametrize(
+    "source", ["1), evil(", "1)(2", "1)[0", "1) if x else (2", ")", "x for x in y)(", "1)\nimport os\nf("]
+)
 def test_anything_but_an_argument_list_is_refused(source: str) -> None:
     with pytest.raises(BadRequest, match="argument list"):
         check_argument_list(source)

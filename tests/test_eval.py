@@ -62,7 +62,9 @@ async def test_range_positions_are_utf16(editor: Editor) -> None:
 
 async def test_bindings_inject_json_values(editor: Editor) -> None:
     uri = editor.open("main.py", "")
-    result = await editor.eval(uri, "sorted(data['xs']) + [flag, nothing]", bindings={"data": {"xs": [3, 1]}, "flag": True, "nothing": None})
+    result = await editor.eval(
+        uri, "sorted(data['xs']) + [flag, nothing]", bindings={"data": {"xs": [3, 1]}, "flag": True, "nothing": None}
+    )
     assert result["value"]["repr"] == "[1, 3, True, None]"
 
 
@@ -72,7 +74,9 @@ async def test_output_is_captured_and_streamed(editor: Editor) -> None:
     result = await editor.eval(uri, code)
     assert result["stdout"] == "out\nfd1\nchild\n"
     assert result["stderr"] == "err\n"
-    await wait_until(lambda: "".join(o["text"] for o in editor.output if o["stream"] == "stdout") == "out\nfd1\nchild\n")
+    await wait_until(
+        lambda: "".join(o["text"] for o in editor.output if o["stream"] == "stdout") == "out\nfd1\nchild\n"
+    )
     assert {o["uri"] for o in editor.output} == {uri}
 
 

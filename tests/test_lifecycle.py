@@ -16,7 +16,9 @@ LOOP = "import time\nwhile True:\n    time.sleep(0.01)\n"
 
 def send_command(editor: Editor, name: str, argument: dict[str, Any], msg_id: str) -> asyncio.Future[Any]:
     params = types.ExecuteCommandParams(command=name, arguments=[argument])
-    return asyncio.wrap_future(editor.client.protocol.send_request(types.WORKSPACE_EXECUTE_COMMAND, params, msg_id=msg_id))
+    return asyncio.wrap_future(
+        editor.client.protocol.send_request(types.WORKSPACE_EXECUTE_COMMAND, params, msg_id=msg_id)
+    )
 
 
 async def wait_for_state(editor: Editor, state: str) -> dict[str, Any]:
@@ -162,6 +164,7 @@ async def test_bad_requests_get_errors_that_say_what_to_fix(
     uri = editor.open("main.py", "")
     arguments = [{k: (uri if v == "URI" else v) for k, v in a.items()} if isinstance(a, dict) else a for a in arguments]
     with pytest.raises(JsonRpcException, match=message.replace("(", r"\(").replace(")", r"\)")):
-        await editor.client.workspace_execute_command_async(types.ExecuteCommandParams(command=command, arguments=arguments))
+        await editor.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command=command, arguments=arguments)
+        )
     await wait_until(lambda: True)
-

@@ -179,8 +179,12 @@ class Engine:
         }
 
     async def shutdown(self) -> None:
+        starting = self._starting
+        if starting is not None and not starting.done():
+            # Let a start in progress finish (or fail) so nothing is left half made.
+            await asyncio.wait([starting], timeout=10)
         if self.session is not None:
-            await self.session.stop()
+            await self.session.stop("the server shut down")
 
     # -- synchronising documents --------------------------------------------------
 

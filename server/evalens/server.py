@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
@@ -35,7 +36,18 @@ UNTRUSTED = (
 
 
 class EvalensProtocol(LanguageServerProtocol):
-    """Also interrupts the interpreter when a running request is cancelled."""
+    """Interrupts the interpreter when a running request is cancelled, and runs
+    follow-ups (such as asking the client to refresh lenses) after a response
+    is sent, so the client sees the result before the refresh."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.after_response: dict[Any, list[Callable[[], None]]] = {}
+
+    def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
+        super()._send_response(msg_id, result, error)
+        for action in self.after_response.pop(msg_id, []):
+            action()
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         server = self._server
@@ -130,6 +142,15 @@ class EvalensServer(LanguageServer):
         finally:
             self.waiting.pop(msg_id, None)
 
+    def after_response(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the current request has been answered."""
+        protocol = self.protocol
+        msg_id = protocol.msg_id
+        if isinstance(protocol, EvalensProtocol) and msg_id is not None:
+            protocol.after_response.setdefault(msg_id, []).append(action)
+        else:
+            action()
+
     def send_output(self, uri: str | None, stream: str, text: str) -> None:
         self.protocol.notify("evalens/output", {"uri": uri, "stream": stream, "text": text})
 
@@ -220,7 +241,7 @@ def create_server() -> EvalensServer:
         result = await ls.run(doc, message)
         if span is not None:
             ls.history.record_hint(doc.uri, types.Position(span.end_line, span.end_character), result)
-            editor.refresh_hints(ls)
+            ls.after_response(lambda: editor.refresh_hints(ls))
         ls.after_run(result)
         return result
 
@@ -242,7 +263,7 @@ def create_server() -> EvalensServer:
         }
         result = await ls.run(doc, message)
         ls.history.record_call(doc.uri, request.target, result)
-        editor.refresh_lenses(ls)
+        ls.after_response(lambda: editor.refresh_lenses(ls))
         ls.after_run(result)
         return result
 

@@ -13,6 +13,7 @@ import codecs
 import contextlib
 import enum
 import itertools
+import logging
 import os
 import secrets
 import signal
@@ -24,6 +25,7 @@ from typing import Any
 
 from .worker import bootstrap, messages
 
+log = logging.getLogger(__name__)
 WORKER_DIR = str(Path(messages.__file__).resolve().parent)
 #: Top-level packages of the server that user code must not import.
 SERVER_PACKAGES = ["evalens", "pygls", "lsprotocol", "jedi", "parso", "pytest_lsp"]
@@ -199,6 +201,7 @@ class Session:
             asyncio.ensure_future(self._watch(process)),
         ]
         self.pid = process.pid
+        log.debug("interpreter %s started as pid %s", self.config.executable, self.pid)
         hello = await self._request(
             {
                 "op": messages.OP_HELLO,
@@ -215,14 +218,16 @@ class Session:
         self.executable = info["executable"]
         self.state = State.IDLE
 
-    async def stop(self) -> None:
+    async def stop(self, reason: str = "the interpreter was stopped by evalens.restart") -> None:
         """Kill the process group and wait for the process to be gone."""
         process = self._process
         if process is not None and process.returncode is None:
-            self._death = self._death or "the interpreter was stopped by evalens.restart"
+            self._death = self._death or reason
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-            await self._exited.wait()
+            await process.wait()
+            if self._tasks:
+                await self._exited.wait()
         self._close()
 
     def _close(self) -> None:
@@ -244,17 +249,25 @@ class Session:
 
     @property
     def alive(self) -> bool:
-        return self._process is not None and self._process.returncode is None and self._death is None
+        """Started (the worker has answered hello) and not ended."""
+        return (
+            self.python is not None
+            and self._process is not None
+            and self._process.returncode is None
+            and self._death is None
+        )
 
     # -- requests ------------------------------------------------------------
 
     async def _request(self, message: dict[str, Any]) -> dict[str, Any]:
-        if not self.alive or self._channel is None:
+        starting = message["op"] == messages.OP_HELLO
+        if not (self.alive or starting) or self._channel is None or self._death is not None:
             raise InterpreterDied(self._death or "the interpreter is not running")
         message["id"] = request_id = next(self._ids)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
         self._channel.write(messages.encode(message))
+        log.debug("sent request %s (%s) to pid %s", request_id, message.get("op"), self.pid)
         try:
             return await future
         finally:
@@ -335,6 +348,7 @@ class Session:
     async def _read_replies(self, reader: asyncio.StreamReader) -> None:
         while line := await reader.readline():
             reply = messages.decode(line)
+            log.debug("reply %s from pid %s", reply.get("id"), self.pid)
             future = self._pending.get(reply.get("id", -1))
             if future is not None and not future.done():
                 future.set_result(reply)
@@ -346,6 +360,7 @@ class Session:
             data = pending + chunk
             while (index := data.find(token)) >= 0:
                 self._deliver(stream, data[:index])
+                log.debug("end of %s output for the run on pid %s", stream, self.pid)
                 if self._capture is not None:
                     self._capture.marks[stream].set()
                 data = data[index + len(token) :]

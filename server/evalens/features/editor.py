@@ -22,11 +22,14 @@ log = logging.getLogger(__name__)
 SOURCE = "evalens"
 
 
-def code_actions(ls: EvalensServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+def code_actions(ls: EvalensServer, params: types.CodeActionParams) -> list[types.Command]:
+    """Commands rather than CodeAction literals: every client runs them, and clients
+    built on lsprotocol's converter mistake a CodeAction that carries a command for
+    a Command."""
     doc = ls.store.get(params.text_document.uri)
     if doc is None or not ls.settings.trusted:
         return []
-    actions: list[types.CodeAction] = []
+    actions: list[types.Command] = []
     span = params.range
     uri = doc.uri
     if span.start != span.end:
@@ -40,25 +43,12 @@ def code_actions(ls: EvalensServer, params: types.CodeActionParams) -> list[type
         if kind is not None:
             title = "Evaluate selection" if kind == "expression" else "Run selected statements"
             argument = {"uri": uri, "range": _range_json(span)}
-            actions.append(
-                types.CodeAction(
-                    title=f"evalens: {title}",
-                    kind=types.CodeActionKind.Empty,
-                    command=types.Command(title=title, command="evalens.eval", arguments=[argument]),
-                )
-            )
+            actions.append(types.Command(title=f"evalens: {title}", command="evalens.eval", arguments=[argument]))
     function = analysis.function_at_line(doc.text, span.start.line)
     if function is not None:
         title = f"Call {function.qualname}()"
-        actions.append(
-            types.CodeAction(
-                title=f"evalens: {title}",
-                kind=types.CodeActionKind.Empty,
-                command=types.Command(
-                    title=title, command="evalens.call", arguments=[{"uri": uri, "target": function.qualname}]
-                ),
-            )
-        )
+        argument = {"uri": uri, "target": function.qualname}
+        actions.append(types.Command(title=f"evalens: {title}", command="evalens.call", arguments=[argument]))
     return actions
 
 
@@ -133,7 +123,7 @@ def _refresh(ls: EvalensServer, area: str, method: str) -> None:
         return
 
     def done(future: Any) -> None:
-        if future.exception() is not None:
+        if not future.cancelled() and future.exception() is not None:
             log.info("%s failed: %s", method, future.exception())
 
     ls.protocol.send_request(method, None, callback=None).add_done_callback(done)
@@ -155,9 +145,6 @@ def _range_json(span: types.Range) -> dict[str, Any]:
 
 
 def register(server: EvalensServer) -> None:
-    server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.Empty]),
-    )(code_actions)
+    server.feature(types.TEXT_DOCUMENT_CODE_ACTION)(code_actions)
     server.feature(types.TEXT_DOCUMENT_CODE_LENS)(code_lenses)
     server.feature(types.TEXT_DOCUMENT_INLAY_HINT)(inlay_hints)

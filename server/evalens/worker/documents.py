@@ -159,7 +159,6 @@ class EditorFinder(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(f"No module named {fullname!r}: {HIDDEN_HINT}", name=fullname)
         return None
 
-
     def _on_disk_or_namespace(
         self,
         fullname: str,
