@@ -93,7 +93,27 @@ class Capture:
         self.truncated = False
         self.text = {"stdout": [], "stderr": []}  # type: dict[str, list[str]]
         self.decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in self.text}
-        self.marks = {name: asyncio.Event() for name in self.text}
+        self.marked: set[str] = set()
+        self.expected: set[str] = set()
+        self.complete: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def mark(self, stream: str) -> None:
+        """The worker's end-of-run token arrived on ``stream``."""
+        self.marked.add(stream)
+        self._check()
+
+    def expect(self, streams: list[str]) -> None:
+        self.expected = set(streams)
+        self._check()
+
+    def end(self) -> None:
+        """No more output can come (the process ended)."""
+        if not self.complete.done():
+            self.complete.set_result(None)
+
+    def _check(self) -> None:
+        if self.expected and self.expected <= self.marked:
+            self.end()
 
     def add(self, stream: str, data: bytes) -> None:
         room = self.limit - self.kept
@@ -282,9 +302,10 @@ class Session:
         self.state = State.BUSY
         try:
             reply = await self._request(message)
-            marked = [capture.marks[name] for name in reply.get("marked", [])]
+            marked = reply.get("marked", [])
             if marked:
-                await self._until_marked_or_exited(marked)
+                capture.expect(marked)
+                await capture.complete
         except InterpreterDied as died:
             await self._drain()
             died = InterpreterDied(str(died))
@@ -298,20 +319,6 @@ class Session:
             if self.state is State.BUSY:
                 self.state = State.IDLE
         return reply, capture.finish(), capture.truncated
-
-    async def _until_marked_or_exited(self, marks: list[asyncio.Event]) -> None:
-        """Wait until the output of the run is complete, or the process is gone."""
-
-        async def all_marked() -> None:
-            for mark in marks:
-                await mark.wait()
-
-        waiters = [asyncio.ensure_future(all_marked()), asyncio.ensure_future(self._exited.wait())]
-        try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
 
     async def _drain(self) -> None:
         """Give the output pipes a moment to deliver what the dead process wrote."""
@@ -362,7 +369,7 @@ class Session:
                 self._deliver(stream, data[:index])
                 log.debug("end of %s output for the run on pid %s", stream, self.pid)
                 if self._capture is not None:
-                    self._capture.marks[stream].set()
+                    self._capture.mark(stream)
                 data = data[index + len(token) :]
             keep = _partial_token(data, token)
             self._deliver(stream, data[: len(data) - keep])
@@ -383,6 +390,8 @@ class Session:
             self._death = describe_exit(returncode)
         await self._drain()
         self._exited.set()
+        if self._capture is not None:
+            self._capture.end()
         died = InterpreterDied(self._death)
         for future in list(self._pending.values()):
             if not future.done():

@@ -46,6 +46,8 @@ class Worker:
         self.token = b""
         self.roots: List[str] = []
         self.reported_modules: Optional[Dict[str, str]] = None
+        self.module_count = -1
+        self.loaded_count = -1
 
     # -- setup -----------------------------------------------------------
 
@@ -194,10 +196,17 @@ class Worker:
         except KeyboardInterrupt as exc:  # the interrupt landed between user code and us
             result = self.runner.error(exc)
         reply: Dict[str, Any] = {"id": message["id"], "result": result}
-        modules = self.user_modules()
-        if modules != self.reported_modules:
-            reply["modules"] = modules
-            self.reported_modules = modules
+        # Rescan sys.modules only when something was imported, dropped or reloaded.
+        if (
+            len(sys.modules) != self.module_count
+            or len(self.table.loaded) != self.loaded_count
+            or message["sync"]["reload"]
+        ):
+            self.module_count, self.loaded_count = len(sys.modules), len(self.table.loaded)
+            modules = self.user_modules()
+            if modules != self.reported_modules:
+                reply["modules"] = modules
+                self.reported_modules = modules
         reply["loaded"] = dict(self.table.loaded)
         reply["marked"] = self.mark_output()
         return reply
