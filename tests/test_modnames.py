@@ -16,13 +16,16 @@ ROOTS = ["/ws", "/ws/src"]
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/ws/main.py", ModuleName("main", "/ws/main.py", True, False)),
-        ("/ws/pkg/mod.py", ModuleName("pkg.mod", "/ws/pkg/mod.py", True, False)),
-        ("/ws/pkg/__init__.py", ModuleName("pkg", "/ws/pkg/__init__.py", True, True)),
-        ("/ws/src/lib/core.py", ModuleName("lib.core", "/ws/src/lib/core.py", True, False)),
-        ("/ws/src/lib/__init__.py", ModuleName("lib", "/ws/src/lib/__init__.py", True, True)),
-        ("/elsewhere/tool.py", ModuleName("tool", "/elsewhere/tool.py", True, False)),
-        ("/elsewhere/pkg/__init__.py", ModuleName("__init__", "/elsewhere/pkg/__init__.py", True, False)),
+        ("/ws/main.py", ModuleName("main", "/ws/main.py", True, False, "/ws")),
+        ("/ws/pkg/mod.py", ModuleName("pkg.mod", "/ws/pkg/mod.py", True, False, "/ws")),
+        ("/ws/pkg/__init__.py", ModuleName("pkg", "/ws/pkg/__init__.py", True, True, "/ws")),
+        ("/ws/src/lib/core.py", ModuleName("lib.core", "/ws/src/lib/core.py", True, False, "/ws/src")),
+        ("/ws/src/lib/__init__.py", ModuleName("lib", "/ws/src/lib/__init__.py", True, True, "/ws/src")),
+        ("/elsewhere/tool.py", ModuleName("tool", "/elsewhere/tool.py", True, False, "/elsewhere")),
+        (
+            "/elsewhere/pkg/__init__.py",
+            ModuleName("__init__", "/elsewhere/pkg/__init__.py", True, False, "/elsewhere/pkg"),
+        ),
     ],
 )
 def test_name_comes_from_the_deepest_root(path: str, expected: ModuleName) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.conftest import Editor
 
 
@@ -111,3 +113,11 @@ async def test_closed_document_falls_back_to_disk(editor: Editor) -> None:
     main = editor.open("main.py", "")
     editor.close(late)
     assert (await editor.eval(main, "import late; late.WHERE"))["value"]["repr"] == "'disk'"
+
+
+async def test_document_outside_the_workspace_uses_its_folder_as_root(editor: Editor, tmp_path: Path) -> None:
+    outside = tmp_path / "scripts"
+    outside.mkdir()
+    (outside / "sibling.py").write_text("WHERE = 'sibling on disk'\n")
+    tool = editor.open_uri((outside / "tool.py").as_uri(), "import sibling\n")
+    assert (await editor.eval(tool, "__name__, sibling.WHERE"))["value"]["repr"] == "('tool', 'sibling on disk')"

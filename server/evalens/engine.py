@@ -206,6 +206,7 @@ class Engine:
                         "revision": doc.revision,
                         "importable": module.importable,
                         "isPackage": module.is_package,
+                        "root": module.root,
                     }
                 )
                 self._sent[doc.uri] = (module.name, doc.revision)

@@ -24,6 +24,7 @@ class ModuleName:
     path: str  # file name for __file__ and code objects (the URI for untitled documents)
     importable: bool
     is_package: bool
+    root: str | None = None  # the import root the name is relative to
 
 
 def import_roots(folders: list[str], is_dir: Callable[[str], bool] = os.path.isdir) -> list[str]:
@@ -62,7 +63,7 @@ def name_for_path(path: str, roots: list[str]) -> ModuleName:
     is_package = parts[-1] == "__init__" and len(parts) > 1
     if is_package:
         parts.pop()
-    return ModuleName(".".join(parts), path, importable=True, is_package=is_package)
+    return ModuleName(".".join(parts), path, importable=True, is_package=is_package, root=root)
 
 
 def name_for_uri(uri: str, roots: list[str]) -> ModuleName:

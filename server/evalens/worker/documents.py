@@ -33,6 +33,8 @@ class DocumentTable:
         self.by_path: Dict[str, DocumentInfo] = {}
         #: module name -> revision of the text that module last executed
         self.loaded: Dict[str, int] = {}
+        #: folders of documents under no workspace root, added to sys.path
+        self.added_roots: List[str] = []
 
     def update(self, documents: Sequence[DocumentInfo], closed: Sequence[str]) -> None:
         for name in closed:
@@ -47,6 +49,11 @@ class DocumentTable:
             self.by_name[doc["name"]] = doc
             self.by_path[doc["path"]] = doc
             register_source(doc["path"], doc["text"])
+            root = doc.get("root")
+            if root and root not in sys.path:
+                # A document under no workspace root is a root itself (SPEC.md).
+                sys.path.append(root)
+                self.added_roots.append(root)
 
     def package_folder(self, name: str) -> Optional[str]:
         """The folder of package ``name`` when an open document lives inside it."""

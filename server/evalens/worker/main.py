@@ -126,6 +126,7 @@ class Worker:
     def user_modules(self) -> Dict[str, str]:
         """Loaded modules that come from the editor or from the import roots."""
         found: Dict[str, str] = {}
+        roots = tuple(root + os.sep for root in self.roots + self.table.added_roots)
         for name, module in list(sys.modules.items()):
             try:
                 filename = vars(module).get("__file__")
@@ -133,9 +134,7 @@ class Worker:
                 continue
             if not isinstance(filename, str):
                 continue
-            if filename in self.table.by_path or (
-                any(filename.startswith(root + os.sep) for root in self.roots) and "site-packages" not in filename
-            ):
+            if filename in self.table.by_path or (filename.startswith(roots) and "site-packages" not in filename):
                 found[name] = filename
         for name, doc in self.table.by_name.items():
             if not doc["importable"] and name in sys.modules:

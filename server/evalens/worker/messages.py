@@ -31,6 +31,7 @@ class DocumentInfo(TypedDict):
     revision: int
     importable: bool
     isPackage: bool
+    root: Optional[str]  # its import root; put on sys.path when not there yet
 
 
 class Sync(TypedDict):

@@ -1,0 +1,99 @@
+"""The command line: evaluation without an editor, and LSP over TCP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from tests.conftest import plain
+
+EVALENS = [sys.executable, "-m", "evalens"]
+
+
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    (package / "main.py").write_text(
+        "from helpers import double\n\ndef run(n, scale=1):\n    print('running')\n    return double(n) * scale\n"
+    )
+    return package / "main.py"
+
+
+def evalens(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*EVALENS, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_eval_prints_output_then_the_value(tmp_path: Path) -> None:
+    done = evalens("eval", str(project(tmp_path)), "run(4)")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "running\n8\n", "")
+
+
+def test_call_takes_python_arguments_and_json_prints_the_result(tmp_path: Path) -> None:
+    done = evalens("call", f"{project(tmp_path)}:run", "5, scale=3", "--json")
+    assert done.returncode == 0
+    result = json.loads(done.stdout)
+    assert (result["ok"], result["value"], result["stdout"]) == (True, {"repr": "30", "type": "int"}, "running\n")
+
+
+def test_failures_exit_with_one_and_print_the_traceback(tmp_path: Path) -> None:
+    done = evalens("eval", str(project(tmp_path)), "run('x', scale=None)")
+    assert done.returncode == 1
+    assert done.stderr.endswith("TypeError: can't multiply sequence by non-int of type 'NoneType'\n")
+
+
+def test_bad_requests_exit_with_two(tmp_path: Path) -> None:
+    main = project(tmp_path)
+    assert evalens("call", f"{main}:run", "1); print(2").returncode == 2
+    assert evalens("call", str(main)).returncode == 2
+    assert "is not a file" in evalens("eval", str(tmp_path / "nope.py"), "1").stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def test_tcp_serves_lsp_on_loopback(tmp_path: Path) -> None:
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(*EVALENS, "--tcp", "--port", str(port))
+    client = LanguageClient("tcp-test", "0")
+    try:
+        for _ in range(200):
+            try:
+                await client.start_tcp("127.0.0.1", port)
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        await client.initialize_async(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(),
+                root_uri=tmp_path.as_uri(),
+                initialization_options={"trusted": True},
+            )
+        )
+        client.initialized(types.InitializedParams())
+        uri = (tmp_path / "m.py").as_uri()
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, "x = 6\n"))
+        )
+        result = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="evalens.eval", arguments=[{"uri": uri, "code": "x * 7"}])
+        )
+        assert plain(result)["value"] == {"repr": "42", "type": "int"}
+        await client.shutdown_async(None)
+        client.exit(None)
+    finally:
+        await client.stop()
+        server.kill()
+        await server.wait()
