@@ -179,6 +179,22 @@ def parse_run_module(arguments: tuple[Any, ...] | list[Any]) -> RunModuleRequest
     return RunModuleRequest(_uri(obj, "evalens.runModule"))
 
 
+@dataclass(frozen=True)
+class ExitRequest:
+    with_exception: bool
+
+
+def parse_exit(arguments: tuple[Any, ...] | list[Any]) -> ExitRequest:
+    """``evalens.exit`` takes ``[{}]`` or ``[{"exception": true}]``."""
+    if len(arguments) == 0:
+        return ExitRequest(False)
+    obj = single_object("evalens.exit", arguments)
+    value = obj.get("exception", False)
+    if not isinstance(value, bool):
+        raise BadRequest("evalens.exit: `exception` must be true (pass the last run's exception) or false")
+    return ExitRequest(value)
+
+
 def parse_empty(command: str, arguments: tuple[Any, ...] | list[Any]) -> None:
     """``interrupt``, ``restart`` and ``status`` take ``[{}]`` (an empty list is accepted too)."""
     if len(arguments) == 0:

@@ -102,6 +102,7 @@ class Engine:
         self._modules: dict[str, str] = {}  # loaded user module -> file name
         self._imports = ImportCache()
         self.running: Any = None  # tag of the request being run
+        self.held: list[str] = []  # `with` items held open in the interpreter, outermost first
         self._replacing: asyncio.Future[None] | None = None
 
     # -- configuration -----------------------------------------------------------
@@ -145,6 +146,7 @@ class Engine:
         self._sent.clear()
         self._loaded.clear()
         self._modules.clear()
+        self.held = []
         session = Session(self.session_config(), self._background_output)
         self.session = session
         await session.start()
@@ -176,6 +178,7 @@ class Engine:
             "pid": session.pid if session.alive else None,
             "python": session.python,
             "executable": session.executable,
+            "held": list(self.held),
         }
 
     async def shutdown(self) -> None:
@@ -231,8 +234,8 @@ class Engine:
 
     # -- running -------------------------------------------------------------------
 
-    async def run(self, doc: Document, request: dict[str, Any], tag: Any = None) -> Result:
-        """Queue one run of ``request`` (eval, call or runModule) for ``doc``."""
+    async def run(self, doc: Document | None, request: dict[str, Any], tag: Any = None) -> Result:
+        """Queue one run of ``request`` (eval, call, runModule, exit) for ``doc``."""
         async with self._queue:
             self.running = tag
             try:
@@ -240,15 +243,15 @@ class Engine:
             finally:
                 self.running = None
 
-    async def _run(self, doc: Document, request: dict[str, Any]) -> Result:
+    async def _run(self, doc: Document | None, request: dict[str, Any]) -> Result:
         started = time.perf_counter()
         try:
             session = await self.ensure_session()
         except InterpreterDied as exc:
             return died_result(str(exc), (time.perf_counter() - started) * 1000)
         request["sync"] = self._sync()
-        request["module"] = doc.module.name
-        uri = doc.uri
+        request["module"] = doc.module.name if doc is not None else None
+        uri = doc.uri if doc is not None else None
 
         def sink(stream: str, text: str) -> None:
             if self.on_output is not None:
@@ -260,12 +263,14 @@ class Engine:
             self._sent.clear()
             self._loaded.clear()
             self._modules.clear()
+            self.held = []
             if session.killed_after_interrupt:
                 self._replacing = asyncio.ensure_future(self._replace_after_kill())
             return died_result(str(exc), (time.perf_counter() - started) * 1000, **exc.output)
         if "modules" in reply:
             self._modules = reply["modules"]
         self._loaded = reply.get("loaded", self._loaded)
+        self.held = reply.get("held", self.held)
         result: Result = dict(reply["result"])
         result["stdout"] = output["stdout"]
         result["stderr"] = output["stderr"]

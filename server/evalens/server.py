@@ -132,7 +132,7 @@ class EvalensServer(LanguageServer):
             if task is not None:
                 task.cancel()
 
-    async def run(self, doc: Document, request: dict[str, Any]) -> Result:
+    async def run(self, doc: Document | None, request: dict[str, Any]) -> Result:
         msg_id = self.protocol.msg_id
         task = asyncio.current_task()
         if task is not None:
@@ -277,6 +277,22 @@ def create_server() -> EvalensServer:
         await ls.ready()
         ls.require_trust()
         result = await ls.run(doc, {"op": "runModule"})
+        ls.after_run(result)
+        return result
+
+    @server.command("evalens.exit")
+    async def exit_context(ls: EvalensServer, *args: Any) -> Result:
+        try:
+            request = commands.parse_exit(args)
+        except commands.BadRequest as exc:
+            raise bad_request(exc) from None
+        await ls.ready()
+        ls.require_trust()
+        if not ls.engine.held:
+            raise JsonRpcInvalidParams(
+                "evalens.exit: no `with` block is held open; evaluate a lone `with ...:` line first"
+            )
+        result = await ls.run(None, {"op": "exit", "exception": request.with_exception})
         ls.after_run(result)
         return result
 

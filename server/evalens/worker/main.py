@@ -148,6 +148,8 @@ class Worker:
         if failure is not None:
             return failure
         op = message["op"]
+        if op == messages.OP_EXIT:
+            return self.runner.exit_context(bool(message.get("exception")))
         if op == messages.OP_RUN_MODULE:
             doc = self.table.by_name[message["module"]]
             return self.runner.run_main(doc["name"], doc["path"], doc["text"])
@@ -207,6 +209,7 @@ class Worker:
                 reply["modules"] = modules
                 self.reported_modules = modules
         reply["loaded"] = dict(self.table.loaded)
+        reply["held"] = self.runner.held.descriptions()
         reply["marked"] = self.mark_output()
         return reply
 

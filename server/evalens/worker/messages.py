@@ -18,7 +18,7 @@ OP_HELLO = "hello"
 OP_EVAL = "eval"
 OP_CALL = "call"
 OP_RUN_MODULE = "runModule"
-OP_SNAPSHOT = "snapshot"
+OP_EXIT = "exit"  # leave the innermost held `with` block
 
 
 class DocumentInfo(TypedDict):

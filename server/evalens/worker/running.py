@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
+from .contexts import HeldContexts, lone_with_header
 from .documents import DocumentTable, register_source
 from .messages import ErrorInfo, RunResult
 
@@ -99,6 +100,8 @@ class Runner:
         self.repr_chars = repr_chars
         self.count = 0
         self.inputs = 0
+        self.held = HeldContexts()
+        self.last_error: Optional[BaseException] = None
 
     # -- results ---------------------------------------------------------
 
@@ -111,6 +114,7 @@ class Runner:
         return None
 
     def error(self, exc: BaseException) -> RunResult:
+        self.last_error = exc
         tb = exc.__traceback__
         while tb is not None and _is_internal(tb.tb_frame.f_code.co_filename):
             tb = tb.tb_next
@@ -180,6 +184,11 @@ class Runner:
             filename = f"<evalens-input-{self.inputs}>"
             register_source(filename, code)
         flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        header = lone_with_header(code, first_line, filename)
+        if header is not None:
+            with_node = header
+            source = "\n" * first_line + code
+            return self.guarded(lambda: self.held.enter(with_node, namespace, filename or "<evalens>", source))
 
         def compile_and_run() -> Any:
             tree = ast.parse("\n" * first_line + code, filename, "exec")
@@ -196,6 +205,13 @@ class Runner:
             return _run_code(expr, namespace)
 
         return self.guarded(compile_and_run)
+
+    def exit_context(self, with_exception: bool) -> RunResult:
+        """Leave the innermost held ``with`` block; the value is what ``__exit__`` returned."""
+        if not self.held.stack:
+            return self.error(RuntimeError("no `with` block is held open; evaluate a lone `with ...:` line first"))
+        error = self.last_error if with_exception else None
+        return self.guarded(lambda: self.held.exit_innermost(error))
 
     def call(
         self,
