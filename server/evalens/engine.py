@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -125,7 +126,12 @@ class Engine:
         )
 
     def needs_restart(self) -> bool:
-        return self.session is not None and self.session.config != self.session_config()
+        """A setting the interpreter was started with changed (new roots are sent live)."""
+        if self.session is None:
+            return False
+        return dataclasses.replace(self.session.config, roots=[]) != dataclasses.replace(
+            self.session_config(), roots=[]
+        )
 
     # -- the session -------------------------------------------------------------
 
@@ -230,7 +236,8 @@ class Engine:
                 name: self._imports.imports(name, path, self.store, open_paths) for name, path in self._modules.items()
             }
             reload = graph.reload_order(stale, imports)
-        return {"documents": documents, "closed": closed, "reload": reload}
+        roots = [] if self.session is None else [r for r in self.workspace.roots if r not in self.session.config.roots]
+        return {"documents": documents, "closed": closed, "reload": reload, "roots": roots}
 
     # -- running -------------------------------------------------------------------
 

@@ -196,6 +196,7 @@ def create_server() -> EvalensServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: EvalensServer, params: types.DidOpenTextDocumentParams) -> None:
         uri = params.text_document.uri
+        ls.refresh_workspace()  # a `src/` folder may have appeared since
         ls.store.set(uri, ls.workspace.get_text_document(uri).source)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)

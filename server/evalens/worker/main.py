@@ -103,6 +103,10 @@ class Worker:
     def prepare(self, message: Dict[str, Any]) -> Optional[RunResult]:
         """Apply the editor's changes; an error here is the run's Result."""
         sync: messages.Sync = message["sync"]
+        for root in reversed(sync.get("roots") or []):
+            if root not in sys.path:
+                sys.path.insert(0, root)
+                self.roots.append(root)
         self.table.update(sync["documents"], sync["closed"])
         reload = sync["reload"]
         if not reload:
@@ -192,6 +196,7 @@ class Worker:
         op = message["op"]
         if op == messages.OP_HELLO:
             return {"id": message["id"], "hello": self.hello(message)}
+        self.guard.forget()
         try:
             result = self.run(message)
         except KeyboardInterrupt as exc:  # the interrupt landed between user code and us

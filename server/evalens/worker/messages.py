@@ -40,6 +40,7 @@ class Sync(TypedDict):
     documents: List[DocumentInfo]
     closed: List[str]  # module names no longer served from the editor
     reload: List[str]  # loaded modules to re-execute, in this order
+    roots: List[str]  # import roots that appeared since the session started
 
 
 class Hello(TypedDict):

@@ -30,22 +30,35 @@ _NO_VALUE = object()
 
 
 class Interruptible:
-    """Turns SIGINT into KeyboardInterrupt only while user code runs."""
+    """Turns SIGINT into KeyboardInterrupt only while user code runs.
+
+    An interrupt that arrives while the worker prepares a run (before user code
+    starts) is kept and raised as soon as user code starts; ``forget`` drops a
+    late one at the start of the next request.
+    """
 
     def __init__(self) -> None:
         self.active = False
+        self.pending = False
 
     def install(self) -> None:
         signal.signal(signal.SIGINT, self._on_sigint)
 
+    def forget(self) -> None:
+        self.pending = False
+
     def _on_sigint(self, signum: int, frame: Optional[types.FrameType]) -> None:
         if self.active:
             raise KeyboardInterrupt
+        self.pending = True
 
     @contextmanager
     def user_code(self) -> Iterator[None]:
         self.active = True
         try:
+            if self.pending:
+                self.pending = False
+                raise KeyboardInterrupt
             yield
         finally:
             self.active = False
