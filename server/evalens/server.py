@@ -23,6 +23,7 @@ from .engine import Engine, Result, Workspace
 from .features import editor
 from .features.history import RunHistory
 from .modnames import import_roots, uri_to_path
+from .output import OutputChannel
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class EvalensServer(LanguageServer):
         self.engine = Engine(self.store, Workspace([], []), self.settings, self.send_output)
         self.configured = asyncio.Event()
         self.waiting: dict[Any, asyncio.Task[Any]] = {}
+        self.output = OutputChannel(lambda params: self.protocol.notify("evalens/output", params))
 
     # -- settings and workspace ------------------------------------------------------
 
@@ -141,6 +143,7 @@ class EvalensServer(LanguageServer):
             return await self.engine.run(doc, request, tag=msg_id)
         finally:
             self.waiting.pop(msg_id, None)
+            self.output.flush()
 
     def after_response(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the current request has been answered."""
@@ -152,7 +155,7 @@ class EvalensServer(LanguageServer):
             action()
 
     def send_output(self, uri: str | None, stream: str, text: str) -> None:
-        self.protocol.notify("evalens/output", {"uri": uri, "stream": stream, "text": text})
+        self.output.write(uri, stream, text)
 
     def after_run(self, result: Result) -> None:
         open_uris = {doc.uri for doc in self.store}

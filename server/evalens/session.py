@@ -231,6 +231,7 @@ class Session:
                 "hidden": hidden_packages(self.config.executable),
                 "memoryMB": self.config.memory_mb,
                 "reprChars": self.config.repr_chars,
+                "outputBytes": self.config.output_bytes,
             }
         )
         info = hello["hello"]

@@ -18,6 +18,7 @@ from . import documents, messages
 from .documents import DocumentTable
 from .messages import DocumentInfo, RunResult
 from .running import Interruptible, Runner
+from .streams import Budget, StreamKeeper
 
 
 def _apply_memory_limit(megabytes: int) -> None:
@@ -46,6 +47,10 @@ class Worker:
         self.token = b""
         self.roots: List[str] = []
         self.reported_modules: Optional[Dict[str, str]] = None
+        self.budget = Budget()
+        self.keeper: Optional[StreamKeeper] = None
+        self.pid = os.getpid()
+        self.output_bytes = 1_000_000
         self.module_count = -1
         self.loaded_count = -1
 
@@ -55,6 +60,9 @@ class Worker:
         self.token = message["token"].encode()
         self.roots = [os.path.abspath(p) for p in message["roots"]]
         self.runner.repr_chars = message["reprChars"]
+        self.output_bytes = message.get("outputBytes", self.output_bytes)
+        self.keeper = StreamKeeper(self.budget)
+        os.register_at_fork(after_in_child=self._after_fork_in_child)
         for entry in reversed(self.roots + list(message["extraPaths"])):
             if entry not in sys.path:
                 sys.path.insert(0, entry)
@@ -175,8 +183,25 @@ class Worker:
             message.get("kwargs", {}),
         )
 
+    def _after_fork_in_child(self) -> None:
+        """A process forked by user code must never speak on the channel."""
+        for stream in (self.reader, self.writer):
+            try:
+                os.close(stream.fileno())
+            except OSError:
+                pass
+
+    def leave_if_forked_child(self) -> None:
+        """A forked child that finished the user's code ends here, quietly."""
+        if os.getpid() != self.pid:
+            if self.keeper is not None:
+                self.keeper.flush()
+            os._exit(0)
+
     def mark_output(self) -> List[str]:
         """Flush the user's streams, then end this run's output with the token."""
+        if self.keeper is not None:
+            self.keeper.flush()
         for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
             try:
                 if stream is not None:
@@ -197,11 +222,20 @@ class Worker:
         if op == messages.OP_HELLO:
             return {"id": message["id"], "hello": self.hello(message)}
         self.guard.forget()
+        self.budget.reset(self.output_bytes)
         try:
             result = self.run(message)
         except KeyboardInterrupt as exc:  # the interrupt landed between user code and us
             result = self.runner.error(exc)
+        self.leave_if_forked_child()
         reply: Dict[str, Any] = {"id": message["id"], "result": result}
+        if self.budget.dropped:
+            result["truncated"] = True
+        if self.keeper is not None:
+            self.keeper.flush()
+            repaired = self.keeper.restore()
+            if repaired:
+                reply["repaired"] = repaired
         # Rescan sys.modules only when something was imported, dropped or reloaded.
         if (
             len(sys.modules) != self.module_count

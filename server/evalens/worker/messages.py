@@ -52,6 +52,7 @@ class Hello(TypedDict):
     hidden: List[str]  # top-level packages of the server that user code must not see
     memoryMB: int
     reprChars: int
+    outputBytes: int
 
 
 class ErrorInfo(TypedDict):

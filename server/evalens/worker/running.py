@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .contexts import HeldContexts, lone_with_header
 from .documents import DocumentTable, register_source
+from .reprs import bounded_repr
 from .messages import ErrorInfo, RunResult
 
 _WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -159,12 +160,9 @@ class Runner:
             return {"ok": True, "value": None, "valueName": None, "error": None, "truncated": False}
         try:
             with self.guard.user_code():
-                text = repr(value)
-        except BaseException as exc:
-            text = f"<Bad object; repr failed: {type(exc).__name__}({exc!s:.200})>"
-        truncated = len(text) > self.repr_chars
-        if truncated:
-            text = text[: self.repr_chars] + "…"
+                text, truncated = bounded_repr(value, self.repr_chars)
+        except KeyboardInterrupt:
+            text, truncated = f"<{type(value).__name__} object; repr interrupted>", False
         name = None
         if value is not None:
             self.count += 1
