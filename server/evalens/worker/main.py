@@ -7,6 +7,7 @@ of that run before it answers the editor.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import platform
@@ -186,10 +187,8 @@ class Worker:
     def _after_fork_in_child(self) -> None:
         """A process forked by user code must never speak on the channel."""
         for stream in (self.reader, self.writer):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(stream.fileno())
-            except OSError:
-                pass
 
     def leave_if_forked_child(self) -> None:
         """A forked child that finished the user's code ends here, quietly."""

@@ -23,8 +23,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .contexts import HeldContexts, lone_with_header
 from .documents import DocumentTable, register_source
-from .reprs import bounded_repr
 from .messages import ErrorInfo, RunResult
+from .reprs import bounded_repr
 
 _WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
 _NO_VALUE = object()

@@ -9,6 +9,7 @@ pipe nor crawls. ``StreamKeeper`` puts fds 1 and 2 and ``sys.stdout``/
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -145,7 +146,5 @@ class StreamKeeper:
 
     def flush(self) -> None:
         for stream in (self.stdout, self.stderr):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-            except (OSError, ValueError):
-                pass
