@@ -104,6 +104,8 @@ class Engine:
         self._imports = ImportCache()
         self.running: Any = None  # tag of the request being run
         self.held: list[str] = []  # `with` items held open in the interpreter, outermost first
+        self.queued: list[dict[str, Any]] = []  # runs waiting for the interpreter, in order
+        self.running_title: dict[str, Any] | None = None
         self._replacing: asyncio.Future[None] | None = None
 
     # -- configuration -----------------------------------------------------------
@@ -177,7 +179,15 @@ class Engine:
         starting = self._starting is not None and not self._starting.done()
         if session is None:
             state = State.STARTING if starting else State.STOPPED
-            return {"state": state.value, "pid": None, "python": None, "executable": self.executable}
+            return {
+                "state": state.value,
+                "pid": None,
+                "python": None,
+                "executable": self.executable,
+                "held": [],
+                "running": None,
+                "queue": list(self.queued),
+            }
         state = State.STARTING if starting else session.state
         return {
             "state": state.value,
@@ -185,6 +195,8 @@ class Engine:
             "python": session.python,
             "executable": session.executable,
             "held": list(self.held),
+            "running": self.running_title,
+            "queue": list(self.queued),
         }
 
     async def shutdown(self) -> None:
@@ -241,14 +253,22 @@ class Engine:
 
     # -- running -------------------------------------------------------------------
 
-    async def run(self, doc: Document | None, request: dict[str, Any], tag: Any = None) -> Result:
-        """Queue one run of ``request`` (eval, call, runModule, exit) for ``doc``."""
-        async with self._queue:
-            self.running = tag
-            try:
-                return await self._run(doc, request)
-            finally:
-                self.running = None
+    async def run(self, doc: Document | None, request: dict[str, Any], tag: Any = None, title: str = "") -> Result:
+        """Queue one run of ``request`` (eval, call, runModule, exit) for ``doc``; runs go in arrival order."""
+        entry = {"title": title, "uri": doc.uri if doc is not None else None}
+        self.queued.append(entry)
+        try:
+            await self._queue.acquire()
+        finally:
+            self.queued.remove(entry)
+        self.running = tag
+        self.running_title = entry
+        try:
+            return await self._run(doc, request)
+        finally:
+            self.running = None
+            self.running_title = None
+            self._queue.release()
 
     async def _run(self, doc: Document | None, request: dict[str, Any]) -> Result:
         started = time.perf_counter()

@@ -22,6 +22,7 @@ from .documents import Document, DocumentStore, selected_source
 from .engine import Engine, Result, Workspace
 from .features import editor
 from .features.history import RunHistory
+from .features.progress import RunProgress
 from .modnames import import_roots, uri_to_path
 from .output import OutputChannel
 
@@ -139,11 +140,16 @@ class EvalensServer(LanguageServer):
         task = asyncio.current_task()
         if task is not None:
             self.waiting[msg_id] = task
+        title = describe_run(doc, request)
+        progress = RunProgress(self, title, lambda: self.cancel(msg_id))
+        result: Result | None = None
         try:
-            return await self.engine.run(doc, request, tag=msg_id)
+            result = await self.engine.run(doc, request, tag=msg_id, title=title)
+            return result
         finally:
             self.waiting.pop(msg_id, None)
             self.output.flush()
+            progress.finish(result)
 
     def after_response(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the current request has been answered."""
@@ -161,6 +167,20 @@ class EvalensServer(LanguageServer):
         open_uris = {doc.uri for doc in self.store}
         for uri in self.history.record_outcome(result, open_uris):
             editor.publish_diagnostics(self, uri)
+
+
+def describe_run(doc: Document | None, request: dict[str, Any]) -> str:
+    """What a run is, in a few words, for progress and the queue in evalens.status."""
+    where = doc.module.name if doc is not None else ""
+    op = request.get("op")
+    if op == "eval":
+        code = " ".join(str(request.get("code", "")).split())
+        return f"{where}: {code[:60] + ('…' if len(code) > 60 else '')}"
+    if op == "call":
+        return f"{where}: {request.get('target')}({request.get('argsSource') or ''})"
+    if op == "runModule":
+        return f"{where} as __main__"
+    return "leaving a held `with` block"
 
 
 def bad_request(exc: commands.BadRequest) -> JsonRpcInvalidParams:
