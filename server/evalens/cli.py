@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -139,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         server.start_tcp(args.host, args.port)
     else:
-        os.environ.setdefault("PYTHONUNBUFFERED", "1")
-        server.start_io()
+        from .transport import serve_stdio
+
+        serve_stdio(server)
     return 0

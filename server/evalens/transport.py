@@ -1,0 +1,82 @@
+"""Serving LSP on stdio with resilient framing and answers for broken messages.
+
+pygls' own stdio loop drops a message it cannot parse without a word, which
+leaves a client waiting forever for a request with a mistyped parameter. Here
+every body goes through ``FrameParser``; invalid JSON gets a ParseError
+response and a request whose parameters do not fit gets InvalidParams, so the
+client always hears back and the next valid request is answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from threading import Event
+from typing import Any
+
+from pygls.io_ import StdoutWriter
+from pygls.lsp.server import LanguageServer
+
+from .framing import FrameParser
+
+log = logging.getLogger(__name__)
+PARSE_ERROR = -32700
+INVALID_PARAMS = -32602
+INVALID_REQUEST = -32600
+
+
+def error_response(msg_id: Any, code: int, message: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}}
+
+
+def handle_body(server: LanguageServer, body: bytes) -> None:
+    """Hand one body to pygls; answer the client ourselves when pygls cannot."""
+    protocol = server.protocol
+    try:
+        message = json.loads(body, object_hook=protocol.structure_message)
+    except Exception as exc:
+        try:
+            raw = json.loads(body)
+        except ValueError as bad_json:
+            log.warning("dropped a body that is not JSON (%d bytes): %s", len(body), bad_json)
+            protocol._send_data(error_response(None, PARSE_ERROR, f"Parse error: {bad_json}"))
+            return
+        if isinstance(raw, dict) and "id" in raw and "method" in raw:
+            text = f"Invalid params for {raw['method']}: {type(exc).__name__}: {exc}"
+            protocol._send_data(error_response(raw["id"], INVALID_PARAMS, text[:2000]))
+        elif not isinstance(raw, dict):
+            protocol._send_data(error_response(None, INVALID_REQUEST, "Invalid request: not a JSON object"))
+        log.warning("could not handle a message: %s", exc)
+        return
+    try:
+        protocol.handle_message(message)
+    except Exception:
+        log.exception("could not handle a message")
+
+
+async def _read_stdin(server: LanguageServer, fd: int, stop: Event) -> None:
+    loop = asyncio.get_running_loop()
+    parser = FrameParser()
+    while not stop.is_set():
+        chunk = await loop.run_in_executor(server.thread_pool, os.read, fd, 1 << 20)
+        if not chunk:
+            break
+        for body in parser.feed(chunk):
+            handle_body(server, body)
+
+
+def serve_stdio(server: LanguageServer) -> None:
+    """Run ``server`` on this process's stdin and stdout until the client leaves."""
+    stop = server._stop_event = Event()
+    server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+    try:
+        asyncio.run(_read_stdin(server, sys.stdin.fileno(), stop))
+    except BrokenPipeError:
+        log.error("the client closed the connection; shutting down")
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.shutdown()  # type: ignore[no-untyped-call]
