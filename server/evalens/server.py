@@ -17,7 +17,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
-from . import __version__, commands, settings
+from . import __version__, commands, intelligence, settings
 from .documents import Document, DocumentStore, selected_source
 from .engine import Engine, Result, Workspace
 from .features import editor
@@ -48,6 +48,11 @@ class EvalensProtocol(LanguageServerProtocol):
 
     def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
         super()._send_response(msg_id, result, error)
+        # pygls keeps the future of a command's inner handler under a random id
+        # and never removes it: drop finished ones so each command costs nothing.
+        finished = [key for key, future in self._request_futures.items() if future.done()]
+        for key in finished:
+            del self._request_futures[key]
         for action in self.after_response.pop(msg_id, []):
             action()
 
@@ -221,11 +226,13 @@ def create_server() -> EvalensServer:
         uri = params.text_document.uri
         ls.refresh_workspace()  # a `src/` folder may have appeared since
         ls.store.set(uri, ls.workspace.get_text_document(uri).source)
+        intelligence.document_opened(ls, uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: EvalensServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.store.set(uri, ls.workspace.get_text_document(uri).source)
+        intelligence.document_changed(ls, uri)
         if ls.history.document_changed(uri, list(params.content_changes)):
             editor.publish_diagnostics(ls, uri)
 
@@ -234,6 +241,7 @@ def create_server() -> EvalensServer:
         uri = params.text_document.uri
         ls.store.close(uri)
         ls.history.forget(uri)
+        intelligence.document_closed(ls, uri)
         editor.publish_diagnostics(ls, uri)
 
     @server.feature(types.SHUTDOWN)
@@ -320,6 +328,24 @@ def create_server() -> EvalensServer:
         ls.after_run(result)
         return result
 
+    @server.command("evalens.document")
+    def document(ls: EvalensServer, *args: Any) -> dict[str, Any]:
+        """The server's view of an open document: its text and module name."""
+        try:
+            obj = commands.single_object("evalens.document", args)
+            uri = commands.parse_run_module([obj]).uri
+        except commands.BadRequest as exc:
+            raise bad_request(exc) from None
+        doc = ls.open_document(uri, "evalens.document")
+        module = doc.module
+        return {
+            "uri": doc.uri,
+            "text": doc.text,
+            "version": ls.workspace.get_text_document(uri).version,
+            "module": module.name if module.importable else None,
+            "path": module.path,
+        }
+
     @server.command("evalens.interrupt")
     def interrupt(ls: EvalensServer, *args: Any) -> dict[str, bool]:
         _empty("evalens.interrupt", args)
@@ -341,6 +367,7 @@ def create_server() -> EvalensServer:
         _empty("evalens.status", args)
         return ls.engine.status()
 
+    intelligence.register(server)
     editor.register(server)
     return server
 

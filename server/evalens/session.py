@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .environment import interpreter_environment
 from .worker import bootstrap, messages
 
 log = logging.getLogger(__name__)
@@ -176,9 +177,8 @@ class Session:
         self.killed_after_interrupt = False
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        env = dict(os.environ)
+        env = interpreter_environment(os.environ, self.config.executable)
         env.update(self.config.env)
-        env["PYTHONIOENCODING"] = "utf-8"
         try:
             self._process = await asyncio.create_subprocess_exec(
                 self.config.executable,

@@ -12,6 +12,7 @@ import asyncio
 import builtins
 import importlib
 import inspect
+import linecache
 import os
 import signal
 import sys
@@ -28,6 +29,8 @@ from .reprs import bounded_repr
 
 _WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
 _NO_VALUE = object()
+#: Typed-in inputs whose source stays available to tracebacks.
+KEEP_INPUTS = 1000
 
 
 class Interruptible:
@@ -194,6 +197,7 @@ class Runner:
             self.inputs += 1
             filename = f"<evalens-input-{self.inputs}>"
             register_source(filename, code)
+            linecache.cache.pop(f"<evalens-input-{self.inputs - KEEP_INPUTS}>", None)
         flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
         header = lone_with_header(code, first_line, filename)
         if header is not None:
