@@ -28,7 +28,7 @@ async def test_ten_thousand_evaluations_do_not_grow_the_server(editor: Editor) -
     for _ in range(500):
         await editor.eval(uri, "counter += 1")
     before = server_rss_kb(editor.client)
-    for i in range(EVALUATIONS):
+    for _ in range(EVALUATIONS):
         result = await editor.eval(uri, "counter += 1\ncounter")
         assert result["ok"], result
     assert result["value"]["repr"] == str(500 + EVALUATIONS)

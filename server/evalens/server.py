@@ -142,6 +142,9 @@ class EvalensServer(LanguageServer):
 
     async def run(self, doc: Document | None, request: dict[str, Any]) -> Result:
         msg_id = self.protocol.msg_id
+        if msg_id is not None and msg_id not in self.protocol._request_futures:
+            # Cancelled before this handler got to run: pygls has already answered.
+            raise asyncio.CancelledError
         task = asyncio.current_task()
         if task is not None:
             self.waiting[msg_id] = task

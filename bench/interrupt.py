@@ -1,0 +1,88 @@
+"""Interrupt latency: from `evalens.interrupt` to the interrupted Result, in ms.
+
+    python bench/interrupt.py [--runs N]
+
+Runs ordinary Python code that never returns (a pure bytecode loop, and a loop
+of short sleeps) and measures, through a real LSP session, the time from
+sending `evalens.interrupt` to receiving the run's KeyboardInterrupt Result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+LOOPS = {
+    "bytecode loop": "n = 0\nwhile True:\n    n += 1\n",
+    "sleep loop": "import time\nwhile True:\n    time.sleep(0.05)\n",
+}
+
+
+def field(value: Any, name: str) -> Any:
+    return value[name] if isinstance(value, dict) else getattr(value, name)
+
+
+async def measure(runs: int) -> dict[str, list[float]]:
+    workspace = Path(tempfile.mkdtemp())
+    client = LanguageClient("bench", "0")
+    await client.start_io(sys.executable, "-m", "evalens")
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=workspace.as_uri(),
+            initialization_options={"trusted": True},
+        )
+    )
+    client.initialized(types.InitializedParams())
+    uri = (workspace / "main.py").as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, "")))
+
+    async def command(name: str, argument: dict[str, Any]) -> Any:
+        return await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command=name, arguments=[argument])
+        )
+
+    samples: dict[str, list[float]] = {name: [] for name in LOOPS}
+    try:
+        for name, code in LOOPS.items():
+            for _ in range(runs):
+                running = asyncio.ensure_future(command("evalens.eval", {"uri": uri, "code": code}))
+                while field(await command("evalens.status", {}), "state") != "busy":
+                    pass
+                await asyncio.sleep(0.05)  # let the loop get going: this is a benchmark, not a test
+                started = time.perf_counter()
+                await command("evalens.interrupt", {})
+                result = await running
+                samples[name].append((time.perf_counter() - started) * 1000)
+                assert field(field(result, "error"), "type") == "KeyboardInterrupt", result
+    finally:
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    samples = asyncio.run(measure(args.runs))
+    print(f"interrupt latency, {args.runs} runs each (ms)")
+    print(f"{'code':<16}{'median':>10}{'p95':>10}{'max':>10}")
+    for name, values in samples.items():
+        ordered = sorted(values)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        print(f"{name:<16}{statistics.median(values):>10.2f}{p95:>10.2f}{max(values):>10.2f}")
+
+
+if __name__ == "__main__":
+    main()
