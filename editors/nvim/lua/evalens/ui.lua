@@ -1,0 +1,241 @@
+-- evalens UI: results as virtual text in the `evalens` namespace, and the
+-- `evalens://output` scratch buffer for streamed output and tracebacks.
+-- Works on Neovim 0.7 through 0.11+ (only APIs present in 0.7 are used).
+
+local api = vim.api
+
+local M = {}
+
+M.ns = api.nvim_create_namespace("evalens")
+M.output_name = "evalens://output"
+M.max_width = 120
+
+local output_bufnr = nil
+local output_partial = false -- the last line of the output buffer has no newline yet
+-- Runs in the order they were sent; the server runs them one at a time, in that order,
+-- and streams a run's output before answering it, so output belongs to the first one.
+local runs = {}
+
+function M.define_highlights()
+  -- `default = true`: a colour scheme or the user may override them.
+  api.nvim_set_hl(0, "EvalensValue", { default = true, link = "Comment" })
+  api.nvim_set_hl(0, "EvalensPending", { default = true, link = "NonText" })
+  api.nvim_set_hl(0, "EvalensError", { default = true, link = "DiagnosticError" })
+end
+
+--- One line of text for a value or an error, at most `limit` characters.
+local function one_line(text, limit)
+  text = (text or ""):gsub("%s+", " ")
+  text = vim.trim(text)
+  if vim.fn.strchars(text) > limit then
+    text = vim.fn.strcharpart(text, 0, limit - 1) .. "…"
+  end
+  return text
+end
+
+--- The virtual text chunk for a Result: `⇒ repr`, `✓`, or `✗ Type: message`.
+function M.describe(result)
+  if result == nil or result == vim.NIL then
+    return "✓", "EvalensValue"
+  end
+  if result.ok then
+    local value = result.value
+    if value == nil or value == vim.NIL then
+      return "✓", "EvalensValue"
+    end
+    return "⇒ " .. one_line(value.repr, M.max_width), "EvalensValue"
+  end
+  local err = result.error
+  if err == nil or err == vim.NIL then
+    return "✗ error", "EvalensError"
+  end
+  local message = err.message or ""
+  local text = err.type or "Error"
+  if message ~= "" then
+    text = text .. ": " .. message
+  end
+  return "✗ " .. one_line(text, M.max_width), "EvalensError"
+end
+
+local function line_count(bufnr)
+  return api.nvim_buf_line_count(bufnr)
+end
+
+--- Show `text` with highlight `hl` at the end of 0-based `line` of `bufnr`,
+--- replacing what evalens showed on that line before.
+function M.show(bufnr, line, text, hl)
+  if not api.nvim_buf_is_valid(bufnr) then
+    return
+  end
+  line = math.max(0, math.min(line, line_count(bufnr) - 1))
+  api.nvim_buf_clear_namespace(bufnr, M.ns, line, line + 1)
+  api.nvim_buf_set_extmark(bufnr, M.ns, line, 0, {
+    virt_text = { { " " .. text, hl } },
+    virt_text_pos = "eol",
+    hl_mode = "combine",
+  })
+end
+
+function M.show_pending(bufnr, line)
+  M.show(bufnr, line, "⋯", "EvalensPending")
+end
+
+function M.show_result(bufnr, line, result)
+  local text, hl = M.describe(result)
+  M.show(bufnr, line, text, hl)
+end
+
+function M.clear(bufnr)
+  if bufnr then
+    if api.nvim_buf_is_valid(bufnr) then
+      api.nvim_buf_clear_namespace(bufnr, M.ns, 0, -1)
+    end
+    return
+  end
+  for _, b in ipairs(api.nvim_list_bufs()) do
+    if api.nvim_buf_is_loaded(b) then
+      api.nvim_buf_clear_namespace(b, M.ns, 0, -1)
+    end
+  end
+end
+
+--- The texts evalens shows in `bufnr`, as {line (0-based), text} pairs (for tests and scripts).
+function M.marks(bufnr)
+  local out = {}
+  for _, mark in ipairs(api.nvim_buf_get_extmarks(bufnr, M.ns, 0, -1, { details = true })) do
+    local details = mark[4] or {}
+    local pieces = {}
+    for _, chunk in ipairs(details.virt_text or {}) do
+      table.insert(pieces, chunk[1])
+    end
+    table.insert(out, { line = mark[2], text = vim.trim(table.concat(pieces)) })
+  end
+  return out
+end
+
+-- Output buffer ------------------------------------------------------------------
+
+function M.output_buffer()
+  if output_bufnr and api.nvim_buf_is_valid(output_bufnr) then
+    return output_bufnr
+  end
+  for _, b in ipairs(api.nvim_list_bufs()) do
+    if api.nvim_buf_get_name(b) == M.output_name then
+      output_bufnr = b
+      return b
+    end
+  end
+  local b = api.nvim_create_buf(true, true)
+  api.nvim_buf_set_name(b, M.output_name)
+  vim.bo[b].buftype = "nofile"
+  vim.bo[b].bufhidden = "hide"
+  vim.bo[b].swapfile = false
+  vim.bo[b].filetype = "evalens-output"
+  output_bufnr = b
+  output_partial = false
+  return b
+end
+
+local function scroll_to_end(bufnr)
+  local last = line_count(bufnr)
+  for _, win in ipairs(api.nvim_list_wins()) do
+    if api.nvim_win_get_buf(win) == bufnr then
+      api.nvim_win_set_cursor(win, { last, 0 })
+    end
+  end
+end
+
+local function append_raw(text)
+  if text == nil or text == "" then
+    return
+  end
+  local b = M.output_buffer()
+  local lines = vim.split(text, "\n", true)
+  local ends_with_newline = lines[#lines] == ""
+  if ends_with_newline then
+    table.remove(lines)
+  end
+  local count = line_count(b)
+  local empty = count == 1 and api.nvim_buf_get_lines(b, 0, 1, false)[1] == ""
+  if output_partial and not empty then
+    local last = api.nvim_buf_get_lines(b, count - 1, count, false)[1] or ""
+    lines[1] = last .. lines[1]
+    api.nvim_buf_set_lines(b, count - 1, count, false, lines)
+  elseif empty then
+    api.nvim_buf_set_lines(b, 0, 1, false, lines)
+  else
+    api.nvim_buf_set_lines(b, count, count, false, lines)
+  end
+  output_partial = not ends_with_newline
+  scroll_to_end(b)
+end
+
+--- A run starts: its header is written before its first output. Returns the run.
+function M.begin_run(header)
+  local record = { header = header, written = false }
+  table.insert(runs, record)
+  return record
+end
+
+local function write_header(record)
+  if record and not record.written then
+    if output_partial then
+      append_raw("\n")
+    end
+    append_raw("── " .. record.header .. "\n")
+    record.written = true
+  end
+end
+
+--- Append streamed output (of the oldest unfinished run) to the output buffer.
+function M.append(text)
+  if text == nil or text == "" then
+    return
+  end
+  write_header(runs[1])
+  append_raw(text)
+end
+
+--- A run ended: tracebacks, and values too long for the virtual text, go to the output buffer.
+function M.end_run(record, result)
+  local function add(text)
+    write_header(record)
+    if output_partial then
+      append_raw("\n")
+    end
+    append_raw(text)
+  end
+  if type(result) == "table" then
+    local err = result.error
+    if type(err) == "table" and err.traceback and err.traceback ~= "" then
+      add(err.traceback)
+    elseif result.ok and type(result.value) == "table" then
+      local repr = result.value.repr or ""
+      if vim.fn.strchars(repr) > M.max_width or repr:find("\n") then
+        add(repr .. "\n")
+      end
+    end
+  end
+  for i, r in ipairs(runs) do
+    if r == record then
+      table.remove(runs, i)
+      break
+    end
+  end
+end
+
+--- Show the output buffer in a split (or focus the window already showing it).
+function M.open_output()
+  local b = M.output_buffer()
+  for _, win in ipairs(api.nvim_list_wins()) do
+    if api.nvim_win_get_buf(win) == b then
+      api.nvim_set_current_win(win)
+      return
+    end
+  end
+  vim.cmd("botright split")
+  api.nvim_win_set_buf(0, b)
+  scroll_to_end(b)
+end
+
+return M

@@ -1,0 +1,255 @@
+;;; emacs_test.el --- Drive evalens.el in real batch Emacs with eglot  -*- lexical-binding: t; -*-
+
+;; EVALENS_CMD='["/venv/bin/python","-m","evalens"]' EVALENS_PLUGIN=editors/emacs \
+;; EVALENS_WORKSPACE=/tmp/ws EVALENS_REPORT=/tmp/report.txt emacs --batch -l tests/editors/emacs_test.el
+;;
+;; Not -Q: Debian's site-start must run for eglot to be found.  Each step appends
+;; "ok <step>" or "FAIL <step>: <detail>" to EVALENS_REPORT; the exit code is 0
+;; when every step passed.
+
+(require 'cl-lib)
+(require 'subr-x)
+
+(defvar evalens-test-report (getenv "EVALENS_REPORT"))
+(defvar evalens-test-failed nil)
+(defvar evalens-test-messages nil)
+
+(defun evalens-test-log (format-string &rest args)
+  (let ((line (apply #'format format-string args)))
+    (with-temp-buffer
+      (insert line "\n")
+      (append-to-file (point-min) (point-max) evalens-test-report))))
+
+(with-temp-file evalens-test-report (insert ""))
+
+(advice-add 'message :around
+            (lambda (orig &rest args)
+              (when (car args)
+                (push (apply #'format-message args) evalens-test-messages))
+              (apply orig args)))
+
+(defun evalens-test-wait (seconds predicate)
+  "Pump process output until PREDICATE is non-nil or SECONDS pass; return its value."
+  (let ((value nil))
+    (with-timeout (seconds nil)
+      (while (not (setq value (ignore-errors (funcall predicate))))
+        (accept-process-output nil 0.05)))
+    value))
+
+(defmacro evalens-test-step (name &rest body)
+  (declare (indent 1))
+  `(unless evalens-test-failed
+     (let ((start (float-time)))
+       (condition-case err
+           (progn ,@body
+                  (evalens-test-log "ok %s (%d ms)" ,name (round (* 1000 (- (float-time) start)))))
+         (error
+          (setq evalens-test-failed t)
+          (evalens-test-log "FAIL %s: %s" ,name (error-message-string err))
+          (evalens-test-log "  messages: %s" (string-join (reverse evalens-test-messages) " / "))
+          (when (get-buffer "*evalens-output*")
+            (evalens-test-log "  output: %s" (with-current-buffer "*evalens-output*" (buffer-string)))))))))
+
+(defun evalens-test-expect (condition format-string &rest args)
+  (unless condition
+    (error "%s" (apply #'format format-string args))))
+
+(defun evalens-test-output ()
+  (if (get-buffer "*evalens-output*")
+      (with-current-buffer "*evalens-output*" (buffer-substring-no-properties (point-min) (point-max)))
+    ""))
+
+(defun evalens-test-line-pos (line)
+  (save-excursion (goto-char (point-min)) (forward-line (1- line)) (point)))
+
+(defun evalens-test-result (line)
+  (evalens-result-at (evalens-test-line-pos line)))
+
+(defun evalens-test-lens (line)
+  (cadr (assq line (evalens-lenses))))
+
+(defvar evalens-test-source
+  '("import time"                         ;  1
+    ""                                    ;  2
+    ""                                    ;  3
+    "def double(x):"                      ;  4
+    "    return 2 * x"                    ;  5
+    ""                                    ;  6
+    ""                                    ;  7
+    "def main():"                         ;  8
+    "    print(\"hello from main\")"      ;  9
+    "    return double(21)"               ; 10
+    ""                                    ; 11
+    ""                                    ; 12
+    "def boom():"                         ; 13
+    "    return 1 / 0"                    ; 14
+    ""                                    ; 15
+    ""                                    ; 16
+    "def spin():"                         ; 17
+    "    while True:"                     ; 18
+    "        pass"                        ; 19
+    ""                                    ; 20
+    ""                                    ; 21
+    "total = double(21)"                  ; 22
+    "a = 40"                              ; 23
+    "a + 2"                               ; 24
+    ""                                    ; 25
+    "if __name__ == \"__main__\":"        ; 26
+    "    print(\"ran as main\")"))        ; 27
+
+(defvar evalens-test-buffer nil)
+
+(evalens-test-step "load evalens.el"
+  (add-to-list 'load-path (getenv "EVALENS_PLUGIN"))
+  (require 'evalens)
+  (setq eglot-sync-connect t
+        eglot-autoshutdown t
+        evalens-command (json-parse-string (getenv "EVALENS_CMD") :array-type 'list)
+        evalens-trusted t
+        evalens-settings '(:limits (:interruptGraceSeconds 5)))
+  (evalens-setup))
+
+(evalens-test-step "open a file: eglot starts evalens"
+  (let* ((workspace (file-name-as-directory (getenv "EVALENS_WORKSPACE")))
+         (path (expand-file-name "main.py" workspace)))
+    (make-directory workspace t)
+    (with-temp-file (expand-file-name "pyproject.toml" workspace)
+      (insert "[project]\nname = \"demo\"\n"))
+    (with-temp-file path
+      (insert (string-join evalens-test-source "\n") "\n"))
+    (setq evalens-test-buffer (find-file path))
+    (set-buffer evalens-test-buffer)
+    (evalens-test-expect (eq major-mode 'python-mode) "major mode %s" major-mode)
+    (evalens-test-expect evalens-mode "evalens-mode is off")
+    ;; `eglot-ensure' (from evalens-mode) connects after the next command; batch has none.
+    (unless (eglot-current-server)
+      (apply #'eglot (eglot--guess-contact)))
+    (evalens-test-expect (cl-typep (eglot-current-server) 'evalens-server)
+                         "server %S" (eglot-current-server))))
+
+(evalens-test-step "eval a region: the value as an overlay after it"
+  (set-buffer evalens-test-buffer)
+  (evalens-eval-region (evalens-test-line-pos 23) (evalens-test-line-pos 25))
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-result 24) "⇒ 42")))
+                       "line 24 shows %S" (evalens-test-result 24))
+  (let ((ov (cl-find-if (lambda (ov) (overlay-get ov 'evalens))
+                        (overlays-in (evalens-test-line-pos 24) (evalens-test-line-pos 25)))))
+    (evalens-test-expect (string-match-p "⇒ 42" (overlay-get ov 'after-string))
+                         "after-string %S" (overlay-get ov 'after-string))))
+
+(evalens-test-step "eval part of a line (an active region)"
+  (set-buffer evalens-test-buffer)
+  (goto-char (evalens-test-line-pos 22))
+  (search-forward "double")
+  (set-mark (match-beginning 0))
+  (goto-char (line-end-position))
+  (activate-mark)
+  (call-interactively #'evalens-eval-region)
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-result 22) "⇒ 42")))
+                       "line 22 shows %S" (evalens-test-result 22)))
+
+(evalens-test-step "eval the current line: an error in the error face"
+  (set-buffer evalens-test-buffer)
+  (deactivate-mark)
+  (goto-char (evalens-test-line-pos 5))
+  (call-interactively #'evalens-eval-region)
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (string-prefix-p "✗ SyntaxError" (evalens-test-result 5))))
+                       "line 5 shows %S" (evalens-test-result 5))
+  (let ((ov (cl-find-if (lambda (ov) (overlay-get ov 'evalens))
+                        (overlays-in (evalens-test-line-pos 5) (evalens-test-line-pos 6)))))
+    (evalens-test-expect (eq (get-text-property 0 'face (string-trim-left (overlay-get ov 'after-string)))
+                             'evalens-error-face)
+                         "face %S" (overlay-get ov 'after-string))))
+
+(evalens-test-step "code lenses are shown above functions"
+  (set-buffer evalens-test-buffer)
+  (evalens-refresh-lenses)
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-lens 8) "▶ main()")))
+                       "lenses %S" (evalens-lenses)))
+
+(evalens-test-step "run a lens: output in *evalens-output*, the lens title shows the value"
+  (set-buffer evalens-test-buffer)
+  (goto-char (evalens-test-line-pos 8))
+  (call-interactively #'evalens-run-lens)
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-lens 8) "▶ main() ⇒ 42")))
+                       "lenses %S" (evalens-lenses))
+  (evalens-test-expect (string-match-p "hello from main" (evalens-test-output))
+                       "output %S" (evalens-test-output)))
+
+(evalens-test-step "call with arguments: the value after the def line"
+  (set-buffer evalens-test-buffer)
+  (evalens-call "double" "21")
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-result 4) "⇒ 42")))
+                       "line 4 shows %S" (evalens-test-result 4)))
+
+(evalens-test-step "an error: a diagnostic on its line, the traceback in the output"
+  (set-buffer evalens-test-buffer)
+  (evalens-call "boom")
+  (evalens-test-expect
+   (evalens-test-wait 10 (lambda () (equal (evalens-test-lens 13) "▶ boom() ⇒ ZeroDivisionError: division by zero")))
+   "lenses %S" (evalens-lenses))
+  (evalens-test-expect
+   (evalens-test-wait
+    10 (lambda ()
+         (cl-some (lambda (diag)
+                    (and (= (line-number-at-pos (flymake-diagnostic-beg diag)) 14)
+                         (string-match-p "ZeroDivisionError" (flymake-diagnostic-text diag))))
+                  eglot--diagnostics)))
+   "diagnostics %S" (mapcar #'flymake-diagnostic-text eglot--diagnostics))
+  (evalens-test-expect (string-match-p "Traceback" (evalens-test-output)) "output %S" (evalens-test-output)))
+
+(evalens-test-step "interrupt an infinite loop"
+  (set-buffer evalens-test-buffer)
+  (evalens-eval-region (evalens-test-line-pos 18) (evalens-test-line-pos 20))
+  (evalens-test-expect (equal (evalens-test-result 19) "⋯") "line 19 shows %S" (evalens-test-result 19))
+  (let (state)
+    (evalens-test-expect
+     (evalens-test-wait 5 (lambda ()
+                            (setq state nil)
+                            (evalens-execute "evalens.status" (make-hash-table)
+                                             (lambda (result) (setq state (plist-get result :state))))
+                            (evalens-test-wait 1 (lambda () state))
+                            (equal state "busy")))
+     "state %S" state))
+  (evalens-interrupt)
+  (evalens-test-expect
+   (evalens-test-wait 8 (lambda () (string-match-p "KeyboardInterrupt" (or (evalens-test-result 19) ""))))
+   "line 19 shows %S" (evalens-test-result 19))
+  (evalens-test-expect (evalens-test-wait 2 (lambda () (member "evalens: interrupted" evalens-test-messages)))
+                       "messages %S" evalens-test-messages))
+
+(evalens-test-step "the session survives the interrupt"
+  (set-buffer evalens-test-buffer)
+  (remove-overlays (evalens-test-line-pos 24) (evalens-test-line-pos 25) 'evalens t)
+  (evalens-eval-region (evalens-test-line-pos 24) (evalens-test-line-pos 25))
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-result 24) "⇒ 42")))
+                       "line 24 shows %S" (evalens-test-result 24)))
+
+(evalens-test-step "run the module as __main__"
+  (set-buffer evalens-test-buffer)
+  (evalens-run-module)
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (string-match-p "ran as main" (evalens-test-output))))
+                       "output %S" (evalens-test-output)))
+
+(evalens-test-step "restart"
+  (set-buffer evalens-test-buffer)
+  (evalens-restart)
+  (evalens-test-expect
+   (evalens-test-wait 10 (lambda () (cl-some (lambda (m) (string-prefix-p "evalens: interpreter restarted" m))
+                                             evalens-test-messages)))
+   "messages %S" evalens-test-messages)
+  (evalens-test-expect (null (evalens-test-result 24)) "results not cleared"))
+
+;; Stop the server as a client should (shutdown, exit) and wait for it to end, so that it
+;; and its interpreter are gone before Emacs exits.  (`eglot-shutdown' kills the process
+;; in eglot 1.9, and its sentinel then fails in batch mode.)
+(when (and evalens-test-buffer (buffer-live-p evalens-test-buffer))
+  (with-current-buffer evalens-test-buffer
+    (when-let ((server (eglot-current-server)))
+      (ignore-errors
+        (setf (eglot--shutdown-requested server) t)
+        (jsonrpc-request server :shutdown nil :timeout 5)
+        (jsonrpc-notify server :exit nil)
+        (evalens-test-wait 5 (lambda () (not (process-live-p (jsonrpc--process server)))))))))
+
+(kill-emacs (if evalens-test-failed 1 0))

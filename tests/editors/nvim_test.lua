@@ -1,0 +1,351 @@
+-- Drives the evalens Neovim plugin in a real, headless Neovim (0.7 through 0.11+).
+--
+--   EVALENS_CMD='["/venv/bin/python","-m","evalens"]' EVALENS_PLUGIN=editors/nvim \
+--   EVALENS_WORKSPACE=/tmp/ws EVALENS_REPORT=/tmp/report.txt \
+--   nvim --headless -u NONE -i NONE -n -c 'luafile tests/editors/nvim_test.lua'
+--
+-- Each step appends "ok <step>" or "FAIL <step>: <detail>" to EVALENS_REPORT;
+-- Neovim exits 0 when every step passed (`qall!`), 1 otherwise (`cquit 1`).
+
+local api = vim.api
+local report_path = assert(os.getenv("EVALENS_REPORT"), "EVALENS_REPORT is not set")
+local report = assert(io.open(report_path, "w"))
+local failed = false
+
+local function log(line)
+  report:write(line .. "\n")
+  report:flush()
+end
+
+local function finish()
+  report:close()
+  if failed then
+    vim.cmd("cquit 1")
+  else
+    vim.cmd("qall!")
+  end
+end
+
+local ok_setup, setup_err = pcall(function()
+  vim.opt.runtimepath:prepend(assert(os.getenv("EVALENS_PLUGIN"), "EVALENS_PLUGIN is not set"))
+  vim.cmd("filetype on")
+end)
+if not ok_setup then
+  log("FAIL setup: " .. tostring(setup_err))
+  failed = true
+  finish()
+end
+
+local function main()
+  local messages = {}
+  vim.notify = function(message)
+    table.insert(messages, message)
+  end
+
+  local workspace = assert(os.getenv("EVALENS_WORKSPACE"), "EVALENS_WORKSPACE is not set")
+  local path = workspace .. "/main.py"
+  local source = {
+    "import time", --  1
+    "", --  2
+    "", --  3
+    "def double(x):", --  4
+    "    return 2 * x", --  5
+    "", --  6
+    "", --  7
+    "def main():", --  8
+    '    print("hello from main")', --  9
+    "    return double(21)", -- 10
+    "", -- 11
+    "", -- 12
+    "def boom():", -- 13
+    "    return 1 / 0", -- 14
+    "", -- 15
+    "", -- 16
+    "def spin():", -- 17
+    "    while True:", -- 18
+    "        pass", -- 19
+    "", -- 20
+    "", -- 21
+    "total = double(21)", -- 22
+    "a = 40", -- 23
+    "a + 2", -- 24
+    "", -- 25
+    'if __name__ == "__main__":', -- 26
+    '    print("ran as main")', -- 27
+  }
+  vim.fn.mkdir(workspace, "p")
+  vim.fn.writefile({ "[project]", 'name = "demo"' }, workspace .. "/pyproject.toml")
+  vim.fn.writefile(source, path)
+
+  local evalens = require("evalens")
+  evalens.setup({
+    cmd = vim.fn.json_decode((assert(os.getenv("EVALENS_CMD"), "EVALENS_CMD is not set"))),
+    trusted = true,
+    settings = { limits = { interruptGraceSeconds = 5 } },
+  })
+
+  local bufnr
+
+  local function marks_text()
+    local texts = {}
+    for _, mark in ipairs(evalens.ui.marks(bufnr)) do
+      table.insert(texts, (mark.line + 1) .. ": " .. mark.text)
+    end
+    return table.concat(texts, " | ")
+  end
+
+  local function mark_on(line) -- 1-based line
+    for _, mark in ipairs(evalens.ui.marks(bufnr)) do
+      if mark.line == line - 1 then
+        return mark.text
+      end
+    end
+    return nil
+  end
+
+  local function output_text()
+    local out = evalens.ui.output_buffer()
+    return table.concat(api.nvim_buf_get_lines(out, 0, -1, false), "\n")
+  end
+
+  local function lens_title(line) -- 1-based line
+    for _, lens in ipairs(vim.lsp.codelens.get(bufnr)) do
+      if lens.range.start.line == line - 1 and lens.command then
+        return lens.command.title
+      end
+    end
+    return nil
+  end
+
+  local function wait(ms, predicate)
+    return vim.wait(ms, function()
+      local ok, value = pcall(predicate)
+      return ok and value
+    end, 50)
+  end
+
+  local function step(name, fn)
+    if failed then
+      return
+    end
+    local start = vim.loop.hrtime()
+    local ok, err = pcall(fn)
+    local ms = math.floor((vim.loop.hrtime() - start) / 1e6)
+    if ok then
+      log(string.format("ok %s (%d ms)", name, ms))
+    else
+      failed = true
+      log(string.format("FAIL %s: %s", name, tostring(err)))
+      log("  marks: " .. (bufnr and marks_text() or ""))
+      log("  messages: " .. table.concat(messages, " / "))
+      local okout, out = pcall(output_text)
+      log("  output: " .. (okout and out or ""))
+    end
+  end
+
+  local function expect(condition, message)
+    if not condition then
+      error(message, 2)
+    end
+  end
+
+  step("attach", function()
+    vim.cmd("edit " .. vim.fn.fnameescape(path))
+    bufnr = api.nvim_get_current_buf()
+    expect(vim.bo[bufnr].filetype == "python", "filetype is " .. vim.bo[bufnr].filetype)
+    expect(wait(10000, function()
+      local client = evalens.get_client(bufnr)
+      return client and client.initialized ~= false and client.server_capabilities ~= nil
+    end), "no evalens client attached")
+    expect(wait(5000, function()
+      return vim.fn.exists(":EvalensEval") == 2
+    end), ":EvalensEval is not defined")
+  end)
+
+  step("eval a line range shows the value as virtual text", function()
+    vim.cmd("23,24EvalensEval")
+    expect(wait(10000, function()
+      return mark_on(24) == "⇒ 42"
+    end), "line 24 shows " .. tostring(mark_on(24)))
+  end)
+
+  step("eval a charwise visual selection", function()
+    api.nvim_win_set_cursor(0, { 22, 0 })
+    vim.cmd("normal! fdvf)\27")
+    vim.cmd("'<,'>EvalensEval")
+    expect(wait(10000, function()
+      return mark_on(22) == "⇒ 42"
+    end), "line 22 shows " .. tostring(mark_on(22)))
+  end)
+
+  step("eval the current line", function()
+    api.nvim_win_set_cursor(0, { 5, 4 })
+    vim.cmd("EvalensEval")
+    -- `return 2 * x` at top level is a SyntaxError: shown as an error, in the error colour
+    expect(wait(10000, function()
+      local text = mark_on(5)
+      return text and text:find("SyntaxError", 1, true)
+    end), "line 5 shows " .. tostring(mark_on(5)))
+    local details = api.nvim_buf_get_extmarks(bufnr, evalens.ns, { 4, 0 }, { 4, -1 }, { details = true })[1][4]
+    expect(details.virt_text[1][2] == "EvalensError", "highlight " .. tostring(details.virt_text[1][2]))
+  end)
+
+  step("code lenses are shown", function()
+    expect(wait(10000, function()
+      return lens_title(8) == "▶ main()"
+    end), "lens on line 8: " .. tostring(lens_title(8)))
+  end)
+
+  step("run a lens: value inline, output in evalens://output, lens title refreshed", function()
+    api.nvim_win_set_cursor(0, { 8, 0 })
+    vim.lsp.codelens.run()
+    expect(wait(10000, function()
+      return lens_title(8) == "▶ main() ⇒ 42"
+    end), "lens title: " .. tostring(lens_title(8)))
+    expect(mark_on(8) == nil, "the lens title shows the value, yet line 8 shows " .. tostring(mark_on(8)))
+    expect(wait(5000, function()
+      return output_text():find("hello from main", 1, true)
+    end), "output buffer: " .. output_text())
+    expect(vim.fn.bufnr("evalens://output") == evalens.ui.output_buffer(), "no buffer named evalens://output")
+  end)
+
+  step("call with arguments: the value at the end of the def line", function()
+    vim.cmd("EvalensCall double 21")
+    expect(wait(10000, function()
+      return mark_on(4) == "⇒ 42"
+    end), "line 4 shows " .. tostring(mark_on(4)))
+  end)
+
+  step("an error is a diagnostic on its line and an error in virtual text", function()
+    vim.cmd("EvalensCall boom")
+    expect(wait(10000, function()
+      return lens_title(13) == "▶ boom() ⇒ ZeroDivisionError: division by zero"
+    end), "lens title: " .. tostring(lens_title(13)))
+    expect(wait(5000, function()
+      for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+        if d.source == "evalens" and d.lnum == 13 and d.message:find("ZeroDivisionError", 1, true) then
+          return true
+        end
+      end
+      return false
+    end), "diagnostics: " .. vim.inspect(vim.diagnostic.get(bufnr)))
+    expect(output_text():find("Traceback", 1, true), "no traceback in the output buffer")
+  end)
+
+  step("interrupt an infinite loop", function()
+    vim.cmd("18,19EvalensEval")
+    expect(wait(3000, function()
+      return mark_on(19) == "⋯"
+    end), "no pending mark: " .. tostring(mark_on(19)))
+    local status
+    expect(wait(5000, function()
+      evalens.execute(bufnr, "evalens.status", vim.empty_dict(), function(_, result)
+        status = result
+      end)
+      vim.wait(100)
+      return status and status.state == "busy"
+    end), "the interpreter never got busy: " .. vim.inspect(status))
+    vim.cmd("EvalensInterrupt")
+    expect(wait(8000, function()
+      local text = mark_on(19)
+      return text and text:find("KeyboardInterrupt", 1, true)
+    end), "line 19 shows " .. tostring(mark_on(19)))
+    expect(wait(2000, function()
+      return vim.tbl_contains(messages, "evalens: interrupted")
+    end), "messages: " .. table.concat(messages, " / "))
+  end)
+
+  step("the session survives the interrupt", function()
+    api.nvim_buf_clear_namespace(bufnr, evalens.ns, 23, 24)
+    vim.cmd("24EvalensEval")
+    expect(wait(10000, function()
+      return mark_on(24) == "⇒ 42"
+    end), "line 24 shows " .. tostring(mark_on(24)))
+  end)
+
+  step("run the module as __main__", function()
+    vim.cmd("EvalensRunModule")
+    expect(wait(10000, function()
+      return output_text():find("ran as main", 1, true) and mark_on(#source) == "✓"
+    end), "output: " .. output_text() .. " mark: " .. tostring(mark_on(#source)))
+  end)
+
+  step("restart", function()
+    vim.cmd("EvalensRestart")
+    expect(wait(10000, function()
+      for _, m in ipairs(messages) do
+        if m:find("interpreter restarted", 1, true) then
+          return true
+        end
+      end
+      return false
+    end), "messages: " .. table.concat(messages, " / "))
+    expect(#evalens.ui.marks(bufnr) == 0, "results not cleared: " .. marks_text())
+  end)
+
+  -- A textual transcript of what the user sees, for the README.
+  local transcript_path = os.getenv("EVALENS_TRANSCRIPT")
+  if transcript_path and not failed then
+    step("transcript", function()
+      evalens.ui.clear(bufnr)
+      vim.cmd("23,24EvalensEval")
+      vim.cmd("EvalensCall main")
+      vim.cmd("EvalensCall double 2.5")
+      vim.cmd("EvalensCall boom")
+      expect(wait(10000, function()
+        return mark_on(24) == "⇒ 42"
+          and mark_on(4) == "⇒ 5.0"
+          and lens_title(13) == "▶ boom() ⇒ ZeroDivisionError: division by zero"
+          and lens_title(8) == "▶ main() ⇒ 42"
+          and #vim.diagnostic.get(bufnr) > 0
+      end), "marks: " .. marks_text())
+      local lines = {}
+      local lens_lines = {}
+      for _, lens in ipairs(vim.lsp.codelens.get(bufnr)) do
+        lens_lines[lens.range.start.line + 1] = lens.command and lens.command.title
+      end
+      local diagnostics = {}
+      for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+        diagnostics[d.lnum + 1] = d.message
+      end
+      for i, text in ipairs(api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+        local extra = {}
+        if lens_lines[i] then
+          table.insert(extra, lens_lines[i])
+        end
+        if mark_on(i) then
+          table.insert(extra, mark_on(i))
+        end
+        if diagnostics[i] then
+          table.insert(extra, "■ " .. diagnostics[i])
+        end
+        local line = string.format("%2d  %s", i, text)
+        if #extra > 0 then
+          line = line .. string.rep(" ", math.max(1, 30 - vim.fn.strdisplaywidth(line))) .. table.concat(extra, "  ")
+        end
+        table.insert(lines, line)
+      end
+      table.insert(lines, "")
+      table.insert(lines, "evalens://output:")
+      for _, text in ipairs(api.nvim_buf_get_lines(evalens.ui.output_buffer(), 0, -1, false)) do
+        table.insert(lines, "  " .. text)
+      end
+      vim.fn.writefile(lines, transcript_path)
+    end)
+  end
+
+  if evalens.get_client(bufnr) then
+    vim.lsp.stop_client(evalens.get_client(bufnr).id)
+    vim.wait(2000, function()
+      return evalens.get_client(bufnr) == nil
+    end, 50)
+  end
+  log("messages: " .. table.concat(messages, " / "))
+end
+
+local ok_main, main_err = xpcall(main, debug.traceback)
+if not ok_main then
+  log("FAIL script: " .. tostring(main_err))
+  failed = true
+end
+finish()

@@ -1,0 +1,85 @@
+"""The Emacs mode (editors/emacs/evalens.el) in real batch Emacs with eglot (Debian's emacs-nox + elpa-eglot).
+
+tests/editors/emacs_test.el does what a user does: open a file (eglot starts evalens),
+evaluate a region, part of a line and the current line, run a code lens, call with
+arguments, see output in *evalens-output* and an error as a Flymake diagnostic on its
+line, interrupt an infinite loop, run the module, restart. `.ci/editors.sh` installs Emacs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .support import EDITORS, run_log
+
+SCRIPT = Path(__file__).with_name("emacs_test.el")
+
+
+def emacs() -> str:
+    path = shutil.which("emacs")
+    if path is None:
+        pytest.skip("emacs is not installed (run .ci/editors.sh)")
+    return path
+
+
+def has_eglot(binary: str) -> bool:
+    probe = subprocess.run(
+        [binary, "--batch", "--eval", "(kill-emacs (if (require 'eglot nil t) 0 3))"],
+        capture_output=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    return probe.returncode == 0
+
+
+@pytest.mark.timeout(90)
+def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
+    binary = emacs()
+    if not has_eglot(binary):
+        pytest.skip("eglot is not installed (apt-get install elpa-eglot; run .ci/editors.sh)")
+    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "emacs"))
+    # Not -Q: Debian's site-start puts eglot on the load path.
+    proc = subprocess.run(
+        [binary, "--batch", "-l", str(SCRIPT)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    log = run_log(env, proc.stdout, proc.stderr)
+    assert proc.returncode == 0, f"emacs exited {proc.returncode}\n{log}"
+    report = Path(env["EVALENS_REPORT"]).read_text()
+    assert "FAIL" not in report, log
+    for step in ["eval a region", "run a lens", "an error: a diagnostic", "interrupt an infinite loop"]:
+        assert f"ok {step}" in report, log
+
+
+def test_emacs_mode_byte_compiles_cleanly(editor_env: dict[str, str], tmp_path: Path) -> None:
+    binary = emacs()
+    if not has_eglot(binary):
+        pytest.skip("eglot is not installed (apt-get install elpa-eglot; run .ci/editors.sh)")
+    source = EDITORS / "emacs" / "evalens.el"
+    target = tmp_path / "evalens.elc"
+    # json.dumps gives a string literal Emacs reads the same way (paths have no odd characters).
+    program = (
+        "(progn (require 'eglot)"
+        " (setq byte-compile-error-on-warn t"
+        f" byte-compile-dest-file-function (lambda (_) {json.dumps(str(target))}))"
+        f" (kill-emacs (if (byte-compile-file {json.dumps(str(source))}) 0 1)))"
+    )
+    proc = subprocess.run(
+        [binary, "--batch", "--eval", program],
+        env=editor_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0 and target.exists(), proc.stdout + proc.stderr

