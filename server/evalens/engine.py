@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from .documents import Document, DocumentStore
 from .session import InterpreterDied, Session, SessionConfig, State
 from .settings import Settings, find_interpreter
 from .worker import messages
+
+log = logging.getLogger(__name__)
 
 OutputListener = Callable[[str | None, str, str], None]  # (uri, stream, text)
 Result = dict[str, Any]
@@ -304,6 +307,21 @@ class Engine:
         result["truncated"] = bool(result.get("truncated")) or cut
         result["durationMs"] = round((time.perf_counter() - started) * 1000, 3)
         return result
+
+    async def inspect(self, message: dict[str, Any], timeout: float = 0.5) -> Any:
+        """Ask the idle interpreter about live values; None when it is busy, absent or slow."""
+        session = self.session
+        if session is None or not session.alive or self._queue.locked() or session.state is not State.IDLE:
+            return None
+        async with self._queue:
+            try:
+                answer = await asyncio.wait_for(session.inspect(message), timeout)
+            except (asyncio.TimeoutError, InterpreterDied):
+                return None
+        if isinstance(answer, dict) and "failed" in answer:
+            log.warning("live lookup failed in the interpreter: %s", answer["failed"])
+            return None
+        return answer
 
     async def _replace_after_kill(self) -> None:
         # A failure here is reported by the next request, which tries again.

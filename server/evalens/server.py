@@ -23,6 +23,7 @@ from .engine import Engine, Result, Workspace
 from .features import editor
 from .features.history import RunHistory
 from .features.progress import RunProgress
+from .live import LiveInspector
 from .modnames import import_roots, uri_to_path
 from .output import OutputChannel
 
@@ -45,14 +46,22 @@ class EvalensProtocol(LanguageServerProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.after_response: dict[Any, list[Callable[[], None]]] = {}
+        self._pruning = False
+
+    def _prune_finished(self) -> None:
+        self._pruning = False
+        finished = [key for key, future in self._request_futures.items() if future.done()]
+        for key in finished:
+            del self._request_futures[key]
 
     def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
         super()._send_response(msg_id, result, error)
         # pygls keeps the future of a command's inner handler under a random id
         # and never removes it: drop finished ones so each command costs nothing.
-        finished = [key for key, future in self._request_futures.items() if future.done()]
-        for key in finished:
-            del self._request_futures[key]
+        # Later, not now: pygls may be iterating over them (at shutdown).
+        if not self._pruning:
+            self._pruning = True
+            asyncio.get_running_loop().call_soon(self._prune_finished)
         for action in self.after_response.pop(msg_id, []):
             action()
 
@@ -72,6 +81,8 @@ class EvalensServer(LanguageServer):
         self.engine = Engine(self.store, Workspace([], []), self.settings, self.send_output)
         self.configured = asyncio.Event()
         self.waiting: dict[Any, asyncio.Task[Any]] = {}
+        self.live = LiveInspector(self.engine)
+        self.live = LiveInspector(self.engine)
         self.output = OutputChannel(lambda params: self.protocol.notify("evalens/output", params))
 
     # -- settings and workspace ------------------------------------------------------
@@ -202,6 +213,10 @@ def create_server() -> EvalensServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: EvalensServer, params: types.InitializeParams) -> None:
         ls.apply_settings(settings.section_of(params.initialization_options))
+        ls.refresh_workspace()
+        if ls.settings.trusted:
+            # Start the interpreter while the client finishes its side of the handshake.
+            asyncio.ensure_future(ls.engine.ensure_session()).add_done_callback(_log_start_failure)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: EvalensServer, params: types.InitializedParams) -> None:

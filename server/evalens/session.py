@@ -294,6 +294,12 @@ class Session:
         finally:
             self._pending.pop(request_id, None)
 
+    async def inspect(self, message: dict[str, Any]) -> Any:
+        """A lookup that runs no user code; only sent while the interpreter is idle."""
+        message["op"] = messages.OP_INSPECT
+        reply = await self._request(message)
+        return reply.get("inspected")
+
     async def run(
         self, message: dict[str, Any], sink: OutputSink | None
     ) -> tuple[dict[str, Any], dict[str, str], bool]:

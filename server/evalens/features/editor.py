@@ -90,6 +90,13 @@ def inlay_hints(ls: EvalensServer, params: types.InlayHintParams) -> list[types.
 
 
 def diagnostics_for(ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
+    """The run failure in this document, then the static diagnostics (syntax, imports)."""
+    from ..intelligence import static_diagnostics
+
+    return _run_failure(ls, uri) + static_diagnostics(ls, uri)
+
+
+def _run_failure(ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
     failure = ls.history.failure
     doc = ls.store.get(uri)
     if failure is None or failure.uri != uri or doc is None:

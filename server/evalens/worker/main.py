@@ -15,7 +15,7 @@ import sys
 import types
 from typing import Any, BinaryIO, Dict, List, Optional
 
-from . import documents, messages
+from . import documents, inspection, messages
 from .documents import DocumentTable
 from .messages import DocumentInfo, RunResult
 from .running import Interruptible, Runner
@@ -184,6 +184,15 @@ class Worker:
             message.get("kwargs", {}),
         )
 
+    def inspect(self, message: Dict[str, Any]) -> Any:
+        """Live values for hover and completion; runs no user code."""
+        try:
+            if message["kind"] == "describe":
+                return inspection.describe(message["module"], message["name"], min(self.runner.repr_chars, 2000))
+            return inspection.attributes(message["module"], message["expression"])
+        except Exception as exc:  # report, never crash the session over a lookup
+            return {"failed": f"{type(exc).__name__}: {exc}"}
+
     def _after_fork_in_child(self) -> None:
         """A process forked by user code must never speak on the channel."""
         for stream in (self.reader, self.writer):
@@ -220,6 +229,8 @@ class Worker:
         op = message["op"]
         if op == messages.OP_HELLO:
             return {"id": message["id"], "hello": self.hello(message)}
+        if op == messages.OP_INSPECT:
+            return {"id": message["id"], "inspected": self.inspect(message)}
         self.guard.forget()
         self.budget.reset(self.output_bytes)
         try:

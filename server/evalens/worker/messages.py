@@ -19,6 +19,7 @@ OP_EVAL = "eval"
 OP_CALL = "call"
 OP_RUN_MODULE = "runModule"
 OP_EXIT = "exit"  # leave the innermost held `with` block
+OP_INSPECT = "inspect"  # live values for hover and completion, no user code
 
 
 class DocumentInfo(TypedDict):

@@ -112,12 +112,18 @@ def _container(value: Any, kind: type, budget: _Budget, seen: Set[int], own_repr
     return "".join(parts)
 
 
-def bounded_repr(value: Any, limit: int, seconds: float = 2.0) -> Tuple[str, bool]:
-    """The repr of ``value`` cut to ``limit`` characters, and whether it was cut."""
-    budget = _Budget(limit)
+def bounded_repr(
+    value: Any, limit: int, seconds: float = 2.0, own_repr: Optional[Callable[[Any], str]] = None
+) -> Tuple[str, bool]:
+    """The repr of ``value`` cut to ``limit`` characters, and whether it was cut.
 
-    def own_repr(item: Any) -> str:
-        text = repr(item)
+    ``own_repr`` renders what is not a builtin container or string (default: ``repr``).
+    """
+    budget = _Budget(limit)
+    leaf = own_repr or repr
+
+    def checked_repr(item: Any) -> str:
+        text = leaf(item)
         if not isinstance(text, str):
             raise TypeError(f"__repr__ returned non-string (type {type(text).__name__})")
         if len(text) > budget.left:
@@ -125,7 +131,7 @@ def bounded_repr(value: Any, limit: int, seconds: float = 2.0) -> Tuple[str, boo
         return text
 
     try:
-        text = _timed(lambda: _render(value, budget, set(), own_repr), seconds)
+        text = _timed(lambda: _render(value, budget, set(), checked_repr), seconds)
     except ReprTimeout:
         return f"<{_name(value)} object; repr took longer than {seconds:g} s>", False
     except MemoryError:

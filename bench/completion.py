@@ -1,0 +1,169 @@
+"""Completion and hover latency: evalens against jedi-language-server 0.47 and pylsp 1.15, in one run.
+
+    python bench/completion.py [--rounds 1]
+
+The peers (and tornado, whose ``web.py`` is one of the files) are installed
+into a separate venv, /tmp/bench-peers, created on first use. Every server
+gets the same files (the stdlib's ``typing.py``, tornado's ``web.py``), the
+same positions and the same edits (each completion follows a didChange, so
+no server answers from a cache of the previous request), from a client that
+advertises VS Code's capabilities (snippet support included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pytest_lsp import client_capabilities
+
+PEERS = Path("/tmp/bench-peers")
+PEER_PACKAGES = ["jedi-language-server>=0.47,<0.48", "python-lsp-server>=1.15,<1.16", "tornado"]
+PER_FILE = 6  # positions per file
+
+
+def ensure_peers() -> Path:
+    python = PEERS / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+    probe = subprocess.run([str(python), "-c", "import jedi_language_server, pylsp, tornado"], capture_output=True)
+    if probe.returncode != 0:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
+    return python
+
+
+def peer_files(python: Path) -> list[Path]:
+    code = "import json, typing, tornado.web; print(json.dumps([typing.__file__, tornado.web.__file__]))"
+    return [Path(p) for p in json.loads(subprocess.check_output([str(python), "-c", code]))]
+
+
+def positions(text: str) -> list[tuple[int, int]]:
+    """Right after ``name.`` on lines spread through the file."""
+    found = []
+    for number, line in enumerate(text.splitlines()):
+        match = re.search(r"\b[a-z_]\w*\.(?=\w)", line)
+        if match and not line.lstrip().startswith(("#", '"', "'", "from", "import")):
+            found.append((number, match.end()))
+    step = max(len(found) // PER_FILE, 1)
+    return found[::step][:PER_FILE]
+
+
+def version(python: Path, dist: str) -> str:
+    code = f"import importlib.metadata as m; print(m.version({dist!r}))"
+    return subprocess.check_output([str(python), "-c", code], text=True).strip()
+
+
+async def measure(
+    command: list[str], options: dict[str, object], files: list[Path], rounds: int
+) -> dict[str, list[float]]:
+    client = LanguageClient("bench", "1")
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def diagnostics(params: types.PublishDiagnosticsParams) -> None:
+        pass
+
+    @client.feature(types.WORKSPACE_CONFIGURATION)
+    def configuration(params: types.ConfigurationParams) -> list[object]:
+        return [options for _ in params.items]
+
+    started = time.perf_counter()
+    await client.start_io(*command)
+    root = files[0].parent
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="bench")],
+            initialization_options=options,
+        )
+    )
+    client.initialized(types.InitializedParams())
+    results: dict[str, list[float]] = {"first": [], "completion": [], "hover": []}
+    for index, path in enumerate(files):
+        text = path.read_text()
+        uri = path.as_uri()
+        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+        spots = positions(text)
+        doc = types.TextDocumentIdentifier(uri=uri)
+        if index == 0:
+            line, character = spots[0]
+            await client.text_document_completion_async(types.CompletionParams(doc, types.Position(line, character)))
+            results["first"].append((time.perf_counter() - started) * 1000)
+        version_number = 1
+        for round_number in range(rounds):
+            for line, character in spots:
+                version_number += 1
+                edited = text + f"# edit {round_number} {line}\n"
+                client.text_document_did_change(
+                    types.DidChangeTextDocumentParams(
+                        types.VersionedTextDocumentIdentifier(uri=uri, version=version_number),
+                        [types.TextDocumentContentChangeWholeDocument(text=edited)],
+                    )
+                )
+                t0 = time.perf_counter()
+                await client.text_document_completion_async(
+                    types.CompletionParams(doc, types.Position(line, character))
+                )
+                results["completion"].append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
+                await client.text_document_hover_async(types.HoverParams(doc, types.Position(line, character - 2)))
+                results["hover"].append((time.perf_counter() - t0) * 1000)
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return results
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    python = ensure_peers()
+    files = peer_files(python)
+    bin_dir = python.parent
+    servers = {
+        "evalens": ([sys.executable, "-m", "evalens"], {"interpreter": str(python)}),
+        f"jedi-language-server {version(python, 'jedi-language-server')}": (
+            [str(bin_dir / "jedi-language-server")],
+            {},
+        ),
+        f"pylsp {version(python, 'python-lsp-server')}": ([str(bin_dir / "pylsp")], {}),
+    }
+    env_note = f"files: {', '.join(str(f) for f in files)}; {PER_FILE} positions each, {args.rounds} rounds"
+    print(env_note)
+    table = {}
+    for name, (command, options) in servers.items():
+        os.environ.pop("VIRTUAL_ENV", None)
+        table[name] = await measure(command, options, files, args.rounds)
+        print(f"  measured {name}", flush=True)
+    print(f"\n{'server':<28} {'completion median':>18} {'p95':>9} {'hover median':>13} {'p95':>9} {'spawn→first':>12}")
+    for name, res in table.items():
+        print(
+            f"{name:<28} {statistics.median(res['completion']):>15.1f} ms {p95(res['completion']):>6.1f} ms"
+            f" {statistics.median(res['hover']):>10.1f} ms {p95(res['hover']):>6.1f} ms {res['first'][0]:>9.1f} ms"
+        )
+    ours, jls = table["evalens"], next(v for k, v in table.items() if k.startswith("jedi"))
+    print(
+        f"\nevalens / jedi-language-server: completion median {statistics.median(ours['completion']) / statistics.median(jls['completion']):.2f}x"
+        f" (target <= 0.5), hover median {statistics.median(ours['hover']) / statistics.median(jls['hover']):.2f}x"
+        f" (target <= 1), spawn to first completion {ours['first'][0] / jls['first'][0]:.2f}x (target <= 1)"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

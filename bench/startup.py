@@ -1,0 +1,93 @@
+"""Startup: spawn to `initialize` result, and spawn to the first `evalens.eval` result.
+
+    python bench/startup.py [--runs N] [--peers PATH_TO_VENV]
+
+Side by side in one run: evalens; jedi-language-server's spawn to initialize
+(from the peers venv that bench/completion.py creates, /tmp/bench-peers by
+default); ipykernel's start to its first executed result through jupyter_client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+
+async def lsp_startup(command: list[str], workspace: Path, evaluate: bool) -> tuple[float, float | None]:
+    started = time.perf_counter()
+    client = LanguageClient("bench", "0")
+    await client.start_io(*command)
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=workspace.as_uri(),
+            initialization_options={"trusted": True},
+        )
+    )
+    initialized = (time.perf_counter() - started) * 1000
+    first: float | None = None
+    client.initialized(types.InitializedParams())
+    if evaluate:
+        uri = (workspace / "main.py").as_uri()
+        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, "")))
+        result: Any = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="evalens.eval", arguments=[{"uri": uri, "code": "1 + 1"}])
+        )
+        value = result["value"] if isinstance(result, dict) else result.value
+        assert (value["repr"] if isinstance(value, dict) else value.repr) == "2"
+        first = (time.perf_counter() - started) * 1000
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return initialized, first
+
+
+def ipykernel_startup() -> float:
+    from jupyter_client.manager import start_new_kernel
+
+    started = time.perf_counter()
+    manager, kernel = start_new_kernel(kernel_name="python3")
+    try:
+        reply = kernel.execute_interactive("1 + 1", output_hook=lambda message: None, timeout=30)
+        assert reply["content"]["status"] == "ok"
+        return (time.perf_counter() - started) * 1000
+    finally:
+        kernel.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--peers", default="/tmp/bench-peers")
+    args = parser.parse_args()
+    workspace = Path(tempfile.mkdtemp())
+    rows: dict[str, list[float]] = {}
+    jls = Path(args.peers) / "bin" / "jedi-language-server"
+    for _ in range(args.runs):
+        init, first = asyncio.run(lsp_startup([sys.executable, "-m", "evalens"], workspace, True))
+        rows.setdefault("evalens: spawn to initialize", []).append(init)
+        rows.setdefault("evalens: spawn to first eval", []).append(first or 0.0)
+        if jls.exists():
+            init, _ = asyncio.run(lsp_startup([str(jls)], workspace, False))
+            rows.setdefault("jedi-language-server: spawn to initialize", []).append(init)
+        rows.setdefault("ipykernel: start to first result", []).append(ipykernel_startup())
+    print(f"startup, {args.runs} runs each (ms)")
+    print(f"{'':<44}{'median':>10}{'min':>10}")
+    for name, values in rows.items():
+        print(f"{name:<44}{statistics.median(values):>10.1f}{min(values):>10.1f}")
+    if not jls.exists():
+        print(f"(jedi-language-server not found at {jls}: run bench/completion.py once to create the peers venv)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+// Inline results: a decoration after the evaluated code (`⇒ 42`, errors in the
+// error colour), with the full value or traceback in its hover. Results move
+// with edits above them and disappear when their own lines are edited.
+
+import * as vscode from "vscode";
+import type { Result } from "./protocol";
+
+const MAX_INLINE = 120;
+
+interface Shown {
+  line: number; // the line the decoration is attached to (its end)
+  firstLine: number; // the first line of the evaluated code
+  result: Result;
+}
+
+export class InlineResults implements vscode.Disposable {
+  private readonly okType = vscode.window.createTextEditorDecorationType({
+    after: {
+      margin: "0 0 0 1.5em",
+      color: new vscode.ThemeColor("evalens.resultForeground"),
+      fontStyle: "normal",
+    },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  private readonly errorType = vscode.window.createTextEditorDecorationType({
+    after: {
+      margin: "0 0 0 1.5em",
+      color: new vscode.ThemeColor("evalens.errorForeground"),
+      fontStyle: "normal",
+    },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  private readonly byDocument = new Map<string, Shown[]>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor() {
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeTextDocument((event) => this.onChange(event)),
+      vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.render(e))),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.byDocument.delete(doc.uri.toString())),
+    );
+  }
+
+  /** Show `result` for the code spanning `firstLine`..`line` of `uri`. */
+  show(uri: vscode.Uri, firstLine: number, line: number, result: Result): void {
+    const key = uri.toString();
+    const shown = (this.byDocument.get(key) ?? []).filter((s) => s.line < firstLine || s.firstLine > line);
+    shown.push({ line, firstLine, result });
+    this.byDocument.set(key, shown);
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.toString() === key) {
+        this.render(editor);
+      }
+    }
+  }
+
+  clear(uri?: vscode.Uri): void {
+    if (uri) {
+      this.byDocument.delete(uri.toString());
+    } else {
+      this.byDocument.clear();
+    }
+    vscode.window.visibleTextEditors.forEach((e) => this.render(e));
+  }
+
+  private render(editor: vscode.TextEditor): void {
+    const shown = this.byDocument.get(editor.document.uri.toString()) ?? [];
+    const ok: vscode.DecorationOptions[] = [];
+    const failed: vscode.DecorationOptions[] = [];
+    const lineCount = editor.document.lineCount;
+    for (const s of shown) {
+      if (s.line >= lineCount) {
+        continue;
+      }
+      const end = editor.document.lineAt(s.line).range.end;
+      const start = new vscode.Position(Math.min(s.firstLine, s.line), 0);
+      const option: vscode.DecorationOptions = {
+        range: new vscode.Range(start, end),
+        hoverMessage: hoverFor(s.result),
+        renderOptions: { after: { contentText: inlineText(s.result) } },
+      };
+      (s.result.ok ? ok : failed).push(option);
+    }
+    editor.setDecorations(this.okType, ok);
+    editor.setDecorations(this.errorType, failed);
+  }
+
+  private onChange(event: vscode.TextDocumentChangeEvent): void {
+    const key = event.document.uri.toString();
+    let shown = this.byDocument.get(key);
+    if (!shown || event.contentChanges.length === 0) {
+      return;
+    }
+    for (const change of event.contentChanges) {
+      const first = change.range.start.line;
+      const last = change.range.end.line;
+      const added = (change.text.match(/\n/g) ?? []).length;
+      const delta = added - (last - first);
+      shown = shown
+        .filter((s) => s.line < first || s.firstLine > last)
+        .map((s) => (s.firstLine > last ? { ...s, line: s.line + delta, firstLine: s.firstLine + delta } : s));
+    }
+    this.byDocument.set(key, shown);
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.toString() === key) {
+        this.render(editor);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.okType.dispose();
+    this.errorType.dispose();
+    this.subscriptions.forEach((d) => d.dispose());
+  }
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s*\n\s*/g, " ").trim();
+  return flat.length > MAX_INLINE ? `${flat.slice(0, MAX_INLINE - 1)}…` : flat;
+}
+
+/** The short text shown after the code. */
+export function inlineText(result: Result): string {
+  if (result.error) {
+    const message = result.error.message ? `${result.error.type}: ${result.error.message}` : result.error.type;
+    return `✖ ${oneLine(message)}`;
+  }
+  if (result.value) {
+    return `⇒ ${oneLine(result.value.repr)}`;
+  }
+  const printed = result.stdout.trim().split("\n").pop();
+  return printed ? `✔ ${oneLine(printed)}` : "✔";
+}
+
+function fence(text: string, language = ""): string {
+  const ticks = text.includes("```") ? "````" : "```";
+  return `${ticks}${language}\n${text.replace(/\n$/, "")}\n${ticks}\n`;
+}
+
+/** The hover on a result: the whole value or traceback, the output and timing. */
+export function hoverFor(result: Result): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.supportHtml = false;
+  if (result.error) {
+    md.appendMarkdown(`**${result.error.type}**`);
+    if (result.error.message) {
+      md.appendMarkdown(": ");
+      md.appendText(result.error.message);
+    }
+    md.appendMarkdown("\n\n");
+    md.appendMarkdown(fence(result.error.traceback || `${result.error.type}: ${result.error.message}`, "pytb"));
+    const links = result.error.frames
+      .filter((f) => f.uri)
+      .map((f) => {
+        const uri = vscode.Uri.parse(f.uri as string);
+        const name = uri.path.split("/").pop() ?? uri.path;
+        return `[${name}:${f.line + 1} ${f.name}](${uri.with({ fragment: `L${f.line + 1}` }).toString()})`;
+      });
+    if (links.length > 0) {
+      md.appendMarkdown(`\n${links.join(" · ")}\n`);
+    }
+  } else if (result.value) {
+    md.appendMarkdown(fence(result.value.repr, "python"));
+  }
+  if (result.stdout) {
+    md.appendMarkdown("\n**stdout**\n");
+    md.appendMarkdown(fence(result.stdout));
+  }
+  if (result.stderr) {
+    md.appendMarkdown("\n**stderr**\n");
+    md.appendMarkdown(fence(result.stderr));
+  }
+  const facts: string[] = [];
+  if (result.value) {
+    facts.push(`\`${result.value.type}\``);
+  }
+  if (result.valueName) {
+    facts.push(`bound to \`${result.valueName}\``);
+  }
+  facts.push(`${result.durationMs.toFixed(1)} ms`);
+  if (result.truncated) {
+    facts.push("truncated to the limits");
+  }
+  md.appendMarkdown(`\n*evalens* · ${facts.join(" · ")}`);
+  return md;
+}

@@ -1,0 +1,509 @@
+// End-to-end test of the evalens extension in real VS Code (code-server),
+// driven by playwright-core and Debian's chromium, as a user would:
+// open a workspace, evaluate a selection with Shift+Enter, click code lenses,
+// see an error inline, interrupt an infinite loop, take a screenshot; then, in
+// a second code-server with workspace trust on, check that a restricted
+// workspace runs nothing and says why, and that granting trust turns
+// execution on.
+//
+// Environment:
+//   EVALENS_PYTHON  a Python with evalens installed (default: python3)
+//   CODE_SERVER     the code-server launcher (default: code-server on PATH)
+//   NODE24_BIN      a folder put first on PATH for code-server (Node 24)
+//   CHROMIUM        the browser binary (default: /usr/bin/chromium)
+//   VSIX            the packaged extension (default: ../evalens.vsix)
+//   SCREENSHOT      where to save the screenshot (default: ../screenshot.png)
+// Exits 0 when every step passed, 1 otherwise.
+
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..");
+const PYTHON = process.env.EVALENS_PYTHON || "python3";
+const CODE_SERVER = process.env.CODE_SERVER || "code-server";
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const VSIX = resolve(process.env.VSIX || join(root, "evalens.vsix"));
+const SCREENSHOT = resolve(process.env.SCREENSHOT || join(root, "screenshot.png"));
+const KEEP = process.env.EVALENS_E2E_KEEP === "1";
+
+const started = Date.now();
+const steps = [];
+let passed = 0;
+let failed = 0;
+
+function log(message) {
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    steps.push(`ok   ${name} (${Date.now() - t0} ms)`);
+    log(`ok   ${name}`);
+  } catch (error) {
+    failed += 1;
+    steps.push(`FAIL ${name}: ${error?.message ?? error}`);
+    log(`FAIL ${name}: ${error?.stack ?? error}`);
+    throw error;
+  }
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitFor(what, predicate, timeoutMs = 30000, intervalMs = 200) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await predicate();
+      if (last) {
+        return last;
+      }
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last: ${last})` : ""}`);
+}
+
+const DEMO = `"""A small module for the evalens VS Code test."""
+
+
+def answer():
+    print("computing the answer")
+    return 6 * 7
+
+
+def boom():
+    return 1 / 0
+
+
+def spin():
+    while True:
+        pass
+
+
+x = 40 + 2
+print(x * 2)
+`;
+
+// -- the workspace, code-server's folders and settings ----------------------------------
+const tmp = mkdtempSync(join(tmpdir(), "evalens-e2e-"));
+const home = join(tmp, "home");
+const userData = join(tmp, "user-data");
+const extensions = join(tmp, "extensions");
+const workspace = join(tmp, "workspace");
+for (const dir of [home, join(userData, "User"), extensions, join(workspace, ".vscode")]) {
+  mkdirSync(dir, { recursive: true });
+}
+writeFileSync(join(workspace, "demo.py"), DEMO);
+writeFileSync(
+  join(workspace, ".vscode", "settings.json"),
+  JSON.stringify({ "evalens.serverPython": PYTHON }, null, 2),
+);
+const baseSettings = {
+  "workbench.startupEditor": "none",
+  "chat.disableAIFeatures": true,
+  "security.workspace.trust.enabled": false,
+  "extensions.ignoreRecommendations": true,
+  "extensions.autoUpdate": false,
+  "extensions.autoCheckUpdates": false,
+  "telemetry.telemetryLevel": "off",
+  "update.mode": "none",
+  "workbench.tips.enabled": false,
+  "workbench.enableExperiments": false,
+  "git.enabled": false,
+  "editor.minimap.enabled": false,
+  "editor.stickyScroll.enabled": false,
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+  "workbench.colorTheme": "Default Dark Modern",
+  "editor.fontSize": 15,
+  "window.zoomLevel": 0,
+};
+writeFileSync(join(userData, "User", "settings.json"), JSON.stringify(baseSettings, null, 2));
+
+// A second profile and workspace for workspace trust: trust enabled, the folder
+// opened in restricted mode, serverPython set for the machine (restricted mode
+// ignores the workspace's value).
+const userData2 = join(tmp, "user-data-untrusted");
+const workspace2 = join(tmp, "untrusted");
+mkdirSync(join(userData2, "User"), { recursive: true });
+mkdirSync(join(userData2, "Machine"), { recursive: true });
+// A machine-scoped path: code-server reads it from the remote's Machine settings.
+writeFileSync(join(userData2, "Machine", "settings.json"), JSON.stringify({ "evalens.serverPython": PYTHON }));
+mkdirSync(workspace2, { recursive: true });
+writeFileSync(join(workspace2, "demo.py"), DEMO);
+writeFileSync(
+  join(userData2, "User", "settings.json"),
+  JSON.stringify(
+    {
+      ...baseSettings,
+      "security.workspace.trust.enabled": true,
+      "security.workspace.trust.startupPrompt": "never",
+    },
+    null,
+    2,
+  ),
+);
+
+const env = {
+  ...process.env,
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, ".config"),
+  XDG_DATA_HOME: join(home, ".local", "share"),
+  XDG_CACHE_HOME: join(home, ".cache"),
+  PATH: process.env.NODE24_BIN ? `${process.env.NODE24_BIN}:${process.env.PATH}` : process.env.PATH,
+};
+const common = ["--user-data-dir", userData, "--extensions-dir", extensions];
+const servers = [];
+
+/** Starts code-server on a free 127.0.0.1 port; answers the port once /healthz is up. */
+async function startCodeServer(name, userDataDir, flags, folder) {
+  const port = await freePort();
+  const config = join(tmp, `${name}.yaml`);
+  writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  const logFile = join(tmp, `${name}.log`);
+  writeFileSync(logFile, "");
+  const proc = spawn(
+    CODE_SERVER,
+    [
+      "--config",
+      config,
+      "--user-data-dir",
+      userDataDir,
+      "--extensions-dir",
+      extensions,
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-getting-started-override",
+      ...flags,
+      folder,
+    ],
+    { env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  servers.push(proc);
+  const append = (chunk) => writeFileSync(logFile, chunk, { flag: "a" });
+  proc.stdout.on("data", append);
+  proc.stderr.on("data", append);
+  await waitFor(`${name} /healthz`, async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    return response.ok;
+  }, 60000, 250);
+  return port;
+}
+
+async function openDemo() {
+  await waitFor("quick open", async () => {
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").waitFor({ state: "visible", timeout: 2000 });
+    return true;
+  }, 20000, 500);
+  await page.keyboard.type("demo.py");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "demo.py" }).first().waitFor({ timeout: 20000 });
+  await page.keyboard.press("Enter");
+  await page.locator(".monaco-editor .view-lines", { hasText: "def answer" }).first().waitFor({ timeout: 20000 });
+}
+
+async function selectAndEvaluate(line, before, selected) {
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await goToLine(line);
+  await page.keyboard.press("Home");
+  for (let i = 0; i < before.length; i++) await page.keyboard.press("ArrowRight");
+  for (let i = 0; i < selected.length; i++) await page.keyboard.press("Shift+ArrowRight");
+  await page.keyboard.press("Shift+Enter");
+}
+
+let port;
+let browser;
+let page;
+
+function dumpLogs() {
+  const files = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith(".log")) files.push(path);
+    }
+  };
+  for (const dir of [userData, userData2]) {
+    try {
+      walk(join(dir, "logs"));
+    } catch {
+      // no logs there
+    }
+  }
+  for (const file of files.filter((f) => /exthost|evalens|remoteexthost/i.test(f))) {
+    const text = readFileSync(file, "utf8");
+    if (text.trim()) {
+      console.log(`----- ${file.slice(tmp.length)} (last 4000 chars)\n${text.slice(-4000)}`);
+    }
+  }
+  try {
+    for (const name of ["code-server", "code-server-untrusted"]) {
+      console.log(`----- ${name} output (last 3000 chars)\n${readFileSync(join(tmp, `${name}.log`), "utf8").slice(-3000)}`);
+    }
+  } catch {
+    // none
+  }
+}
+
+/** Text of everything rendered after or before code: decoration pseudo-elements and injected text. */
+async function decorationTexts() {
+  return page.evaluate(() => {
+    const texts = [];
+    for (const el of document.querySelectorAll(".monaco-editor .view-lines span")) {
+      for (const pseudo of ["::after", "::before"]) {
+        const content = getComputedStyle(el, pseudo).content;
+        if (content && content !== "none" && content !== "normal") {
+          texts.push(content.replace(/^"|"$/g, "").replace(/\\"/g, '"'));
+        }
+      }
+    }
+    return texts;
+  });
+}
+
+async function lensTexts() {
+  return page.locator(".codelens-decoration a").allTextContents();
+}
+
+async function statusText() {
+  return (await page.locator(".statusbar-item").allTextContents()).filter((t) => t.includes("evalens")).join(" | ");
+}
+
+async function runCommand(title) {
+  await page.keyboard.press("Control+Shift+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10000 });
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 10000 });
+  await page.keyboard.press("Enter");
+}
+
+async function goToLine(line) {
+  await page.keyboard.press("Control+G");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10000 });
+  await input.fill(`:${line}`);
+  await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden", timeout: 10000 });
+}
+
+async function clickLens(name, line) {
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await goToLine(line); // scrolls the function (and its lens) into view
+  const lens = page.locator(".codelens-decoration a", { hasText: `${name}()` }).first();
+  await lens.waitFor({ state: "visible", timeout: 30000 });
+  await lens.click();
+}
+
+let exitCode = 1;
+try {
+  await step("install the .vsix into code-server", async () => {
+    const out = spawnSync(CODE_SERVER, [...common, "--install-extension", VSIX, "--force"], {
+      env,
+      encoding: "utf8",
+      timeout: 120000,
+    });
+    if (out.status !== 0 || !/successfully installed/i.test(out.stdout + out.stderr)) {
+      throw new Error(`install failed (${out.status}): ${out.stdout}\n${out.stderr}`);
+    }
+  });
+
+  await step("start code-server on 127.0.0.1", async () => {
+    port = await startCodeServer("code-server", userData, ["--disable-workspace-trust"], workspace);
+  });
+
+  await step("open the workspace in chromium", async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
+    page.on("pageerror", (error) => log(`page error: ${error.message}`));
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+    await page.locator(".statusbar").waitFor({ timeout: 60000 });
+  });
+
+  await step("open demo.py; the server starts (status idle, lenses shown)", async () => {
+    await openDemo();
+    await waitFor("status item 'evalens: idle'", async () => (await statusText()).includes("evalens: idle"), 60000);
+    await waitFor("the ▶ answer() lens", async () => (await lensTexts()).some((t) => t.includes("answer()")), 30000);
+  });
+
+  await step("Shift+Enter on a selection shows ⇒ 84 after it", async () => {
+    await selectAndEvaluate(19, "print(", "x * 2"); // print(x * 2)
+    await waitFor("a decoration '⇒ 84'", async () => (await decorationTexts()).some((t) => t.includes("⇒ 84")), 30000);
+  });
+
+  await step("hover on the result shows the value and its type", async () => {
+    const line = page.locator(".monaco-editor .view-lines .view-line", { hasText: "print(x * 2)" }).first();
+    await line.hover({ position: { x: 30, y: 8 } });
+    await waitFor("a hover with 84 and int", async () => {
+      const hover = await page.locator(".monaco-hover:visible").allTextContents();
+      return hover.some((t) => t.includes("84") && t.includes("int"));
+    }, 15000);
+    await page.keyboard.press("Escape");
+    await page.mouse.move(5, 700);
+  });
+
+  await step("clicking the ▶ answer() lens updates its title to ⇒ 42; output is streamed", async () => {
+    await clickLens("answer", 4);
+    await waitFor("lens '▶ answer() ⇒ 42'", async () => (await lensTexts()).some((t) => t.includes("answer() ⇒ 42")), 30000);
+    await waitFor("a decoration '⇒ 42'", async () => (await decorationTexts()).some((t) => t.includes("⇒ 42")), 10000);
+    await waitFor("'computing the answer' in the evalens output channel", async () => {
+      const lines = await page.locator(".monaco-editor .view-line").allTextContents();
+      return lines.some((line) => line.replace(/\u00a0/g, " ").trim() === "computing the answer");
+    }, 15000);
+  });
+
+  await step("an error shows inline (▶ boom()), its hover holds the traceback", async () => {
+    await clickLens("boom", 9);
+    await waitFor("a decoration '✖ ZeroDivisionError'", async () =>
+      (await decorationTexts()).some((t) => t.includes("✖ ZeroDivisionError")),
+    30000);
+    const line = page.locator(".monaco-editor .view-lines .view-line", { hasText: "def boom" }).first();
+    await line.hover({ position: { x: 20, y: 8 } });
+    await waitFor("a hover with the traceback", async () => {
+      const hover = await page.locator(".monaco-hover:visible").allTextContents();
+      return hover.some((t) => t.includes("Traceback") && t.includes("ZeroDivisionError"));
+    }, 15000);
+    await page.keyboard.press("Escape");
+    await page.mouse.move(1000, 830);
+  });
+
+  await step("interrupt an infinite loop: ▶ spin(), then evalens: Interrupt → KeyboardInterrupt", async () => {
+    await clickLens("spin", 13);
+    await waitFor("status item 'evalens: busy'", async () => (await statusText()).includes("evalens: busy"), 15000);
+    await new Promise((r) => setTimeout(r, 1000));
+    if (!(await statusText()).includes("evalens: busy")) {
+      throw new Error("the loop stopped by itself");
+    }
+    await runCommand("evalens: Interrupt");
+    await waitFor("a decoration '✖ KeyboardInterrupt'", async () =>
+      (await decorationTexts()).some((t) => t.includes("KeyboardInterrupt")),
+    20000);
+    await waitFor("status item back to idle", async () => (await statusText()).includes("evalens: idle"), 10000);
+  });
+
+  await step("the session survives: Shift+Enter on a line evaluates again", async () => {
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await goToLine(18); // x = 40 + 2  (a statement: no value)
+    await page.keyboard.press("End");
+    await page.keyboard.press("Shift+Enter");
+    await waitFor("a decoration '✔' for the statement", async () => (await decorationTexts()).some((t) => t.trim() === "✔"), 20000);
+  });
+
+  await step("save a screenshot", async () => {
+    await page.keyboard.press("Escape");
+    await goToLine(1);
+    await page.mouse.move(1000, 830);
+    await new Promise((r) => setTimeout(r, 800));
+    await page.screenshot({ path: join(tmp, "screenshot.png") });
+    copyFileSync(join(tmp, "screenshot.png"), SCREENSHOT);
+  });
+
+  await step("untrusted workspace: the server runs, execution is off and says why", async () => {
+    const port2 = await startCodeServer("code-server-untrusted", userData2, [], workspace2);
+    await page.close();
+    page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
+    await page.goto(`http://127.0.0.1:${port2}/?folder=${encodeURIComponent(workspace2)}`);
+    await page.locator(".statusbar").waitFor({ timeout: 60000 });
+    await openDemo();
+    await waitFor("status item 'evalens: restricted'", async () => (await statusText()).includes("evalens: restricted"), 60000);
+    await selectAndEvaluate(19, "print(", "x * 2");
+    await waitFor("a notification that execution is off", async () => {
+      const toasts = await page.locator(".notifications-toasts").allTextContents();
+      return toasts.some((t) => t.includes("only in a trusted workspace"));
+    }, 15000);
+    if ((await lensTexts()).length > 0 || (await decorationTexts()).length > 0) {
+      throw new Error("lenses or results shown in an untrusted workspace");
+    }
+  });
+
+  await step("granting workspace trust turns execution on without a reload", async () => {
+    await page.keyboard.press("Escape");
+    await runCommand("Workspaces: Manage Workspace Trust");
+    const trust = page.getByRole("button", { name: /^Trust/ }).first();
+    await trust.waitFor({ state: "visible", timeout: 15000 });
+    await trust.click();
+    await waitFor("status item 'evalens: idle'", async () => (await statusText()).includes("evalens: idle"), 30000);
+    // The trust editor opens as a modal editor: close it, back to demo.py.
+    await page.keyboard.press("Escape");
+    const modal = page.locator(".monaco-modal-editor-block");
+    if (await modal.isVisible()) {
+      await modal.locator(".codicon-close, [aria-label^='Close']").first().click();
+    }
+    await modal.waitFor({ state: "hidden", timeout: 10000 });
+    await page.locator(".tab", { hasText: "demo.py" }).first().click();
+    await waitFor("the ▶ answer() lens", async () => (await lensTexts()).some((t) => t.includes("answer()")), 30000);
+    await selectAndEvaluate(19, "print(", "x * 2");
+    await waitFor("a decoration '⇒ 84'", async () => (await decorationTexts()).some((t) => t.includes("⇒ 84")), 30000);
+  });
+  exitCode = 0;
+} catch {
+  exitCode = 1;
+  if (page) {
+    try {
+      const failure = join(root, "screenshot-failure.png");
+      await page.screenshot({ path: failure });
+      log(`failure screenshot: ${failure}`);
+      log(`status bar: ${await statusText()}`);
+      log(`lenses: ${JSON.stringify(await lensTexts())}`);
+      log(`decorations: ${JSON.stringify(await decorationTexts())}`);
+    } catch {
+      // the page is gone
+    }
+  }
+  dumpLogs();
+} finally {
+  await browser?.close().catch(() => undefined);
+  for (const server of servers) {
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  if (!KEEP) {
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(tmp, { recursive: true, force: true });
+  } else {
+    log(`kept ${tmp}`);
+  }
+}
+
+console.log("\nevalens VS Code e2e:");
+for (const line of steps) console.log(`  ${line}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(exitCode);

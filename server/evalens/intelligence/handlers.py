@@ -1,0 +1,238 @@
+"""The LSP handlers of the static intelligence: each copies what it needs on the
+event loop, runs the jedi work on a lane, and converts the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from lsprotocol import types
+
+from ..modnames import uri_to_path
+from . import completion, help, live, navigation, overlay, symbols
+from .diagnostics import Diagnostics
+from .lanes import Lane, Lanes
+from .snapshot import Cursor, Snapshot, cursor, snapshot
+from .trees import TREES
+
+if TYPE_CHECKING:
+    from ..server import EvalensServer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+WARM_UP = "import os\nos.pa"
+
+
+class Intelligence:
+    def __init__(self, ls: EvalensServer, lanes: int = 3) -> None:
+        self.lanes = Lanes(lanes)
+        self.diagnostics = Diagnostics(ls, self.lanes)
+        self.warmed = False
+        self._background: set[asyncio.Future[Any]] = set()
+
+    async def _on_script(
+        self,
+        ls: EvalensServer,
+        what: str,
+        uri: str,
+        position: types.Position,
+        job: Callable[[Any, Cursor, Snapshot, Lane], T],
+        default: T,
+    ) -> T:
+        where = cursor(ls, uri, position)
+        if where is None:
+            return default
+        snap = snapshot(ls)
+
+        def work(lane: Lane) -> T:
+            environment = lane.environment(snap.executable)
+            return overlay.run(
+                snap,
+                environment,
+                where.path,
+                where.doc.text,
+                where.doc.revision,
+                lambda script: job(script, where, snap, lane),
+            )
+
+        return await self.lanes.run(what, work, default)
+
+    # -- handlers ---------------------------------------------------------------
+
+    async def completion(self, ls: EvalensServer, params: types.CompletionParams) -> types.CompletionList | None:
+        generation = next(self.lanes.generations)
+        uri, position = params.text_document.uri, params.position
+        statically = self._on_script(
+            ls,
+            "completion",
+            uri,
+            position,
+            lambda script, where, snap, lane: completion.complete(script, where, lane, generation),
+            None,
+        )
+        doc = ls.store.get(uri)
+        target = None
+        if doc is not None and getattr(ls, "live", None) is not None:
+            lines = doc.text.splitlines()
+            where = cursor(ls, uri, position)
+            if where is not None and where.line - 1 < len(lines):
+                target = completion.attribute_target(lines[where.line - 1], where.column)
+        if target is None or doc is None:
+            return await statically
+        result, names = await asyncio.gather(statically, live.attributes(ls, doc.module.name, target[0]))
+        if result is None:
+            result = types.CompletionList(is_incomplete=False, items=[])
+        if names:
+            completion.add_runtime(result, names, target[1])
+        return result
+
+    async def resolve(self, ls: EvalensServer, item: types.CompletionItem) -> types.CompletionItem:
+        data = item.data if isinstance(item.data, dict) else {}
+        index = data.get("lane")
+        if not isinstance(index, int) or not 0 <= index < len(self.lanes.lanes):
+            return item
+        lane = self.lanes.lanes[index]
+        return await self.lanes.run("completionItem/resolve", lambda lane: completion.resolve(item, lane), item, lane)
+
+    async def hover(self, ls: EvalensServer, params: types.HoverParams) -> types.Hover | None:
+        found = await self._on_script(
+            ls,
+            "hover",
+            params.text_document.uri,
+            params.position,
+            lambda script, where, snap, lane: help.hover(script, where, snap),
+            None,
+        )
+        if found is None:
+            return None
+        text = found.markdown
+        doc = ls.store.get(params.text_document.uri)
+        if found.module_name is not None and doc is not None:
+            value = await live.describe(ls, doc.module.name, found.module_name)
+            if value is not None:
+                text = f"{text}\n\n---\n{live.hover_section(value)}"
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=found.range)
+
+    async def signature_help(self, ls: EvalensServer, params: types.SignatureHelpParams) -> types.SignatureHelp | None:
+        return await self._on_script(
+            ls,
+            "signatureHelp",
+            params.text_document.uri,
+            params.position,
+            lambda script, where, snap, lane: help.signature_help(script, where),
+            None,
+        )
+
+    async def definition(self, ls: EvalensServer, params: types.DefinitionParams) -> list[types.Location]:
+        return await self._on_script(
+            ls,
+            "definition",
+            params.text_document.uri,
+            params.position,
+            lambda script, where, snap, lane: navigation.definition(script, where, snap),
+            [],
+        )
+
+    async def declaration(self, ls: EvalensServer, params: types.DeclarationParams) -> list[types.Location]:
+        return await self._on_script(
+            ls,
+            "declaration",
+            params.text_document.uri,
+            params.position,
+            lambda script, where, snap, lane: navigation.declaration(script, where, snap),
+            [],
+        )
+
+    async def references(self, ls: EvalensServer, params: types.ReferenceParams) -> list[types.Location]:
+        include = params.context.include_declaration
+        return await self._on_script(
+            ls,
+            "references",
+            params.text_document.uri,
+            params.position,
+            lambda script, where, snap, lane: navigation.references(script, where, snap, include),
+            [],
+        )
+
+    async def highlight(
+        self, ls: EvalensServer, params: types.DocumentHighlightParams
+    ) -> list[types.DocumentHighlight]:
+        return await self._on_script(
+            ls,
+            "documentHighlight",
+            params.text_document.uri,
+            params.position,
+            lambda script, where, snap, lane: navigation.highlight(script, where, snap),
+            [],
+        )
+
+    async def document_symbols(
+        self, ls: EvalensServer, params: types.DocumentSymbolParams
+    ) -> list[types.DocumentSymbol]:
+        return await self._on_script(
+            ls,
+            "documentSymbol",
+            params.text_document.uri,
+            types.Position(0, 0),
+            lambda script, where, snap, lane: symbols.document_symbols(
+                script._module_node, script._code_lines, snap.units
+            ),
+            [],
+        )
+
+    async def workspace_symbols(
+        self, ls: EvalensServer, params: types.WorkspaceSymbolParams
+    ) -> list[types.WorkspaceSymbol]:
+        snap = snapshot(ls)
+        docs = [(doc.uri, doc.module.path, doc.text, doc.revision) for doc in ls.store]
+        query = params.query
+
+        def work(lane: Lane) -> list[types.WorkspaceSymbol]:
+            grammar = lane.environment(snap.executable).get_grammar()
+            found: list[types.WorkspaceSymbol] = []
+            for uri, path, text, revision in docs:
+                lease = TREES.acquire(grammar, path, text, revision)
+                try:
+                    tree_symbols = symbols.document_symbols(lease.tree, lease.lines, snap.units)
+                finally:
+                    TREES.release(lease)
+                found.extend(s for s in symbols.flatten(tree_symbols, uri) if symbols.matches(query, s.name))
+            return found
+
+        return await self.lanes.run("workspace/symbol", work, [])
+
+    # -- documents ----------------------------------------------------------------
+
+    def changed(self, ls: EvalensServer, uri: str, everyone: bool) -> None:
+        if not self.warmed:
+            self.warmed = True
+            self._warm_up(ls)
+        targets = [doc.uri for doc in ls.store] if everyone else [uri]
+        for target in targets:
+            self.diagnostics.schedule(ls, target)
+
+    def closed(self, ls: EvalensServer, uri: str) -> None:
+        self.diagnostics.forget(uri)
+        for target in [doc.uri for doc in ls.store]:
+            self.diagnostics.schedule(ls, target)
+        TREES.forget(uri_to_path(uri) or uri)
+
+    def _warm_up(self, ls: EvalensServer) -> None:
+        """Start jedi's environment on every lane, and load the builtins once."""
+        snap = snapshot(ls)
+        self.diagnostics.interpreter(snap.executable)
+        path = os.path.join(snap.project_path, "__evalens_warm_up__.py")
+
+        def work(lane: Lane) -> None:
+            environment = lane.environment(snap.executable)
+            if lane.index == 0:
+                overlay.run(snap, environment, path, WARM_UP, 0, lambda script: script.complete(2, 5))
+            TREES.forget(path)
+
+        for lane in self.lanes.lanes:
+            task = asyncio.ensure_future(self.lanes.run("warm-up", work, None, lane))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)

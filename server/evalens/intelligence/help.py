@@ -1,0 +1,77 @@
+"""Hover and signature help from jedi."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+
+from . import convert
+from .snapshot import Cursor, Snapshot
+
+
+@dataclass
+class Hover:
+    markdown: str
+    range: types.Range | None
+    module_name: str | None  # the name, when it is a module-level name of this document
+
+
+def hover(script: Any, where: Cursor, snap: Snapshot) -> Hover | None:
+    names = script.help(where.line, where.column)
+    if not names:
+        return None
+    leaf = _name_leaf(script, where)
+    span = None
+    module_level = None
+    if leaf is not None:
+        line_text = script._code_lines[leaf.line - 1]
+        start, end = leaf.column, leaf.column + len(leaf.value)
+        span = types.Range(
+            types.Position(leaf.line - 1, snap.units(line_text[:start])),
+            types.Position(leaf.line - 1, snap.units(line_text[:end])),
+        )
+        if _is_module_level(script, where, leaf.value):
+            module_level = leaf.value
+    return Hover(convert.markdown(names[0]), span, module_level)
+
+
+def _name_leaf(script: Any, where: Cursor) -> Any:
+    module = script._module_node
+    for column in (where.column, where.column - 1):
+        if column < 0:
+            continue
+        leaf = module.get_leaf_for_position((where.line, column))
+        if leaf is not None and leaf.type == "name":
+            return leaf
+    return None
+
+
+def _is_module_level(script: Any, where: Cursor, word: str) -> bool:
+    for definition in script.goto(where.line, where.column):
+        if definition.name != word or definition.module_path is None:
+            continue
+        if str(definition.module_path) == where.path:
+            parent = definition.parent()
+            if parent is not None and parent.type == "module":
+                return True
+    return False
+
+
+def signature_help(script: Any, where: Cursor) -> types.SignatureHelp | None:
+    signatures = script.get_signatures(where.line, where.column)
+    if not signatures:
+        return None
+    infos = []
+    for signature in signatures:
+        doc = signature.docstring(raw=True).strip()
+        infos.append(
+            types.SignatureInformation(
+                label=signature.to_string(),
+                documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=doc) if doc else None,
+                parameters=[types.ParameterInformation(label=param.to_string()) for param in signature.params],
+            )
+        )
+    first = signatures[0]
+    return types.SignatureHelp(signatures=infos, active_signature=0, active_parameter=first.index)

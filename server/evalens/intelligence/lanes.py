@@ -1,0 +1,76 @@
+"""Worker threads for jedi, so its work never runs on the event loop.
+
+Each lane is one thread with its own jedi environment (jedi talks to the
+environment's subprocess over a pipe that only one thread may use). A job
+goes to the least busy lane, so a slow completion on one lane never delays a
+hover, which runs on another. ``completionItem/resolve`` goes back to the
+lane that produced the item, where its jedi objects live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import jedi  # type: ignore[import-untyped]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Lane:
+    """One worker thread and the jedi state confined to it."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.pending = 0
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"evalens-jedi-{index}")
+        self._environment: Any = None
+        self._executable: str | None = None
+        #: completions of the last completion request, for completionItem/resolve
+        self.completions: tuple[int, list[Any]] = (0, [])
+
+    def environment(self, executable: str) -> Any:
+        """jedi's environment for ``executable``; only call from the lane's thread."""
+        if self._environment is None or self._executable != executable:
+            self._executable = executable
+            try:
+                self._environment = jedi.create_environment(executable, safe=False)
+            except Exception as exc:
+                log.warning("jedi cannot use %s (%s); using the server's own Python for analysis", executable, exc)
+                self._environment = jedi.create_environment(sys.executable, safe=False)
+        return self._environment
+
+
+class Lanes:
+    """A few lanes; ``run`` picks the least busy one unless told which."""
+
+    def __init__(self, count: int = 3) -> None:
+        self.lanes = [Lane(index) for index in range(count)]
+        self.generations = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def pick(self) -> Lane:
+        return min(self.lanes, key=lambda lane: lane.pending)
+
+    async def run(self, what: str, job: Callable[[Lane], T], default: T, lane: Lane | None = None) -> T:
+        """Run ``job`` on a lane; on failure log it and return ``default``."""
+        chosen = lane or self.pick()
+        chosen.pending += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(chosen.executor, job, chosen)
+        except Exception:
+            log.exception("%s failed", what)
+            return default
+        finally:
+            chosen.pending -= 1
+
+    def shutdown(self) -> None:
+        for lane in self.lanes:
+            lane.executor.shutdown(wait=False, cancel_futures=True)

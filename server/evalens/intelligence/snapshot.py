@@ -1,0 +1,78 @@
+"""What jedi needs from the server, copied on the event loop for a worker thread.
+
+A ``Snapshot`` holds the text of every open document (by file path), the
+import roots and the interpreter: jedi jobs read only the snapshot, never the
+live server state, so documents can change while a job runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from parso.utils import split_lines
+
+from ..settings import find_interpreter
+
+if TYPE_CHECKING:
+    from ..documents import Document
+    from ..server import EvalensServer
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    executable: str
+    project_path: str
+    sys_path: tuple[str, ...]  # import roots, extra paths, and the roots of open documents
+    files: dict[str, tuple[str, int]]  # path -> (text, revision) of every open document with a file path
+    units: Callable[[str], int]  # the client's position units in a string (UTF-16 by default)
+
+
+def snapshot(ls: EvalensServer) -> Snapshot:
+    workspace = ls.engine.workspace
+    docs = list(ls.store)
+    files = {doc.module.path: (doc.text, doc.revision) for doc in docs if doc.module.importable}
+    roots = [*workspace.roots, *ls.settings.extra_paths]
+    for doc in docs:
+        root = doc.module.root
+        if root and root not in roots:
+            roots.append(root)
+    project_path = workspace.folders[0] if workspace.folders else (roots[0] if roots else os.getcwd())
+    return Snapshot(
+        executable=find_interpreter(ls.settings, workspace.folders),
+        project_path=project_path,
+        sys_path=tuple(roots),
+        files=files,
+        units=ls.workspace.position_codec.client_num_units,
+    )
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A request's document and position, in jedi's terms (1-based line, code points)."""
+
+    doc: Document
+    path: str
+    line: int
+    column: int
+
+
+def cursor(ls: EvalensServer, uri: str, position: types.Position) -> Cursor | None:
+    doc = ls.store.get(uri)
+    if doc is None:
+        return None
+    lines = split_lines(doc.text, keepends=True)
+    server_pos = ls.workspace.position_codec.position_from_client_units(
+        lines, types.Position(position.line, position.character)
+    )
+    line = min(server_pos.line, len(lines) - 1)
+    column = min(server_pos.character, len(lines[line].rstrip("\r\n")))
+    return Cursor(doc, doc.module.path, line + 1, column)
+
+
+def client_column(line_text: str, column: int, units: Callable[[str], int]) -> int:
+    """A code-point column of a line in the client's units."""
+    return units(line_text[:column])

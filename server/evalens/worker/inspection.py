@@ -1,0 +1,106 @@
+"""Looking at live values without running user code.
+
+Used by hover and completion while the interpreter is idle. Values are read
+from module dictionaries and instance/class ``__dict__``s directly, never via
+``getattr``, properties, ``__getattr__``, ``__dir__`` or a user ``__repr__``:
+objects of user types show Python's default ``<module.Class object at 0x…>``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+from typing import Any, Dict, List, Optional, Set
+
+from .reprs import bounded_repr
+
+_MISSING = object()
+#: Types whose repr is implemented by CPython itself and calls no user code.
+_SAFE_TYPES = frozenset(
+    {
+        int,
+        float,
+        complex,
+        bool,
+        str,
+        bytes,
+        bytearray,
+        range,
+        slice,
+        type(None),
+        type(...),
+        type,
+        types.FunctionType,
+        types.BuiltinFunctionType,
+        types.ModuleType,
+    }
+)
+_SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset, range)
+
+
+def _type_name(value: Any) -> str:
+    cls = type(value)
+    module = cls.__dict__.get("__module__", "builtins") if isinstance(cls.__dict__, types.MappingProxyType) else "?"
+    qualname = type.__dict__["__qualname__"].__get__(cls)
+    return qualname if module == "builtins" else f"{module}.{qualname}"
+
+
+def _safe_repr(value: Any) -> str:
+    if type(value) in _SAFE_TYPES:
+        return repr(value)
+    return object.__repr__(value)
+
+
+def _namespace(module_name: str) -> Optional[Dict[str, Any]]:
+    module = sys.modules.get(module_name)
+    if not isinstance(module, types.ModuleType):
+        return None
+    return object.__getattribute__(module, "__dict__")  # type: ignore[no-any-return]
+
+
+def describe(module_name: str, name: str, limit: int) -> Optional[Dict[str, Any]]:
+    """Repr (bounded, safe), type and cheap length of a module-level name."""
+    namespace = _namespace(module_name)
+    if namespace is None or name not in namespace:
+        return None
+    value = namespace[name]
+
+    def own_repr(item: Any) -> str:
+        return _safe_repr(item)
+
+    text, truncated = bounded_repr(value, limit, seconds=0.2, own_repr=own_repr)
+    size = len(value) if type(value) in _SIZED else None
+    return {"repr": text, "type": _type_name(value), "len": size, "truncated": truncated}
+
+
+def _static_dict(obj: Any) -> Optional[Dict[str, Any]]:
+    try:
+        found = object.__getattribute__(obj, "__dict__")
+    except (AttributeError, TypeError):
+        return None
+    return found if isinstance(found, dict) else dict(found) if isinstance(found, types.MappingProxyType) else None
+
+
+def attributes(module_name: str, expression: str) -> Optional[List[str]]:
+    """Attribute names of the value of a dotted ``expression``, found without running code."""
+    parts = expression.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    namespace = _namespace(module_name)
+    if namespace is None or parts[0] not in namespace:
+        return None
+    obj = namespace[parts[0]]
+    for part in parts[1:]:
+        found = inspect.getattr_static(obj, part, _MISSING)
+        if found is _MISSING or (hasattr(type(found), "__get__") and not isinstance(found, type)):
+            return None  # a descriptor (property, method, ...) would run code
+        obj = found
+    names: Set[str] = set()
+    own = _static_dict(obj)
+    if own is not None:
+        names.update(key for key in own if isinstance(key, str))
+    for klass in type.__dict__["__mro__"].__get__(type(obj)):
+        klass_dict = type.__dict__["__dict__"].__get__(klass)
+        names.update(key for key in klass_dict if isinstance(key, str))
+    return sorted(name for name in names if not (name.startswith("__") and name.endswith("__")))

@@ -1,0 +1,109 @@
+"""Static intelligence end to end: jedi over documents that exist only in the editor."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from tests.conftest import Editor
+
+HELPERS = 'def double(x):\n    """Twice x."""\n    return 2 * x\n'
+MAIN = "import helpers\n\ntotal = helpers.double(21)\nhelpers.\n"
+
+
+def doc(uri: str) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(uri=uri)
+
+
+async def complete(editor: Editor, uri: str, line: int, character: int) -> list[types.CompletionItem]:
+    result = await editor.client.text_document_completion_async(
+        types.CompletionParams(doc(uri), types.Position(line, character))
+    )
+    assert isinstance(result, types.CompletionList)
+    return list(result.items)
+
+
+async def test_unsaved_function_completes_and_resolves(editor: Editor) -> None:
+    helpers = editor.open("helpers.py", HELPERS)
+    main = editor.open("main.py", MAIN)
+    items = await complete(editor, main, 3, 8)
+    assert [item.label for item in items] == ["double", "__doc__", "__file__", "__name__", "__package__"]
+    editor.replace(helpers, HELPERS + "\n\ndef triple(x):\n    return 3 * x\n")
+    items = await complete(editor, main, 3, 8)
+    assert [(item.label, item.kind) for item in items[:2]] == [
+        ("double", types.CompletionItemKind.Function),
+        ("triple", types.CompletionItemKind.Function),
+    ]
+    resolved = await editor.client.completion_item_resolve_async(items[0])
+    assert resolved.detail == "double(x)"
+    assert resolved.documentation == types.MarkupContent(kind=types.MarkupKind.Markdown, value="Twice x.")
+
+
+async def test_definition_jumps_to_the_unsaved_line(editor: Editor) -> None:
+    helpers = editor.open("helpers.py", "X = 1\n\n\n" + HELPERS)
+    main = editor.open("main.py", MAIN)
+    found = await editor.client.text_document_definition_async(types.DefinitionParams(doc(main), types.Position(2, 18)))
+    assert found == [types.Location(uri=helpers, range=types.Range(types.Position(3, 4), types.Position(3, 10)))]
+    declared = await editor.client.text_document_declaration_async(
+        types.DeclarationParams(doc(main), types.Position(2, 10))
+    )
+    assert declared == [types.Location(uri=main, range=types.Range(types.Position(0, 7), types.Position(0, 14)))]
+
+
+async def test_editor_only_package_and_references(editor: Editor) -> None:
+    mod = editor.open("pkg/mod.py", "VALUE = 1\n")
+    user = editor.open("user.py", "from pkg.mod import VALUE\n\nprint(VALUE + VALUE)\n")
+    other = editor.open("other.py", "from pkg import mod\n\nmod.VALUE\n")
+    found = await editor.client.text_document_references_async(
+        types.ReferenceParams(
+            context=types.ReferenceContext(include_declaration=True),
+            text_document=doc(mod),
+            position=types.Position(0, 1),
+        )
+    )
+    spans = sorted((loc.uri, loc.range.start.line, loc.range.start.character) for loc in found or [])
+    assert spans == sorted([(mod, 0, 0), (other, 2, 4), (user, 0, 20), (user, 2, 6), (user, 2, 14)])
+    items = await complete(editor, other, 2, 4)
+    assert [item.label for item in items if not item.label.startswith("_")] == ["VALUE"]
+
+
+async def test_hover_and_signature_help(editor: Editor) -> None:
+    editor.open("helpers.py", HELPERS)
+    main = editor.open("main.py", MAIN)
+    hover = await editor.client.text_document_hover_async(types.HoverParams(doc(main), types.Position(2, 18)))
+    assert hover is not None
+    assert hover.contents == types.MarkupContent(
+        kind=types.MarkupKind.Markdown, value="```python\ndouble(x)\n```\n\nTwice x."
+    )
+    assert hover.range == types.Range(types.Position(2, 16), types.Position(2, 22))
+    signature = await editor.client.text_document_signature_help_async(
+        types.SignatureHelpParams(doc(main), types.Position(2, 23))
+    )
+    assert signature is not None
+    assert [s.label for s in signature.signatures] == ["double(x)"]
+    assert signature.active_parameter == 0
+    assert [p.label for p in signature.signatures[0].parameters or []] == ["x"]
+
+
+async def test_symbols_and_highlight(editor: Editor) -> None:
+    text = "LIMIT = 3\n\n\nclass Box:\n    size = 1\n\n    def grow(self):\n        return self.size\n\n\ndef make():\n    return Box()\n"
+    uri = editor.open("shapes.py", text)
+    symbols = await editor.client.text_document_document_symbol_async(types.DocumentSymbolParams(doc(uri)))
+    flat = [
+        (s.name, s.kind, [(c.name, c.kind) for c in s.children or []])
+        for s in symbols or []
+        if isinstance(s, types.DocumentSymbol)
+    ]
+    assert flat == [
+        ("LIMIT", types.SymbolKind.Constant, []),
+        ("Box", types.SymbolKind.Class, [("size", types.SymbolKind.Field), ("grow", types.SymbolKind.Method)]),
+        ("make", types.SymbolKind.Function, []),
+    ]
+    highlights = await editor.client.text_document_document_highlight_async(
+        types.DocumentHighlightParams(doc(uri), types.Position(3, 7))
+    )
+    assert [(h.range.start.line, h.range.start.character, h.kind) for h in highlights or []] == [
+        (3, 6, types.DocumentHighlightKind.Write),
+        (11, 11, types.DocumentHighlightKind.Read),
+    ]
+    found = await editor.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="gro"))
+    assert [(s.name, s.container_name, s.location.uri) for s in found or []] == [("grow", "Box", uri)]

@@ -1,0 +1,42 @@
+"""Static diagnostics end to end: every syntax error, and imports that do not resolve."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from tests.conftest import Editor, wait_until
+
+
+def shown(editor: Editor, uri: str) -> list[tuple[int, int, int, int, str]]:
+    return [
+        (d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, d.message)
+        for d in editor.client.diagnostics.get(uri, [])
+        if d.source == "evalens"
+    ]
+
+
+async def test_every_syntax_error_with_its_range(editor: Editor) -> None:
+    uri = editor.open("broken.py", "x = (1,\ny = 2\ndef f(:\n    pass\nz = 3 +\n")
+    await wait_until(lambda: len(shown(editor, uri)) >= 2)
+    found = shown(editor, uri)
+    assert [f[:2] for f in found] == [(1, 2), (2, 0), (4, 7)]
+    assert all(f[4] == "SyntaxError: invalid syntax" for f in found)
+    editor.replace(uri, "x = 1\n")
+    await wait_until(lambda: shown(editor, uri) == [])
+
+
+async def test_unresolved_imports_and_an_unsaved_module(editor: Editor) -> None:
+    uri = editor.open(
+        "main.py",
+        "import os.path\nimport json, nosuchmodule\nfrom helpers import double\nfrom . import sibling\n"
+        "try:\n    import optional_thing\nexcept ImportError:\n    pass\nimport sys\n",
+    )
+    await wait_until(lambda: len(shown(editor, uri)) == 2)
+    assert shown(editor, uri) == [
+        (1, 13, 1, 25, 'Import "nosuchmodule" could not be resolved'),
+        (2, 5, 2, 12, 'Import "helpers" could not be resolved'),
+    ]
+    assert {d.severity for d in editor.client.diagnostics[uri]} == {types.DiagnosticSeverity.Warning}
+    editor.open("helpers.py", "def double(x):\n    return 2 * x\n")
+    await wait_until(lambda: len(shown(editor, uri)) == 1)
+    assert shown(editor, uri) == [(1, 13, 1, 25, 'Import "nosuchmodule" could not be resolved')]
