@@ -97,3 +97,17 @@ async def test_tcp_serves_lsp_on_loopback(tmp_path: Path) -> None:
         await client.stop()
         server.kill()
         await server.wait()
+
+
+async def test_tcp_on_another_host_warns_loudly() -> None:
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        *EVALENS, "--tcp", "--host", "0.0.0.0", "--port", str(port), stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        assert server.stderr is not None
+        line = await asyncio.wait_for(server.stderr.readline(), 30)
+        assert b"evalens listens on 0.0.0.0: anyone who can reach it can run code as you" in line
+    finally:
+        server.kill()
+        await server.wait()

@@ -18,6 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from . import __version__, commands, intelligence, settings
+from .caches import place_jedi_cache
 from .documents import Document, DocumentStore, selected_source
 from .engine import Engine, Result, Workspace
 from .features import editor
@@ -214,6 +215,7 @@ def create_server() -> EvalensServer:
     def initialize(ls: EvalensServer, params: types.InitializeParams) -> None:
         ls.apply_settings(settings.section_of(params.initialization_options))
         ls.refresh_workspace()
+        place_jedi_cache(ls.workspace_folders())
         if ls.settings.trusted:
             # Start the interpreter while the client finishes its side of the handshake.
             asyncio.ensure_future(ls.engine.ensure_session()).add_done_callback(_log_start_failure)
