@@ -141,15 +141,21 @@ class Engine:
     # -- the session -------------------------------------------------------------
 
     async def ensure_session(self) -> Session:
-        if self.session is not None and self.session.alive and not self.needs_restart():
-            return self.session
-        if self._starting is None:
-            self._starting = asyncio.ensure_future(self._start())
-        try:
-            return await asyncio.shield(self._starting)
-        finally:
-            if self._starting is not None and self._starting.done():
-                self._starting = None
+        """The running session, started (again) if it is gone or its settings changed."""
+        while True:
+            if self.session is not None and self.session.alive and not self.needs_restart():
+                return self.session
+            if self._starting is None or self._starting.done():
+                self._starting = asyncio.ensure_future(self._start())
+            starting = self._starting
+            try:
+                session = await asyncio.shield(starting)
+            finally:
+                if starting.done() and self._starting is starting:
+                    self._starting = None
+            if not self.needs_restart():
+                return session
+            # The settings changed while it started: start one that has them.
 
     async def _start(self) -> Session:
         if self.session is not None:
