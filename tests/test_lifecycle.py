@@ -168,3 +168,15 @@ async def test_bad_requests_get_errors_that_say_what_to_fix(
             types.ExecuteCommandParams(command=command, arguments=arguments)
         )
     await wait_until(lambda: True)
+
+
+async def test_restart_swaps_in_a_warm_interpreter(editor: Editor) -> None:
+    uri = editor.open("main.py", "")
+    await editor.eval(uri, "1")
+    timings = []
+    for _ in range(3):
+        started = asyncio.get_running_loop().time()
+        await editor.command("evalens.restart", {})
+        assert (await editor.eval(uri, "2"))["value"]["repr"] == "2"
+        timings.append(asyncio.get_running_loop().time() - started)
+    assert min(timings) < 0.5, timings  # a cold start takes about 0.1-0.3 s more; bench/startup.py measures it

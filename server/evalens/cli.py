@@ -50,6 +50,7 @@ async def evaluate_file(path: Path, request: dict[str, Any], settings: Settings,
         target.flush()
 
     engine = Engine(store, Workspace([str(folder)], roots), settings, echo if stream else None)
+    engine.keep_standby = False  # one run: a spare interpreter would be wasted
     try:
         return await engine.run(doc, request)
     finally:

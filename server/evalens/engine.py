@@ -108,6 +108,8 @@ class Engine:
         self.running: Any = None  # tag of the request being run
         self.held: list[str] = []  # `with` items held open in the interpreter, outermost first
         self.queued: list[dict[str, Any]] = []  # runs waiting for the interpreter, in order
+        self.keep_standby = True  # a warm spare interpreter for restarts and crashes
+        self._standby: asyncio.Future[Session] | None = None
         self.running_title: dict[str, Any] | None = None
         self._replacing: asyncio.Future[None] | None = None
 
@@ -164,10 +166,40 @@ class Engine:
         self._loaded.clear()
         self._modules.clear()
         self.held = []
-        session = Session(self.session_config(), self._background_output)
+        session = await self._take_standby()
+        if session is None:
+            session = Session(self.session_config(), self._background_output)
+            self.session = session
+            await session.start()
         self.session = session
-        await session.start()
+        self._prepare_standby()
         return session
+
+    def _prepare_standby(self) -> None:
+        """Start a spare interpreter now, so a restart or crash costs a swap, not a start."""
+        if not self.keep_standby or self._standby is not None:
+            return
+        spare = Session(self.session_config(), self._background_output)
+
+        async def start() -> Session:
+            await spare.start()
+            return spare
+
+        self._standby = asyncio.ensure_future(start())
+
+    async def _take_standby(self) -> Session | None:
+        task, self._standby = self._standby, None
+        if task is None:
+            return None
+        try:
+            session = await task
+        except InterpreterDied as exc:
+            log.warning("the standby interpreter did not start: %s", exc)
+            return None
+        if session.alive and session.config == self.session_config():
+            return session
+        await session.stop("a standby interpreter with outdated settings was discarded")
+        return None
 
     def _background_output(self, stream: str, text: str) -> None:
         if self.on_output is not None:
@@ -213,6 +245,11 @@ class Engine:
         if starting is not None and not starting.done():
             # Let a start in progress finish (or fail) so nothing is left half made.
             await asyncio.wait([starting], timeout=10)
+        standby, self._standby = self._standby, None
+        if standby is not None:
+            await asyncio.wait([standby], timeout=10)
+            if standby.done() and not standby.cancelled() and standby.exception() is None:
+                await standby.result().stop("the server shut down")
         if self.session is not None:
             await self.session.stop("the server shut down")
 
