@@ -1,0 +1,100 @@
+"""Cost of a keystroke (`didChange`) with many open documents and in a big file.
+
+    python bench/keystroke.py [--edits N]
+
+For 1, 100 and 1,000 open documents of about 40 lines each, and for one
+50,000-line document, sends single-character incremental edits, each followed
+by an `evalens.status` request, and reports the round trip minus the same
+request's round trip without an edit (the cost the edit adds), median and p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+MODULE = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(13))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def session(documents: dict[str, str], edits: int) -> tuple[list[float], list[float]]:
+    workspace = Path(tempfile.mkdtemp())
+    client = LanguageClient("bench", "0")
+    await client.start_io(sys.executable, "-m", "evalens")
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=workspace.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(workspace.as_uri(), "bench")],
+            initialization_options={"trusted": True},
+        )
+    )
+    client.initialized(types.InitializedParams())
+    uris = []
+    for name, text in documents.items():
+        uri = (workspace / name).as_uri()
+        uris.append(uri)
+        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+    status = types.ExecuteCommandParams(command="evalens.status", arguments=[{}])
+
+    async def ping() -> float:
+        started = time.perf_counter()
+        answer: Any = await client.workspace_execute_command_async(status)
+        assert answer is not None
+        return (time.perf_counter() - started) * 1000
+
+    for _ in range(50):
+        await ping()
+    await asyncio.sleep(3)  # let the open documents' background work settle
+    target = uris[0]
+    line = len(documents[next(iter(documents))].splitlines()) // 2
+    baseline, edited = [], []
+    for version in range(2, edits + 2):
+        baseline.append(await ping())
+        change = types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(line, 0), types.Position(line, 0)), text="#"
+        )
+        started = time.perf_counter()
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=version, uri=target), [change]
+            )
+        )
+        answer: Any = await client.workspace_execute_command_async(status)
+        assert answer is not None
+        edited.append((time.perf_counter() - started) * 1000)
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return baseline, edited
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--edits", type=int, default=300)
+    args = parser.parse_args()
+    cases = {f"{n} open documents": {f"mod{i}.py": MODULE for i in range(n)} for n in (1, 100, 1000)}
+    cases["one 50,000-line document"] = {"big.py": "x = 1\n" * 50_000}
+    print(f"keystroke cost: didChange + status minus status alone, {args.edits} edits (ms)")
+    print(f"{'case':<28}{'median':>10}{'p95':>10}")
+    for name, documents in cases.items():
+        baseline, edited = asyncio.run(session(documents, args.edits))
+        extra = [e - statistics.median(baseline) for e in edited]
+        print(f"{name:<28}{statistics.median(extra):>10.3f}{percentile(extra, 0.95):>10.3f}")
+
+
+if __name__ == "__main__":
+    main()
