@@ -17,7 +17,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
-from . import __version__, commands, intelligence, settings
+from . import __version__, commands, intelligence, settings, textsync
 from .caches import place_jedi_cache
 from .documents import Document, DocumentStore, selected_source
 from .engine import Engine, Result, Workspace
@@ -209,6 +209,7 @@ def bad_request(exc: commands.BadRequest) -> JsonRpcInvalidParams:
 
 def create_server() -> EvalensServer:
     """A server with every feature registered."""
+    textsync.install()
     server = EvalensServer()
 
     @server.feature(types.INITIALIZE)
