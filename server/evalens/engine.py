@@ -110,6 +110,7 @@ class Engine:
         self.queued: list[dict[str, Any]] = []  # runs waiting for the interpreter, in order
         self.keep_standby = True  # a warm spare interpreter for restarts and crashes
         self._standby: asyncio.Future[Session] | None = None
+        self._retiring: set[asyncio.Future[None]] = set()
         self.running_title: dict[str, Any] | None = None
         self._replacing: asyncio.Future[None] | None = None
 
@@ -161,7 +162,10 @@ class Engine:
 
     async def _start(self) -> Session:
         if self.session is not None:
-            await self.session.stop()
+            # Kill the old one, but do not wait for it to be gone: the standby is ready now.
+            retiring = asyncio.ensure_future(self.session.stop())
+            self._retiring.add(retiring)
+            retiring.add_done_callback(self._retiring.discard)
         self._sent.clear()
         self._loaded.clear()
         self._modules.clear()
@@ -207,7 +211,7 @@ class Engine:
 
     async def restart(self) -> int:
         if self.session is not None:
-            await self.session.stop()
+            self.session.kill("the interpreter was stopped by evalens.restart")
         session = await self.ensure_session()
         assert session.pid is not None
         return session.pid
@@ -245,6 +249,8 @@ class Engine:
         if starting is not None and not starting.done():
             # Let a start in progress finish (or fail) so nothing is left half made.
             await asyncio.wait([starting], timeout=10)
+        if self._retiring:
+            await asyncio.wait(list(self._retiring), timeout=10)
         standby, self._standby = self._standby, None
         if standby is not None:
             await asyncio.wait([standby], timeout=10)

@@ -251,6 +251,14 @@ class Session:
                 await self._exited.wait()
         self._close()
 
+    def kill(self, reason: str) -> None:
+        """Kill the process group now; ``stop`` (or the watcher) cleans up after."""
+        process = self._process
+        self._death = self._death or reason
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+
     def _close(self) -> None:
         if self._kill_timer is not None:
             self._kill_timer.cancel()
