@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-WARM_UP = "import os\nos.pa"
+WARM_UP_DELAY = 2.0  # seconds after the first document opens
 
 
 class Intelligence:
@@ -98,12 +97,13 @@ class Intelligence:
         return await self.lanes.run("completionItem/resolve", lambda lane: completion.resolve(item, lane), item, lane)
 
     async def hover(self, ls: EvalensServer, params: types.HoverParams) -> types.Hover | None:
+        with_live = getattr(ls, "live", None) is not None
         found = await self._on_script(
             ls,
             "hover",
             params.text_document.uri,
             params.position,
-            lambda script, where, snap, lane: help.hover(script, where, snap),
+            lambda script, where, snap, lane: help.hover(script, where, snap, with_live),
             None,
         )
         if found is None:
@@ -221,18 +221,19 @@ class Intelligence:
         TREES.forget(uri_to_path(uri) or uri)
 
     def _warm_up(self, ls: EvalensServer) -> None:
-        """Start jedi's environment on every lane, and load the builtins once."""
-        snap = snapshot(ls)
-        self.diagnostics.interpreter(snap.executable)
-        path = os.path.join(snap.project_path, "__evalens_warm_up__.py")
+        """Start jedi's environment on the first lane now, on the others a little later
+        (so they do not compete with the first requests for the CPU)."""
+        executable = snapshot(ls).executable
+        self.diagnostics.interpreter(executable)
+        self._warm_lanes(executable, self.lanes.lanes[:1])
+        later = self.lanes.lanes[1:]
+        asyncio.get_running_loop().call_later(WARM_UP_DELAY, self._warm_lanes, executable, later)
 
+    def _warm_lanes(self, executable: str, lanes: list[Lane]) -> None:
         def work(lane: Lane) -> None:
-            environment = lane.environment(snap.executable)
-            if lane.index == 0:
-                overlay.run(snap, environment, path, WARM_UP, 0, lambda script: script.complete(2, 5))
-            TREES.forget(path)
+            lane.environment(executable)
 
-        for lane in self.lanes.lanes:
+        for lane in lanes:
             task = asyncio.ensure_future(self.lanes.run("warm-up", work, None, lane))
             self._background.add(task)
             task.add_done_callback(self._background.discard)

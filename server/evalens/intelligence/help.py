@@ -15,10 +15,10 @@ from .snapshot import Cursor, Snapshot
 class Hover:
     markdown: str
     range: types.Range | None
-    module_name: str | None  # the name, when it is a module-level name of this document
+    module_name: str | None  # the name, when it is a module-level name of this document (asked only with live values)
 
 
-def hover(script: Any, where: Cursor, snap: Snapshot) -> Hover | None:
+def hover(script: Any, where: Cursor, snap: Snapshot, want_module_level: bool) -> Hover | None:
     names = script.help(where.line, where.column)
     if not names:
         return None
@@ -32,7 +32,7 @@ def hover(script: Any, where: Cursor, snap: Snapshot) -> Hover | None:
             types.Position(leaf.line - 1, snap.units(line_text[:start])),
             types.Position(leaf.line - 1, snap.units(line_text[:end])),
         )
-        if _is_module_level(script, where, leaf.value):
+        if want_module_level and _is_module_level(script, where, leaf.value):
             module_level = leaf.value
     return Hover(convert.markdown(names[0]), span, module_level)
 
