@@ -18,9 +18,8 @@ import signal
 import sys
 import traceback
 import types
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .contexts import HeldContexts, lone_with_header
 from .documents import DocumentTable, register_source
@@ -56,16 +55,20 @@ class Interruptible:
             raise KeyboardInterrupt
         self.pending = True
 
-    @contextmanager
-    def user_code(self) -> Iterator[None]:
+    def user_code(self) -> "Interruptible":
+        """``with guard.user_code():`` marks the block as user code (this module's
+        own frames, unlike contextlib's, are left out of tracebacks)."""
+        return self
+
+    def __enter__(self) -> None:
         self.active = True
-        try:
-            if self.pending:
-                self.pending = False
-                raise KeyboardInterrupt
-            yield
-        finally:
+        if self.pending:
+            self.pending = False
             self.active = False
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.active = False
 
 
 def type_name(value: Any) -> str:
