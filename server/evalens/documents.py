@@ -56,7 +56,7 @@ class DocumentStore:
         return len(self._docs)
 
 
-def selected_source(lines: list[str], start_char: int, end_line: int, end_char: int, start_line: int) -> str:
+def selected_source(lines: list[str], start_line: int, start_char: int, end_line: int, end_char: int) -> str:
     """The text of a selection, dedented so lines inside a block run as top-level code.
 
     Positions are in code points. A selection starting after leading

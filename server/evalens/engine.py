@@ -61,7 +61,7 @@ class ImportCache:
     def __init__(self) -> None:
         self._cache: dict[str, tuple[object, frozenset[str]]] = {}
 
-    def imports(self, name: str, path: str, store: DocumentStore, open_paths: dict[str, Document]) -> frozenset[str]:
+    def imports(self, name: str, path: str, open_paths: dict[str, Document]) -> frozenset[str]:
         doc = open_paths.get(path)
         if doc is not None:
             key: object = ("doc", doc.revision)
@@ -296,9 +296,7 @@ class Engine:
                 stale.append(name)
         reload: list[str] = []
         if stale:
-            imports = {
-                name: self._imports.imports(name, path, self.store, open_paths) for name, path in self._modules.items()
-            }
+            imports = {name: self._imports.imports(name, path, open_paths) for name, path in self._modules.items()}
             reload = graph.reload_order(stale, imports)
         roots = [] if self.session is None else [r for r in self.workspace.roots if r not in self.session.config.roots]
         return {"documents": documents, "closed": closed, "reload": reload, "roots": roots}

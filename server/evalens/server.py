@@ -289,7 +289,7 @@ def create_server() -> EvalensServer:
             lines = doc.text.splitlines(True)
             start_line, start_char = _line_and_column(lines, start)
             end_line, end_char = _line_and_column(lines, end)
-            code = selected_source(lines, start_char, end_line, end_char, start_line)
+            code = selected_source(lines, start_line, start_char, end_line, end_char)
             message.update(code=code, filename=doc.module.path, firstLine=start_line)
         result = await ls.run(doc, message)
         if span is not None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from ..documents import selected_source
 from . import analysis
 
 if TYPE_CHECKING:
@@ -36,10 +37,8 @@ def code_actions(ls: EvalensServer, params: types.CodeActionParams) -> list[type
         text_doc = ls.workspace.get_text_document(uri)
         start = text_doc.offset_at_position(span.start)
         end = text_doc.offset_at_position(span.end)
-        from ..documents import selected_source
-
         lines = doc.text[start:end].splitlines(True) or [""]
-        kind = analysis.runnable_kind(selected_source(lines, 0, len(lines) - 1, len(lines[-1]), 0))
+        kind = analysis.runnable_kind(selected_source(lines, 0, 0, len(lines) - 1, len(lines[-1])))
         if kind is not None:
             title = "Evaluate selection" if kind == "expression" else "Run selected statements"
             argument = {"uri": uri, "range": _range_json(span)}

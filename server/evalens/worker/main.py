@@ -165,7 +165,7 @@ class Worker:
             return self.runner.exit_context(bool(message.get("exception")))
         if op == messages.OP_RUN_MODULE:
             doc = self.table.by_name[message["module"]]
-            return self.runner.run_main(doc["name"], doc["path"], doc["text"])
+            return self.runner.run_main(doc["path"], doc["text"])
         try:
             namespace = self.namespace_of(message["module"])
         except _LoadFailed as failed:

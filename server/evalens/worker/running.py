@@ -259,7 +259,7 @@ class Runner:
 
         return self.guarded(run)
 
-    def run_main(self, name: str, path: str, text: str) -> RunResult:
+    def run_main(self, path: str, text: str) -> RunResult:
         """The document as ``__main__`` in a fresh namespace."""
         module = types.ModuleType("__main__")
         module.__file__ = path
