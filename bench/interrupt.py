@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
+
+from lsp_session import connect, disconnect
 
 LOOPS = {
     "bytecode loop": "n = 0\nwhile True:\n    n += 1\n",
@@ -33,16 +34,7 @@ def field(value: Any, name: str) -> Any:
 
 async def measure(runs: int) -> dict[str, list[float]]:
     workspace = Path(tempfile.mkdtemp())
-    client = LanguageClient("bench", "0")
-    await client.start_io(sys.executable, "-m", "evalens")
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            root_uri=workspace.as_uri(),
-            initialization_options={"trusted": True},
-        )
-    )
-    client.initialized(types.InitializedParams())
+    client = await connect([sys.executable, "-m", "evalens"], workspace)
     uri = (workspace / "main.py").as_uri()
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, "")))
 
@@ -65,9 +57,7 @@ async def measure(runs: int) -> dict[str, list[float]]:
                 samples[name].append((time.perf_counter() - started) * 1000)
                 assert field(field(result, "error"), "type") == "KeyboardInterrupt", result
     finally:
-        await client.shutdown_async(None)
-        client.exit(None)
-        await client.stop()
+        await disconnect(client)
     return samples
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
+
+from lsp_session import connect, disconnect
 
 #: Seconds to wait after opening, so the first diagnostics pass (a parse of
 #: every document, on worker threads) is over: steady-state typing is measured.
@@ -35,17 +36,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 async def session(documents: dict[str, str], edits: int, settle: float = SETTLE) -> tuple[list[float], list[float]]:
     workspace = Path(tempfile.mkdtemp())
-    client = LanguageClient("bench", "0")
-    await client.start_io(sys.executable, "-m", "evalens")
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            root_uri=workspace.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(workspace.as_uri(), "bench")],
-            initialization_options={"trusted": True},
-        )
-    )
-    client.initialized(types.InitializedParams())
+    client = await connect([sys.executable, "-m", "evalens"], workspace)
     uris = []
     for name, text in documents.items():
         uri = (workspace / name).as_uri()
@@ -79,9 +70,7 @@ async def session(documents: dict[str, str], edits: int, settle: float = SETTLE)
         answer: Any = await client.workspace_execute_command_async(status)
         assert answer is not None
         edited.append((time.perf_counter() - started) * 1000)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
+    await disconnect(client)
     return baseline, edited
 
 

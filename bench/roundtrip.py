@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
+
+from lsp_session import connect, disconnect
 
 HERE = Path(__file__).resolve().parent
 CODE = "1 + 1"
@@ -45,17 +46,7 @@ async def time_calls(call: Callable[[], Awaitable[Any]], runs: int, warmup: int 
 
 
 async def lsp_round_trips(command: list[str], runs: int, workspace: Path, settle: float = 0.0) -> list[float]:
-    client = LanguageClient("bench", "0")
-    await client.start_io(*command)
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            root_uri=workspace.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(workspace.as_uri(), "bench")],
-            initialization_options={"trusted": True},
-        )
-    )
-    client.initialized(types.InitializedParams())
+    client = await connect(command, workspace)
     uri = (workspace / "main.py").as_uri()
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, "x = 1\n")))
     params = types.ExecuteCommandParams(command="evalens.eval", arguments=[{"uri": uri, "code": CODE}])
@@ -70,9 +61,7 @@ async def lsp_round_trips(command: list[str], runs: int, workspace: Path, settle
     try:
         return await time_calls(call, runs)
     finally:
-        await client.shutdown_async(None)
-        client.exit(None)
-        await client.stop()
+        await disconnect(client)
 
 
 def ipykernel_round_trips(runs: int) -> list[float]:

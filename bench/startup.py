@@ -21,6 +21,8 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from lsp_session import disconnect
+
 
 async def lsp_startup(
     command: list[str], workspace: Path, evaluate: bool, restarts: list[float] | None = None
@@ -57,9 +59,7 @@ async def lsp_startup(
             )
             assert restarts is not None
             restarts.append((time.perf_counter() - began) * 1000)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
+    await disconnect(client)
     return initialized, first
 
 
