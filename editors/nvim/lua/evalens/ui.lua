@@ -1,5 +1,5 @@
--- evalens UI: results as virtual text in the `evalens` namespace, and the
--- `evalens://output` scratch buffer for streamed output and tracebacks.
+-- evalens UI: results as virtual text in the `evalens` namespace, the
+-- `evalens://output` scratch buffer for streamed output and tracebacks, and messages.
 -- Works on Neovim 0.7 through 0.11+ (only APIs present in 0.7 are used).
 
 local api = vim.api
@@ -15,6 +15,11 @@ local output_partial = false -- the last line of the output buffer has no newlin
 -- Runs in the order they were sent; the server runs them one at a time, in that order,
 -- and streams a run's output before answering it, so output belongs to the first one.
 local runs = {}
+
+--- Tell the user `message` (prefixed with `evalens: `) at `level` (default INFO).
+function M.notify(message, level)
+  vim.notify("evalens: " .. message, level or vim.log.levels.INFO)
+end
 
 function M.define_highlights()
   -- `default = true`: a colour scheme or the user may override them.

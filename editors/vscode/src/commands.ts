@@ -1,0 +1,150 @@
+// The evalens editor commands (evaluate the selection or line, call a function, run the
+// file, interrupt, restart, clear results, show output or the server's problem).
+
+import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
+import { pickTarget } from "./functions";
+import type { OutputLog } from "./output";
+import type { JsonRange, Result } from "./protocol";
+import type { InlineResults } from "./results";
+import { type RunArgument, type Runner, errorText, sendCommand } from "./runs";
+import type { ServerConnection } from "./server";
+
+export class EditorCommands {
+  constructor(
+    private readonly server: ServerConnection,
+    private readonly runner: Runner,
+    private readonly output: OutputLog,
+    private readonly results: InlineResults,
+  ) {}
+
+  register(context: vscode.ExtensionContext): void {
+    const command = (id: string, fn: (...args: any[]) => unknown) =>
+      context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+    command("evalens.evaluateSelection", (arg?: unknown) => this.evaluateSelection(arg));
+    command("evalens.callFunction", (arg?: unknown) => this.callFunction(arg));
+    command("evalens.runFile", (arg?: unknown) => this.runFile(arg));
+    command("evalens.interruptRun", () => this.interrupt());
+    command("evalens.restartInterpreter", () => this.restart());
+    command("evalens.clearResults", () => this.results.clear(vscode.window.activeTextEditor?.document.uri));
+    command("evalens.showOutput", () => this.output.show());
+    command("evalens.showProblem", () => this.server.showProblem());
+  }
+
+  private async evaluateSelection(arg?: unknown): Promise<Result | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      return undefined;
+    }
+    const client = await this.server.ready();
+    if (!client) {
+      return undefined;
+    }
+    const document = editor.document;
+    let range: vscode.Range = editor.selection;
+    if (arg && typeof arg === "object" && "code" in arg) {
+      const code = String((arg as { code: unknown }).code);
+      return this.runner.runAndSend(client, "evalens.eval", { uri: uriOf(client, document), code });
+    }
+    if (editor.selection.isEmpty) {
+      const line = document.lineAt(editor.selection.active.line);
+      if (line.isEmptyOrWhitespace) {
+        vscode.window.setStatusBarMessage("evalens: nothing to evaluate on this line", 3000);
+        return undefined;
+      }
+      range = line.range;
+    }
+    return this.runner.runAndSend(client, "evalens.eval", { uri: uriOf(client, document), range: toJsonRange(range) });
+  }
+
+  private async callFunction(arg?: unknown): Promise<Result | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      return undefined;
+    }
+    const client = await this.server.ready();
+    if (!client) {
+      return undefined;
+    }
+    const given = (arg && typeof arg === "object" ? arg : {}) as { target?: string; args?: string };
+    const target = given.target ?? (await pickTarget(editor));
+    if (!target) {
+      return undefined;
+    }
+    const args =
+      given.args ??
+      (await vscode.window.showInputBox({
+        title: `evalens: call ${target}(…)`,
+        prompt: `Arguments for ${target}, as Python source (empty for none)`,
+        placeHolder: "3, key=2",
+        ignoreFocusOut: true,
+      }));
+    if (args === undefined) {
+      return undefined;
+    }
+    const request: RunArgument = { uri: uriOf(client, editor.document), target };
+    if (args.trim()) {
+      request.args = args.trim();
+    }
+    return this.runner.runAndSend(client, "evalens.call", request);
+  }
+
+  private async runFile(arg?: unknown): Promise<Result | undefined> {
+    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+    if (!uri) {
+      return undefined;
+    }
+    const client = await this.server.ready();
+    if (!client) {
+      return undefined;
+    }
+    const document = await vscode.workspace.openTextDocument(uri);
+    return this.runner.runAndSend(client, "evalens.runModule", { uri: uriOf(client, document) });
+  }
+
+  private async interrupt(): Promise<void> {
+    const client = this.server.client;
+    if (!client?.isRunning()) {
+      vscode.window.setStatusBarMessage("evalens: the server is not running", 3000);
+      return;
+    }
+    try {
+      const answer = (await sendCommand(client, "evalens.interrupt", {})) as { interrupted?: boolean };
+      vscode.window.setStatusBarMessage(
+        answer?.interrupted ? "evalens: interrupted" : "evalens: nothing is running",
+        3000,
+      );
+    } catch (error) {
+      void vscode.window.showErrorMessage(`evalens: ${errorText(error)}`);
+    }
+  }
+
+  private async restart(): Promise<void> {
+    if (!this.server.client?.isRunning() || this.server.problem) {
+      await this.server.start();
+      return;
+    }
+    const client = await this.server.ready();
+    if (!client) {
+      return;
+    }
+    try {
+      const answer = (await sendCommand(client, "evalens.restart", {})) as { pid?: number };
+      this.output.line(`↻ restarted the interpreter (pid ${answer?.pid ?? "?"})`);
+      vscode.window.setStatusBarMessage(`evalens: restarted the interpreter (pid ${answer?.pid ?? "?"})`, 3000);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`evalens: ${errorText(error)}`);
+    }
+  }
+}
+
+function uriOf(client: LanguageClient, document: vscode.TextDocument): string {
+  return client.code2ProtocolConverter.asUri(document.uri);
+}
+
+function toJsonRange(range: vscode.Range): JsonRange {
+  return {
+    start: { line: range.start.line, character: range.start.character },
+    end: { line: range.end.line, character: range.end.character },
+  };
+}

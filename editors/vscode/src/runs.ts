@@ -1,0 +1,151 @@
+// Running code through the server: each command that answers a Result is
+// counted (for the status item), logged to the output channel, and shown inline where
+// it belongs (the evaluated range, the called function's `def`, or the failing line).
+
+import * as vscode from "vscode";
+import { ExecuteCommandRequest, type LanguageClient } from "vscode-languageclient/node";
+import { defLine } from "./functions";
+import type { OutputLog } from "./output";
+import { type JsonRange, type Result, isResult } from "./protocol";
+import { type InlineResults, inlineText } from "./results";
+
+/** The one argument object of an evalens command. */
+export type RunArgument = Record<string, unknown> & { uri?: string };
+
+interface Place {
+  uri: vscode.Uri;
+  firstLine: number;
+  line: number;
+}
+
+/** Sends `workspace/executeCommand` `command` with the one argument `argument`. */
+export function sendCommand(client: LanguageClient, command: string, argument: unknown): Promise<unknown> {
+  return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [argument] });
+}
+
+export function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    return error.message;
+  }
+  return String(error);
+}
+
+export class Runner implements vscode.Disposable {
+  private running = 0;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when a run starts or ends. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly output: OutputLog,
+    private readonly results: InlineResults,
+    private readonly currentClient: () => LanguageClient | undefined,
+  ) {}
+
+  get busy(): boolean {
+    return this.running > 0;
+  }
+
+  /** Sends `command` and runs it as `run` does; answers its Result. */
+  runAndSend(client: LanguageClient, command: string, argument: RunArgument): Promise<Result | undefined> {
+    return this.run(command, argument, () => sendCommand(client, command, argument)).then((answer) =>
+      isResult(answer) ? answer : undefined,
+    );
+  }
+
+  /** Runs one server command that answers a Result, with status, output and inline result. */
+  async run(command: string, argument: RunArgument, send: () => Promise<unknown>): Promise<unknown> {
+    this.running += 1;
+    this.changed.fire();
+    this.output.line(`▶ ${describeRun(command, argument)}`);
+    try {
+      const answer = await send();
+      if (isResult(answer)) {
+        this.showResult(command, argument, answer);
+      }
+      return answer;
+    } catch (error) {
+      const message = errorText(error);
+      this.output.line(`✖ ${message}`);
+      void vscode.window.showErrorMessage(`evalens: ${message}`);
+      return undefined;
+    } finally {
+      this.running -= 1;
+      this.changed.fire();
+    }
+  }
+
+  private showResult(command: string, argument: RunArgument, result: Result): void {
+    if (result.error) {
+      this.output.traceback(result.error.traceback || `${result.error.type}: ${result.error.message}`);
+    } else {
+      this.output.line(inlineText(result));
+    }
+    const place = this.placeFor(command, argument, result);
+    if (place) {
+      this.results.show(place.uri, place.firstLine, place.line, result);
+    }
+  }
+
+  /** Where a result is shown: after the evaluated range, the called function's `def`, or the failing line. */
+  private placeFor(command: string, argument: RunArgument, result: Result): Place | undefined {
+    const uriText = typeof argument.uri === "string" ? argument.uri : undefined;
+    if (!uriText) {
+      return undefined;
+    }
+    const client = this.currentClient();
+    const uri = client ? client.protocol2CodeConverter.asUri(uriText) : vscode.Uri.parse(uriText);
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (!document) {
+      return undefined;
+    }
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+    const cursorLine = editor?.selection.active.line ?? 0;
+    const range = argument.range as JsonRange | undefined;
+    if (command === "evalens.eval" && range) {
+      let last = range.end.line;
+      if (range.end.character === 0 && last > range.start.line) {
+        last -= 1;
+      }
+      return { uri, firstLine: range.start.line, line: last };
+    }
+    if (command === "evalens.call" && typeof argument.target === "string") {
+      const line = defLine(document, argument.target);
+      return { uri, firstLine: line ?? cursorLine, line: line ?? cursorLine };
+    }
+    if (command === "evalens.runModule") {
+      const frames = result.error?.frames.filter((f) => f.uri === uriText) ?? [];
+      const innermost = frames[frames.length - 1];
+      if (innermost) {
+        return { uri, firstLine: innermost.line, line: innermost.line };
+      }
+      let last = document.lineCount - 1;
+      while (last > 0 && document.lineAt(last).isEmptyOrWhitespace) {
+        last -= 1;
+      }
+      return { uri, firstLine: last, line: last };
+    }
+    return { uri, firstLine: cursorLine, line: cursorLine };
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+function describeRun(command: string, argument: RunArgument): string {
+  const file = typeof argument.uri === "string" ? decodeURIComponent(argument.uri.split("/").pop() ?? "") : "";
+  const range = argument.range as JsonRange | undefined;
+  switch (command) {
+    case "evalens.eval":
+      return range
+        ? `eval ${file}:${range.start.line + 1}${range.end.line > range.start.line ? `-${range.end.line + 1}` : ""}`
+        : `eval ${file}: ${String(argument.code ?? "")}`;
+    case "evalens.call":
+      return `call ${file}: ${String(argument.target)}(${typeof argument.args === "string" ? argument.args : ""})`;
+    case "evalens.runModule":
+      return `run ${file}`;
+    default:
+      return command;
+  }
+}

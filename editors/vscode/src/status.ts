@@ -1,0 +1,54 @@
+// The evalens status bar item: idle, busy (click to interrupt), starting, restricted in an
+// untrusted workspace, or the server's problem (click for details).
+
+import * as vscode from "vscode";
+import type { Runner } from "./runs";
+import type { ServerConnection } from "./server";
+import { UNTRUSTED } from "./settings";
+
+export class StatusItem implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem("evalens.status", vscode.StatusBarAlignment.Left, 0);
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    private readonly server: ServerConnection,
+    private readonly runner: Runner,
+  ) {
+    this.item.name = "evalens";
+    this.update();
+    this.item.show();
+    this.subscriptions = [server.onDidChange(() => this.update()), runner.onDidChange(() => this.update())];
+  }
+
+  update(): void {
+    const item = this.item;
+    item.backgroundColor = undefined;
+    if (this.server.problem) {
+      item.text = "$(error) evalens";
+      item.tooltip = this.server.problem;
+      item.command = "evalens.showProblem";
+      item.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
+    } else if (!vscode.workspace.isTrusted) {
+      item.text = "$(shield) evalens: restricted";
+      item.tooltip = UNTRUSTED;
+      item.command = "workbench.trust.manage";
+    } else if (this.runner.busy) {
+      item.text = "$(sync~spin) evalens: busy";
+      item.tooltip = "evalens is running code. Click to interrupt.";
+      item.command = "evalens.interruptRun";
+    } else if (this.server.isStarting) {
+      item.text = "$(loading~spin) evalens";
+      item.tooltip = "evalens is starting";
+      item.command = "evalens.showOutput";
+    } else {
+      item.text = "$(check) evalens: idle";
+      item.tooltip = `evalens is idle (server: ${this.server.pythonCommand ?? "?"}). Click to show the output.`;
+      item.command = "evalens.showOutput";
+    }
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
+    this.item.dispose();
+  }
+}
