@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+
+import pytest
 from lsprotocol import types
 
 from tests.conftest import Editor
@@ -88,3 +91,116 @@ async def test_a_busy_interpreter_leaves_hover_static(editor: Editor) -> None:
     assert "**live**" not in text
     await editor.command("evalens.interrupt", {})
     await running
+
+
+needs_pandas = pytest.mark.skipif(
+    importlib.util.find_spec("pandas") is None,
+    reason="pandas is not installed in the test interpreter; `pip install -e '.[test]'` installs it",
+)
+
+FRAMES = """\
+import builtins
+df = None
+counting = None
+renamed = None
+"""
+FRAME_LINES = FRAMES.splitlines()
+DF, COUNTING, RENAMED = (FRAME_LINES.index(f"{name} = None") for name in ("df", "counting", "renamed"))
+FRAMES_END = len(FRAME_LINES)
+MAKE_FRAME = """\
+import pandas as pd
+df = pd.DataFrame({"price": [1.5, 2.0], "qty": [3, 4], "unit price": [0, 0], "class": [1, 1], 7: [0, 0]})
+"""
+MAKE_SUBCLASSES = """\
+import pandas as pd
+
+class Counting(pd.DataFrame):
+    def __getattr__(self, name):
+        builtins.lookups += 1
+        return super().__getattr__(name)
+
+class Renamed(pd.DataFrame):
+    @property
+    def columns(self):
+        builtins.lookups += 1
+        return pd.Index(["renamed"])
+
+counting = Counting({"price": [1.5]})
+renamed = Renamed({"price": [1.5]})
+builtins.lookups = 0
+"""
+
+
+async def completion_after(editor: Editor, uri: str, expression: str) -> dict[str, str | None]:
+    """Type ``expression.`` on a new last line, complete there, then undo the typing."""
+    typed = f"{expression}."
+    editor.edit(uri, (FRAMES_END, 0), (FRAMES_END, 0), typed)
+    labels = await completion_labels(editor, uri, FRAMES_END, len(typed))
+    editor.edit(uri, (FRAMES_END, 0), (FRAMES_END, len(typed)), "")
+    return labels
+
+
+@needs_pandas
+async def test_completion_lists_dataframe_columns_as_runtime_items(editor: Editor) -> None:
+    uri = editor.open("main.py", FRAMES)
+    assert (await editor.eval(uri, MAKE_FRAME))["ok"]
+    labels = await completion_after(editor, uri, "df")
+    assert labels["price"] == "runtime attribute"
+    assert labels["qty"] == "runtime attribute"
+    assert "unit price" not in labels  # not an identifier: `df.unit price` cannot be written
+    assert "class" not in labels  # a keyword
+    assert "7" not in labels
+
+
+@needs_pandas
+async def test_hover_on_a_dataframe_shows_its_shape_and_columns(editor: Editor) -> None:
+    uri = editor.open("main.py", FRAMES)
+    assert (await editor.eval(uri, MAKE_FRAME))["ok"]
+    text = await hover_text(editor, uri, DF, 1)
+    assert "DataFrame`, len 2" in text
+    assert "<DataFrame 2 rows × 5 columns: 'price', 'qty', 'unit price', 'class', 7>" in text
+
+
+@needs_pandas
+async def test_dataframe_subclasses_that_change_attribute_lookup_list_no_columns(editor: Editor) -> None:
+    uri = editor.open("main.py", FRAMES)
+    assert (await editor.eval(uri, MAKE_SUBCLASSES))["ok"]
+    for name, line in (("counting", COUNTING), ("renamed", RENAMED)):
+        labels = await completion_after(editor, uri, name)
+        assert "price" not in labels and "renamed" not in labels
+        assert f"<main.{name.capitalize()} object at 0x" in await hover_text(editor, uri, line, 1)
+    assert (await editor.eval(uri, "builtins.lookups"))["value"]["repr"] == "0"
+
+
+async def test_live_lookups_never_import_a_library(editor: Editor) -> None:
+    uri = editor.open("main.py", SOURCE)
+    await editor.eval(uri, "1")
+    await hover_text(editor, uri, TABLE, 1)
+    editor.edit(uri, (END, 0), (END, 0), "table.")
+    await completion_labels(editor, uri, END, 6)
+    editor.edit(uri, (END, 0), (END, 6), "")
+    imported = await editor.eval(uri, "sorted(name for name in __import__('sys').modules if name.startswith('pandas'))")
+    assert imported["value"]["repr"] == "[]"
+
+
+@needs_pandas
+def test_a_patched_pandas_attribute_protocol_is_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker code, run in this process: pandas patched by user code counts as user code."""
+    import pandas as pd
+    from pandas.core.generic import NDFrame
+
+    from evalens.worker import libraries
+
+    frame = pd.DataFrame({"price": [1.5]})
+    assert libraries.attributes(frame) == ["price"]
+    calls: list[str] = []
+    original = NDFrame.__getattr__
+
+    def patched(self: object, name: str) -> object:
+        calls.append(name)
+        return original(self, name)
+
+    monkeypatch.setattr(NDFrame, "__getattr__", patched)
+    assert libraries.attributes(frame) == []
+    assert libraries.summary(frame) is None
+    assert calls == []

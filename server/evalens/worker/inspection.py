@@ -4,6 +4,9 @@ Used by hover and completion while the interpreter is idle. Values are read
 from module dictionaries and instance/class ``__dict__``s directly, never via
 ``getattr``, properties, ``__getattr__``, ``__dir__`` or a user ``__repr__``:
 objects of user types show Python's default ``<module.Class object at 0x…>``.
+Known library types (a pandas DataFrame) add what they serve through
+``__getattr__`` and a short summary, read by ``libraries`` through the
+library's own accessors.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sys
 import types
 from typing import Any, Dict, List, Optional, Set
 
+from . import libraries
 from .reprs import bounded_repr
 
 _MISSING = object()
@@ -67,10 +71,12 @@ def describe(module_name: str, name: str, limit: int) -> Optional[Dict[str, Any]
     value = namespace[name]
 
     def own_repr(item: Any) -> str:
-        return _safe_repr(item)
+        known = libraries.summary(item)
+        return known[0] if known is not None else _safe_repr(item)
 
     text, truncated = bounded_repr(value, limit, seconds=0.2, own_repr=own_repr)
-    size = len(value) if type(value) in _SIZED else None
+    known = libraries.summary(value)
+    size = len(value) if type(value) in _SIZED else known[1] if known is not None else None
     return {"repr": text, "type": _type_name(value), "len": size, "truncated": truncated}
 
 
@@ -103,4 +109,5 @@ def attributes(module_name: str, expression: str) -> Optional[List[str]]:
     for klass in type.__dict__["__mro__"].__get__(type(obj)):
         klass_dict = type.__dict__["__dict__"].__get__(klass)
         names.update(key for key in klass_dict if isinstance(key, str))
+    names.update(libraries.attributes(obj))
     return sorted(name for name in names if not (name.startswith("__") and name.endswith("__")))
