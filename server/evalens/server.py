@@ -1,7 +1,8 @@
-"""The language server: lifecycle, documents, settings, and the execution commands.
+"""The language server: documents, settings, and the execution commands.
 
 Handlers are thin: they validate with ``commands``, run through ``Engine`` and
-record what came out in ``RunHistory`` for the editor features.
+record what came out in ``RunHistory`` for the editor features. Shutdown and exit
+are ``protocol`` and ``lifecycle``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,11 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 
 from . import __version__, commands, intelligence, settings, textsync
 from .caches import place_jedi_cache
@@ -24,9 +24,12 @@ from .engine import Engine, Result, Workspace
 from .features import editor
 from .features.history import RunHistory
 from .features.progress import RunProgress
+from .intelligence import Intelligence
+from .lifecycle import SHUTDOWN_SECONDS, Lifecycle
 from .live import LiveInspector
 from .modnames import import_roots, uri_to_path
 from .output import OutputChannel
+from .protocol import EvalensProtocol
 
 log = logging.getLogger(__name__)
 
@@ -39,41 +42,19 @@ UNTRUSTED = (
 )
 
 
-class EvalensProtocol(LanguageServerProtocol):
-    """Interrupts the interpreter when a running request is cancelled, and runs
-    follow-ups (such as asking the client to refresh lenses) after a response
-    is sent, so the client sees the result before the refresh."""
+class HasUri(Protocol):
+    """A parsed command request that names a document."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.after_response: dict[Any, list[Callable[[], None]]] = {}
-        self._pruning = False
+    @property
+    def uri(self) -> str: ...
 
-    def _prune_finished(self) -> None:
-        self._pruning = False
-        finished = [key for key, future in self._request_futures.items() if future.done()]
-        for key in finished:
-            del self._request_futures[key]
 
-    def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
-        super()._send_response(msg_id, result, error)
-        # pygls keeps the future of a command's inner handler under a random id
-        # and never removes it: drop finished ones so each command costs nothing.
-        # Later, not now: pygls may be iterating over them (at shutdown).
-        if not self._pruning:
-            self._pruning = True
-            asyncio.get_running_loop().call_soon(self._prune_finished)
-        for action in self.after_response.pop(msg_id, []):
-            action()
-
-    def _handle_cancel_notification(self, msg_id: Any) -> None:
-        server = self._server
-        if isinstance(server, EvalensServer):
-            server.cancel(msg_id)
-        super()._handle_cancel_notification(msg_id)
+DocumentRequest = TypeVar("DocumentRequest", bound=HasUri)
 
 
 class EvalensServer(LanguageServer):
+    protocol: EvalensProtocol
+
     def __init__(self) -> None:
         super().__init__("evalens", __version__, protocol_cls=EvalensProtocol)
         self.settings = settings.Settings()
@@ -83,8 +64,12 @@ class EvalensServer(LanguageServer):
         self.configured = asyncio.Event()
         self.waiting: dict[Any, asyncio.Task[Any]] = {}
         self.live = LiveInspector(self.engine)
-        self.live = LiveInspector(self.engine)
         self.output = OutputChannel(lambda params: self.protocol.notify("evalens/output", params))
+        #: static intelligence, when registered (``create_server`` does)
+        self.intelligence: Intelligence | None = None
+        self.lifecycle = Lifecycle(self)
+        self.protocol.on_cancel = self.cancel
+        self.protocol.on_exit = self.lifecycle.end
 
     # -- settings and workspace ------------------------------------------------------
 
@@ -144,6 +129,20 @@ class EvalensServer(LanguageServer):
             )
         return doc
 
+    async def prepare_run(
+        self, command: str, parse: Callable[[tuple[Any, ...]], DocumentRequest], args: tuple[Any, ...]
+    ) -> tuple[DocumentRequest, Document]:
+        """What every run on a document checks first, in this order: the arguments, the
+        document, the configuration (waited for), then trust."""
+        try:
+            request = parse(args)
+        except commands.BadRequest as exc:
+            raise bad_request(exc) from None
+        doc = self.open_document(request.uri, command)
+        await self.ready()
+        self.require_trust()
+        return request, doc
+
     def cancel(self, msg_id: Any) -> None:
         if self.engine.running == msg_id and msg_id is not None:
             self.engine.interrupt()
@@ -173,10 +172,9 @@ class EvalensServer(LanguageServer):
 
     def after_response(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the current request has been answered."""
-        protocol = self.protocol
-        msg_id = protocol.msg_id
-        if isinstance(protocol, EvalensProtocol) and msg_id is not None:
-            protocol.after_response.setdefault(msg_id, []).append(action)
+        msg_id = self.protocol.msg_id
+        if msg_id is not None:
+            self.protocol.after_response.setdefault(msg_id, []).append(action)
         else:
             action()
 
@@ -267,17 +265,11 @@ def create_server() -> EvalensServer:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: EvalensServer, params: Any) -> None:
-        await ls.engine.shutdown()
+        await ls.lifecycle.release(SHUTDOWN_SECONDS)
 
     @server.command("evalens.eval")
     async def evaluate(ls: EvalensServer, *args: Any) -> Result:
-        try:
-            request = commands.parse_eval(args)
-        except commands.BadRequest as exc:
-            raise bad_request(exc) from None
-        doc = ls.open_document(request.uri, "evalens.eval")
-        await ls.ready()
-        ls.require_trust()
+        request, doc = await ls.prepare_run("evalens.eval", commands.parse_eval, args)
         message: dict[str, Any] = {"op": "eval", "bindings": request.bindings}
         span = request.span
         if span is None:
@@ -300,13 +292,7 @@ def create_server() -> EvalensServer:
 
     @server.command("evalens.call")
     async def call(ls: EvalensServer, *args: Any) -> Result:
-        try:
-            request = commands.parse_call(args)
-        except commands.BadRequest as exc:
-            raise bad_request(exc) from None
-        doc = ls.open_document(request.uri, "evalens.call")
-        await ls.ready()
-        ls.require_trust()
+        request, doc = await ls.prepare_run("evalens.call", commands.parse_call, args)
         message = {
             "op": "call",
             "target": request.target,
@@ -322,13 +308,7 @@ def create_server() -> EvalensServer:
 
     @server.command("evalens.runModule")
     async def run_module(ls: EvalensServer, *args: Any) -> Result:
-        try:
-            request = commands.parse_run_module(args)
-        except commands.BadRequest as exc:
-            raise bad_request(exc) from None
-        doc = ls.open_document(request.uri, "evalens.runModule")
-        await ls.ready()
-        ls.require_trust()
+        _, doc = await ls.prepare_run("evalens.runModule", commands.parse_run_module, args)
         result = await ls.run(doc, {"op": "runModule"})
         ls.after_run(result)
         return result
@@ -388,7 +368,7 @@ def create_server() -> EvalensServer:
         _empty("evalens.status", args)
         return ls.engine.status()
 
-    intelligence.register(server)
+    server.intelligence = intelligence.register(server)
     editor.register(server)
     return server
 

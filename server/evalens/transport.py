@@ -5,22 +5,30 @@ leaves a client waiting forever for a request with a mistyped parameter. Here
 every body goes through ``FrameParser``; invalid JSON gets a ParseError
 response and a request whose parameters do not fit gets InvalidParams, so the
 client always hears back and the next valid request is answered.
+
+The process ends when the client sends ``exit``, closes stdin or sends SIGTERM
+(``lifecycle``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
-from threading import Event
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from .framing import FrameParser
+from .lifecycle import end_process
+
+if TYPE_CHECKING:
+    from .server import EvalensServer
 
 log = logging.getLogger(__name__)
 PARSE_ERROR = -32700
@@ -57,26 +65,40 @@ def handle_body(server: LanguageServer, body: bytes) -> None:
         log.exception("could not handle a message")
 
 
-async def _read_stdin(server: LanguageServer, fd: int, stop: Event) -> None:
+async def _read_stdin(server: LanguageServer, fd: int) -> None:
+    """Hand every message on ``fd`` to the server until the client closes it."""
     loop = asyncio.get_running_loop()
     parser = FrameParser()
-    while not stop.is_set():
-        chunk = await loop.run_in_executor(server.thread_pool, os.read, fd, 1 << 20)
-        if not chunk:
-            break
+    while chunk := await loop.run_in_executor(server.thread_pool, os.read, fd, 1 << 20):
         for body in parser.feed(chunk):
             handle_body(server, body)
 
 
-def serve_stdio(server: LanguageServer) -> None:
-    """Run ``server`` on this process's stdin and stdout until the client leaves."""
-    stop = server._stop_event = Event()
-    server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+async def _serve(server: EvalensServer) -> None:
+    def terminated() -> None:
+        server.lifecycle.end(server.protocol.exit_code())
+
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' loop
+        # An editor that gives up waiting terminates the server: take the interpreter along.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminated)
     try:
-        asyncio.run(_read_stdin(server, sys.stdin.fileno(), stop))
+        await _read_stdin(server, sys.stdin.fileno())
+        log.info("the client closed stdin; shutting down")
     except BrokenPipeError:
         log.error("the client closed the connection; shutting down")
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        server.shutdown()  # type: ignore[no-untyped-call]
+    # Unless ``exit`` came first, the client left without one.
+    await server.lifecycle.end(server.protocol.exit_code())
+
+
+def serve_stdio(server: EvalensServer) -> NoReturn:
+    """Serve ``server`` on this process's stdin and stdout until the client sends ``exit``,
+    closes stdin or terminates the process; then end the process (``lifecycle``)."""
+    server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+    try:
+        asyncio.run(_serve(server))
+    except KeyboardInterrupt:
+        log.info("interrupted; shutting down")
+    except BaseException:
+        log.exception("the server stopped")
+    server.lifecycle.kill_now()
+    end_process(server.protocol.exit_code())

@@ -7,13 +7,14 @@ seeing the text of every open document (``overlay``), on worker threads
 unresolved imports (``diagnostics``). Hover and completion consult the live
 interpreter through the optional ``ls.live`` seam (``live``).
 
-``server.py`` calls ``register`` once, and ``document_opened`` /
-``document_changed`` / ``document_closed`` from its document handlers.
+``server.py`` calls ``register`` once and keeps the ``Intelligence`` it returns as
+``ls.intelligence`` (a server without it has no static intelligence), and calls
+``document_opened`` / ``document_changed`` / ``document_closed`` from its document
+handlers.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +26,19 @@ from .handlers import Intelligence
 if TYPE_CHECKING:
     from ..server import EvalensServer
 
-__all__ = ["document_changed", "document_closed", "document_opened", "register", "static_diagnostics"]
+__all__ = [
+    "Intelligence",
+    "document_changed",
+    "document_closed",
+    "document_opened",
+    "register",
+    "static_diagnostics",
+]
 
-_INSTANCES: weakref.WeakKeyDictionary[Any, Intelligence] = weakref.WeakKeyDictionary()
 
-
-def register(server: EvalensServer) -> None:
+def register(server: EvalensServer) -> Intelligence:
+    """Register the handlers on ``server``; the instance they share is for the server to keep."""
     intelligence = Intelligence(server)
-    _INSTANCES[server] = intelligence
     server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=["."], resolve_provider=True),
@@ -49,6 +55,7 @@ def register(server: EvalensServer) -> None:
     server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)(_handler(intelligence.highlight))
     server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(_handler(intelligence.document_symbols))
     server.feature(types.WORKSPACE_SYMBOL)(_handler(intelligence.workspace_symbols))
+    return intelligence
 
 
 def _handler(method: Callable[[EvalensServer, Any], Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -62,18 +69,15 @@ def _handler(method: Callable[[EvalensServer, Any], Awaitable[Any]]) -> Callable
 
 def document_opened(ls: EvalensServer, uri: str) -> None:
     """A new module may satisfy other documents' imports: check every document."""
-    instance = _INSTANCES.get(ls)
-    if instance is not None:
-        instance.changed(ls, uri, everyone=True)
+    if ls.intelligence is not None:
+        ls.intelligence.changed(ls, uri, everyone=True)
 
 
 def document_changed(ls: EvalensServer, uri: str) -> None:
-    instance = _INSTANCES.get(ls)
-    if instance is not None:
-        instance.changed(ls, uri, everyone=False)
+    if ls.intelligence is not None:
+        ls.intelligence.changed(ls, uri, everyone=False)
 
 
 def document_closed(ls: EvalensServer, uri: str) -> None:
-    instance = _INSTANCES.get(ls)
-    if instance is not None:
-        instance.closed(ls, uri)
+    if ls.intelligence is not None:
+        ls.intelligence.closed(ls, uri)

@@ -1,0 +1,104 @@
+"""evalens' JSON-RPC protocol: pygls' LSP protocol with a shutdown and exit that hold up.
+
+Three things pygls 2.1.1 does not do for us:
+
+- ``$/cancelRequest`` only cancels a future; ``on_cancel`` lets the server interrupt
+  the interpreter running that request.
+- Follow-ups (``after_response``) run once a response is sent, so the client sees a
+  result before the refresh it triggers.
+- ``shutdown`` and ``exit``. pygls' ``lsp_shutdown`` cancels the pending futures while
+  iterating over the live ``_request_futures`` dict (language_server.py, lines
+  209-211). A request served by a generator handler (``workspace/executeCommand``
+  is one) waits on a ``concurrent.futures.Future`` (json_rpc.py, lines 218-220);
+  cancelling it runs its done-callback at once, and that callback,
+  ``_send_handler_result``, pops the request from the same dict (json_rpc.py,
+  line 296): "dictionary changed size during iteration". The shutdown then answers an internal error, ``_shutdown``
+  stays False, and ``exit`` ends with code 1. ``lsp_exit`` raises ``SystemExit``
+  inside a message handler, which leaves ``asyncio.run`` to cancel every task and
+  the interpreter to join every thread (a busy jedi lane, a reader blocked on stdin)
+  before the process ends. Here ``shutdown`` cancels a copy and ``exit`` hands the
+  exit code to ``on_exit``, which ends the process (``lifecycle``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Generator
+from typing import Any
+
+from lsprotocol import types
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import RPCMessage, RPCRequest
+from pygls.protocol.language_server import lsp_method
+
+#: JSON-RPC's code for a request the server will not take in its current state.
+INVALID_REQUEST = -32600
+
+
+class EvalensProtocol(LanguageServerProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.after_response: dict[Any, list[Callable[[], None]]] = {}
+        #: called with the id of a request the client cancelled
+        self.on_cancel: Callable[[Any], None] | None = None
+        #: called with the exit code when the client sends ``exit``; it ends the process
+        self.on_exit: Callable[[int], object] | None = None
+        self._pruning = False
+
+    def exit_code(self) -> int:
+        """LSP's exit code: 0 once a shutdown request has come, 1 without one."""
+        return 0 if self._shutdown else 1
+
+    # -- shutdown and exit ---------------------------------------------------------------
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        """Refuse new requests, cancel the pending ones, then run the server's handler."""
+        self._shutdown = True
+        current = self.msg_id
+        # A copy: cancelling a request's future removes it from the dict (see above).
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current and not future.done():
+                future.cancel()
+        if (handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield handler, args, None
+
+    @lsp_method(types.EXIT)
+    def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.EXIT)) is not None:
+            yield handler, args, None
+        if self.on_exit is None:
+            raise SystemExit(self.exit_code())
+        self.on_exit(self.exit_code())
+
+    def handle_message(self, message: RPCMessage) -> None:
+        if self._shutdown and isinstance(message, RPCRequest) and message.method != types.EXIT:
+            # pygls drops it without a word, and the client would wait for ever.
+            error = types.ResponseError(INVALID_REQUEST, f"{message.method}: the server is shutting down")
+            self._send_response(message.id, error=error)
+            return
+        super().handle_message(message)
+
+    # -- cancellation and follow-ups -------------------------------------------------------
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        if self.on_cancel is not None:
+            self.on_cancel(msg_id)
+        super()._handle_cancel_notification(msg_id)
+
+    def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
+        super()._send_response(msg_id, result, error)
+        # pygls keeps the future of a command's inner handler under a random id
+        # and never removes it: drop finished ones so each command costs nothing.
+        # Later, not now: pygls may be iterating over them.
+        if not self._pruning:
+            self._pruning = True
+            asyncio.get_running_loop().call_soon(self._prune_finished)
+        for action in self.after_response.pop(msg_id, []):
+            action()
+
+    def _prune_finished(self) -> None:
+        self._pruning = False
+        finished = [key for key, future in self._request_futures.items() if future.done()]
+        for key in finished:
+            del self._request_futures[key]

@@ -1,0 +1,154 @@
+"""Shutdown and exit, end to end on stdio: prompt answers, LSP's exit codes, no process left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.stdio_client import StdioServer, descendants, notification, request, wait_gone
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads processes from /proc")
+
+TRUSTED = {"trusted": True}
+CONFIGURATION = {"workspace": {"configuration": True}}
+LOOP = "import time\nwhile True:\n    time.sleep(0.01)\n"
+REQUEST_CANCELLED = -32800
+INVALID_REQUEST = -32600
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[StdioServer]:
+    started = await StdioServer.start()
+    yield started
+    await started.kill()
+
+
+async def elapsed(awaitable: Any) -> tuple[Any, float]:
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    result = await awaitable
+    return result, loop.time() - start
+
+
+async def busy_interpreter(server: StdioServer, root: Path) -> tuple[set[int], set[int]]:
+    """Start a `sleep` child in the interpreter and keep the interpreter running a loop:
+    the interpreter's pid and its child's, and every process below the server."""
+    uri = await server.open(root / "main.py", "import subprocess\n")
+    code = "subprocess.Popen(['sleep', '300']).pid"
+    sleeper = int((await server.command("sleep", "evalens.eval", {"uri": uri, "code": code}))["value"]["repr"])
+    interpreter = (await server.command("status", "evalens.status", {}))["pid"]
+    run = {"command": "evalens.eval", "arguments": [{"uri": uri, "code": LOOP}]}
+    await server.send(request("loop", "workspace/executeCommand", run))
+    await wait_for_state(server, "busy")
+    processes = descendants(server.process.pid)
+    assert {interpreter, sleeper} <= processes
+    return {interpreter, sleeper}, processes
+
+
+async def wait_for_state(server: StdioServer, state: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    asked = 0
+    while (status := await server.command(f"state-{asked}", "evalens.status", {}))["state"] != state:
+        assert loop.time() < deadline, f"the interpreter stayed {status['state']}"
+        asked += 1
+
+
+async def test_shutdown_answers_a_client_that_never_answers_configuration(server: StdioServer, tmp_path: Path) -> None:
+    await server.initialize(tmp_path, CONFIGURATION, TRUSTED)
+    await server.message(lambda m: m.get("method") == "workspace/configuration")  # and never answered
+    uri = await server.open(tmp_path / "main.py", "")
+    # This run waits for the configuration that never comes: a request pending at shutdown.
+    run = {"command": "evalens.eval", "arguments": [{"uri": uri, "code": "ran = True"}]}
+    await server.send(request("run", "workspace/executeCommand", run))
+
+    answer, seconds = await elapsed(server.request("bye", "shutdown", None))
+    assert answer["result"] is None and "error" not in answer
+    assert seconds < 2
+    assert (await server.response("run"))["error"]["code"] == REQUEST_CANCELLED
+
+    refused = await server.request("late", "workspace/executeCommand", {"command": "evalens.status", "arguments": [{}]})
+    assert refused["error"]["code"] == INVALID_REQUEST
+    assert "shutting down" in refused["error"]["message"]
+
+    await server.send(notification("exit", None))
+    assert await server.exit_code(timeout=1.5) == 0
+
+
+async def test_shutdown_while_a_long_completion_runs(server: StdioServer, tmp_path: Path) -> None:
+    await server.initialize(tmp_path)
+    lines = 60_000  # jedi needs several seconds for this document
+    uri = await server.open(tmp_path / "big.py", "import os\n" + "value = 1\n" * lines + "os.")
+    position = {"line": lines + 1, "character": 3}
+    await server.send(
+        request("complete", "textDocument/completion", {"textDocument": {"uri": uri}, "position": position})
+    )
+    await server.command("status", "evalens.status", {})  # the completion is on a jedi lane by now
+    processes = descendants(server.process.pid)  # jedi's own subprocesses
+
+    answer, seconds = await elapsed(server.request("bye", "shutdown", None))
+    assert answer["result"] is None
+    assert seconds < 2
+    assert (await server.response("complete"))["error"]["code"] == REQUEST_CANCELLED
+
+    await server.send(notification("exit", None))
+    assert await server.exit_code(timeout=1.5) == 0
+    await wait_gone(processes, timeout=5)
+
+
+async def test_exit_after_shutdown_kills_the_interpreter_and_its_children(server: StdioServer, tmp_path: Path) -> None:
+    await server.initialize(tmp_path, options=TRUSTED)
+    interpreter, processes = await busy_interpreter(server, tmp_path)
+
+    answer, seconds = await elapsed(server.request("bye", "shutdown", None))
+    assert answer["result"] is None
+    assert seconds < 2
+    assert await server.response("loop", timeout=2)  # the running eval was answered
+    await wait_gone(interpreter, timeout=2)  # before exit
+
+    await server.send(notification("exit", None))
+    assert await server.exit_code(timeout=1.5) == 0
+    await wait_gone(processes, timeout=5)
+
+
+async def test_exit_without_shutdown_ends_with_code_1(server: StdioServer, tmp_path: Path) -> None:
+    await server.initialize(tmp_path, options=TRUSTED)
+    _, processes = await busy_interpreter(server, tmp_path)
+
+    await server.send(notification("exit", None))
+    assert await server.exit_code(timeout=1.5) == 1
+    await wait_gone(processes, timeout=5)
+
+
+async def test_closing_stdin_ends_the_server_and_the_interpreter(server: StdioServer, tmp_path: Path) -> None:
+    await server.initialize(tmp_path, options=TRUSTED)
+    _, processes = await busy_interpreter(server, tmp_path)
+
+    assert server.process.stdin is not None
+    server.process.stdin.close()
+    assert await server.exit_code(timeout=1.5) == 1  # the client left without a shutdown
+    await wait_gone(processes, timeout=5)
+
+
+async def test_exit_right_behind_shutdown_still_ends_with_code_0(server: StdioServer, tmp_path: Path) -> None:
+    await server.initialize(tmp_path, options=TRUSTED)
+    _, processes = await busy_interpreter(server, tmp_path)
+
+    await server.send(request("bye", "shutdown", None))  # no waiting for the answer
+    await server.send(notification("exit", None))
+    assert await server.exit_code(timeout=1.5) == 0
+    await wait_gone(processes, timeout=5)
+
+
+async def test_terminating_the_server_takes_the_interpreter_along(server: StdioServer, tmp_path: Path) -> None:
+    await server.initialize(tmp_path, options=TRUSTED)
+    _, processes = await busy_interpreter(server, tmp_path)
+
+    server.process.terminate()
+    assert await server.exit_code(timeout=1.5) == 1  # no shutdown came first
+    await wait_gone(processes, timeout=5)
