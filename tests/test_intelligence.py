@@ -107,3 +107,23 @@ async def test_symbols_and_highlight(editor: Editor) -> None:
     ]
     found = await editor.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="gro"))
     assert [(s.name, s.container_name, s.location.uri) for s in found or []] == [("grow", "Box", uri)]
+
+
+async def test_completion_follows_every_keystroke_of_the_edited_document(editor: Editor) -> None:
+    """The lane reuses its inference state while one document is typed in: nothing learned
+    from an earlier revision may show up in a later one, also when the edited document is
+    reached through another open document (``shelf.Box`` is this document's ``Box``)."""
+    editor.open("helpers.py", HELPERS)
+    editor.open("shelf.py", "from box import Box\n")
+    head = "import json\nimport helpers\nimport shelf\n\nclass Box:\n    def __init__(self):\n"
+    uri = editor.open("box.py", head + "        self.width = 1\n\n\nshelf.Box().\n")
+    names = [item.label for item in await complete(editor, uri, 9, 12) if not item.label.startswith("_")]
+    assert names == ["width"]
+    for attribute in ("height", "depth", "weight"):
+        editor.replace(uri, head + f"        self.{attribute} = 1\n\n\nshelf.Box().\n")
+        names = [item.label for item in await complete(editor, uri, 9, 12) if not item.label.startswith("_")]
+        assert names == [attribute]
+    editor.replace(uri, head + "        self.weight = 1\n\n\nhelpers.\n")
+    assert [item.label for item in await complete(editor, uri, 9, 8)][:1] == ["double"]
+    editor.replace(uri, head + "        self.weight = 1\n\n\njson.dum\n")
+    assert [item.label for item in await complete(editor, uri, 9, 8)] == ["dump", "dumps"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
@@ -14,6 +15,7 @@ from ..modnames import uri_to_path
 from . import completion, help, live, navigation, overlay, symbols
 from .diagnostics import Diagnostics
 from .lanes import Lane, Lanes
+from .preload import preload
 from .snapshot import Cursor, Snapshot, cursor, snapshot
 from .trees import TREES
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 WARM_UP_DELAY = 2.0  # seconds after the first document opens
+PRELOAD_QUEUE = 4  # opened documents waiting for their imports to be preloaded
 
 
 class Intelligence:
@@ -31,6 +34,8 @@ class Intelligence:
         self.diagnostics = Diagnostics(ls, self.lanes)
         self.warmed = False
         self._background: set[asyncio.Future[Any]] = set()
+        self._preloads: deque[str] = deque(maxlen=PRELOAD_QUEUE)  # opened documents, newest last
+        self._preloading = False
 
     async def _on_script(
         self,
@@ -55,6 +60,7 @@ class Intelligence:
                 where.doc.text,
                 where.doc.revision,
                 lambda script: job(script, where, snap, lane),
+                lane.states,
             )
 
         return await self.lanes.run(what, work, default)
@@ -213,6 +219,8 @@ class Intelligence:
         targets = [doc.uri for doc in ls.store] if everyone else [uri]
         for target in targets:
             self.diagnostics.schedule(ls, target)
+        if everyone:
+            self._schedule_preload(ls, uri)
 
     def closed(self, ls: EvalensServer, uri: str) -> None:
         self.diagnostics.forget(uri)
@@ -234,6 +242,29 @@ class Intelligence:
             lane.environment(executable)
 
         for lane in lanes:
-            task = asyncio.ensure_future(self.lanes.run("warm-up", work, None, lane))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._in_background(self.lanes.run("warm-up", work, None, lane))
+
+    def _schedule_preload(self, ls: EvalensServer, uri: str) -> None:
+        """Preload the imports of an opened document: the newest few, one at a time, so
+        preloading never takes more than one lane."""
+        if uri in self._preloads:
+            return
+        self._preloads.append(uri)
+        if not self._preloading:
+            self._preloading = True
+            self._in_background(self._drain_preloads(ls))
+
+    async def _drain_preloads(self, ls: EvalensServer) -> None:
+        try:
+            while self._preloads:
+                uri = self._preloads.pop()
+                await self._on_script(
+                    ls, "preload", uri, types.Position(0, 0), lambda script, where, snap, lane: preload(script), 0
+                )
+        finally:
+            self._preloading = False
+
+    def _in_background(self, job: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(job)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jedi.parser_utils import get_parent_scope  # type: ignore[import-untyped]
 from lsprotocol import types
 
 from . import convert
@@ -49,14 +50,11 @@ def _name_leaf(script: Any, where: Cursor) -> Any:
 
 
 def _is_module_level(script: Any, where: Cursor, word: str) -> bool:
-    for definition in script.goto(where.line, where.column):
-        if definition.name != word or definition.module_path is None:
-            continue
-        if str(definition.module_path) == where.path:
-            parent = definition.parent()
-            if parent is not None and parent.type == "module":
-                return True
-    return False
+    """Whether the document binds ``word`` at module level (by its syntax: no inference)."""
+    module = script._module_node
+    return any(
+        name.is_definition() and get_parent_scope(name) is module for name in module.get_used_names().get(word, [])
+    )
 
 
 def signature_help(script: Any, where: Cursor) -> types.SignatureHelp | None:

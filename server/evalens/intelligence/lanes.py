@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 import jedi  # type: ignore[import-untyped]
 
+from .states import StateKeeper
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -32,6 +34,8 @@ class Lane:
         self.pending = 0
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"evalens-jedi-{index}")
         self._environment: Any = None
+        #: the jedi inference state reused across this lane's requests
+        self.states = StateKeeper()
         self._executable: str | None = None
         #: completions of the last completion request, for completionItem/resolve
         self.completions: tuple[int, list[Any]] = (0, [])

@@ -34,6 +34,7 @@ from jedi.plugins import plugin_manager  # type: ignore[import-untyped]
 from parso.file_io import KnownContentFileIO
 
 from .snapshot import Snapshot
+from .states import StateKeeper
 from .trees import TREES, Lease
 
 T = TypeVar("T")
@@ -92,11 +93,14 @@ class OverlayProject(jedi.Project):  # type: ignore[misc]
 class OverlayScript(jedi.Script):  # type: ignore[misc]
     """A ``jedi.Script`` on an open document's shared tree instead of a fresh parse."""
 
-    def __init__(self, path: str, project: OverlayProject, environment: Any) -> None:
+    def __init__(self, path: str, project: OverlayProject, environment: Any, keeper: StateKeeper | None = None) -> None:
         is_file = os.path.isabs(path)
         self._orig_path = path if is_file else None
         self.path = Path(path) if is_file else None
-        self._inference_state = InferenceState(project, environment=environment, script_path=self.path)
+        if keeper is None:
+            self._inference_state = InferenceState(project, environment=environment, script_path=self.path)
+        else:
+            self._inference_state = keeper.state(project, environment, self.path, path)
         lease = project.evalens_overlay.lease(self._inference_state.grammar, path)
         self._module_node = lease.tree
         self._code_lines = lease.lines
@@ -104,23 +108,36 @@ class OverlayScript(jedi.Script):  # type: ignore[misc]
         jedi_cache.clear_time_caches()
 
 
-def run(snap: Snapshot, environment: Any, path: str, text: str, revision: int, job: Callable[[Any], T]) -> T:
-    """``job(script)`` on a script for the open document at ``path``, releasing its trees after."""
-    made, overlay = script(snap, environment, path, text, revision)
+def run(
+    snap: Snapshot,
+    environment: Any,
+    path: str,
+    text: str,
+    revision: int,
+    job: Callable[[Any], T],
+    keeper: StateKeeper | None = None,
+) -> T:
+    """``job(script)`` on a script for the open document at ``path``, releasing its trees after.
+
+    With a ``keeper``, the script reuses the inference state of an earlier request when that is sound.
+    """
+    made, overlay = script(snap, environment, path, text, revision, keeper)
     try:
         return job(made)
     finally:
         overlay.release()
 
 
-def script(snap: Snapshot, environment: Any, path: str, text: str, revision: int) -> tuple[OverlayScript, Overlay]:
+def script(
+    snap: Snapshot, environment: Any, path: str, text: str, revision: int, keeper: StateKeeper | None = None
+) -> tuple[OverlayScript, Overlay]:
     """A script for the open document at ``path``; release the overlay when done."""
     files = dict(snap.files)
     path = os.path.normpath(path) if os.path.isabs(path) else path
     files[path] = (text, revision)
     overlay = Overlay(files)
     project = OverlayProject(overlay, snap.project_path, snap.sys_path)
-    return OverlayScript(path, project, environment), overlay
+    return OverlayScript(path, project, environment, keeper), overlay
 
 
 def _find(overlay: Overlay, names: tuple[str, ...], parent: Any, sys_path: Any) -> tuple[str | None, list[str]]:

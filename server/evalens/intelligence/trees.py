@@ -30,6 +30,10 @@ from parso.cache import _NodeCacheItem, parser_cache
 from parso.python.tree import Module
 from parso.utils import split_lines
 
+from . import usednames
+
+usednames.install()
+
 
 @dataclass(eq=False)
 class Lease:
