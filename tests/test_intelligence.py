@@ -127,3 +127,20 @@ async def test_completion_follows_every_keystroke_of_the_edited_document(editor:
     assert [item.label for item in await complete(editor, uri, 9, 8)][:1] == ["double"]
     editor.replace(uri, head + "        self.weight = 1\n\n\njson.dum\n")
     assert [item.label for item in await complete(editor, uri, 9, 8)] == ["dump", "dumps"]
+
+
+async def test_editor_only_submodules_complete_as_attributes_and_imports(editor: Editor) -> None:
+    editor.open("pkg/mod.py", "VALUE = 1\n\n\ndef f():\n    pass\n")
+    editor.open("pkg/sub/deep.py", "DEPTH = 3\n")
+    editor.open("helpers.py", HELPERS)
+    text = "import pkg.mod\nimport pkg.sub.deep\n\npkg.mod.\npkg.\npkg.sub.deep.\nimport hel\nfrom pkg import \n"
+    main = editor.open("main.py", text)
+
+    async def public(line: int, character: int) -> list[str]:
+        return [item.label for item in await complete(editor, main, line, character) if not item.label.startswith("_")]
+
+    assert await public(3, 8) == ["f", "VALUE"]
+    assert await public(4, 4) == ["mod", "sub"]
+    assert await public(5, 13) == ["DEPTH"]
+    assert await public(6, 10) == ["helpers"]
+    assert await public(7, 16) == ["mod", "sub"]

@@ -59,6 +59,7 @@ class Lanes:
         self.lanes = [Lane(index) for index in range(count)]
         self.generations = itertools.count(1)
         self._lock = threading.Lock()
+        self.closed = False
 
     def pick(self) -> Lane:
         return min(self.lanes, key=lambda lane: lane.pending)
@@ -69,12 +70,16 @@ class Lanes:
         chosen.pending += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(chosen.executor, job, chosen)
-        except Exception:
+        except Exception as exc:
+            if self.closed:  # the executor refuses new work once shut down
+                log.debug("%s dropped at shutdown (%s)", what, exc)
+                return default
             log.exception("%s failed", what)
             return default
         finally:
             chosen.pending -= 1
 
     def shutdown(self) -> None:
+        self.closed = True
         for lane in self.lanes:
             lane.executor.shutdown(wait=False, cancel_futures=True)

@@ -26,9 +26,13 @@ from typing import Any, TypeVar
 import jedi  # type: ignore[import-untyped]
 from jedi import cache as jedi_cache
 from jedi.inference import InferenceState  # type: ignore[import-untyped]
+from jedi.inference import imports as jedi_imports
 from jedi.inference import references as jedi_references
 from jedi.inference.base_value import ValueSet  # type: ignore[import-untyped]
+from jedi.inference.cache import inference_state_method_cache  # type: ignore[import-untyped]
+from jedi.inference.names import ImportName, SubModuleName  # type: ignore[import-untyped]
 from jedi.inference.value import ModuleValue  # type: ignore[import-untyped]
+from jedi.inference.value.module import SubModuleDictMixin  # type: ignore[import-untyped]
 from jedi.inference.value.namespace import ImplicitNamespaceValue  # type: ignore[import-untyped]
 from jedi.plugins import plugin_manager  # type: ignore[import-untyped]
 from parso.file_io import KnownContentFileIO
@@ -52,6 +56,20 @@ class Overlay:
                 self.dirs.add(parent)
                 parent = os.path.dirname(parent)
         self._leases: dict[tuple[str, int], Lease] = {}
+        #: folder -> the module names the editor adds there (files, packages, editor-only folders)
+        self.children: dict[str, set[str]] = {}
+        for path in self.files:
+            folder, name = os.path.split(path)
+            if name == "__init__.py":
+                folder, name = os.path.split(folder)
+            elif name.endswith(".py"):
+                name = name[:-3]
+            else:
+                continue
+            self.children.setdefault(folder, set()).add(name)
+        for folder in self.dirs:
+            parent, name = os.path.split(folder)
+            self.children.setdefault(parent, set()).add(name)
 
     def lease(self, grammar: Any, path: str) -> Lease:
         key = (path, id(grammar))
@@ -214,9 +232,50 @@ def _project_files(state: Any, module_contexts: Any) -> Any:
             yield file_io
 
 
+def submodule_names(state: Any, paths: Any) -> list[str]:
+    """The names of the modules the open documents add to the folders ``paths``."""
+    overlay = getattr(state.project, "evalens_overlay", None)
+    if overlay is None:
+        return []
+    found: set[str] = set()
+    for folder in paths or ():
+        found |= overlay.children.get(os.path.normpath(str(folder)), set())
+    return sorted(name for name in found if name.isidentifier())
+
+
+_disk_sub_modules_dict = SubModuleDictMixin.sub_modules_dict
+
+
+@inference_state_method_cache()  # type: ignore[untyped-decorator]
+def _sub_modules_dict(self: Any) -> dict[str, Any]:
+    """A package's submodules: those on disk and those open in the editor (``pkg.mod`` after ``import pkg.mod``)."""
+    names = dict(_disk_sub_modules_dict(self))
+    if self.is_package():
+        for name in submodule_names(self.inference_state, self.py__path__()):
+            names.setdefault(name, SubModuleName(self.as_context(), name))
+    return names
+
+
+_disk_iter_module_names = jedi_imports.iter_module_names
+
+
+def _iter_module_names(state: Any, module_context: Any, search_path: Any, module_cls: Any = None, **kwargs: Any) -> Any:
+    """Module names for ``import |`` completion: those on disk and those open in the editor."""
+    module_cls = module_cls or ImportName
+    seen = set()
+    for name in _disk_iter_module_names(state, module_context, search_path, module_cls=module_cls, **kwargs):
+        seen.add(name.string_name)
+        yield name
+    for extra in submodule_names(state, search_path):
+        if extra not in seen:
+            yield module_cls(module_context, extra)
+
+
 class _Plugin:
     import_module = staticmethod(import_module)
 
 
 plugin_manager.register(_Plugin)
 jedi_references._find_project_modules = _project_files
+SubModuleDictMixin.sub_modules_dict = _sub_modules_dict
+jedi_imports.iter_module_names = _iter_module_names
