@@ -144,3 +144,25 @@ async def test_editor_only_submodules_complete_as_attributes_and_imports(editor:
     assert await public(5, 13) == ["DEPTH"]
     assert await public(6, 10) == ["helpers"]
     assert await public(7, 16) == ["mod", "sub"]
+
+
+async def test_workspace_symbols_cover_files_on_disk(editor: Editor) -> None:
+    (editor.root / "tools").mkdir()
+    (editor.root / "tools" / "growth.py").write_text("def grow_fast():\n    pass\n")
+    (editor.root / "shapes.py").write_text("def grow_on_disk():\n    pass\n")
+    for hidden in (".venv/lib", "node_modules/x", "build_env"):
+        (editor.root / hidden).mkdir(parents=True)
+        (editor.root / hidden / "noise.py").write_text("def grow_noise():\n    pass\n")
+    (editor.root / "build_env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    shapes = editor.open("shapes.py", "def grow_in_editor():\n    pass\n")
+
+    async def names() -> list[tuple[str, str]]:
+        found = await editor.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="grow_"))
+        return sorted((s.name, s.location.uri) for s in found or [] if isinstance(s.location, types.Location))
+
+    growth = (editor.root / "tools" / "growth.py").as_uri()
+    assert await names() == [("grow_fast", growth), ("grow_in_editor", shapes)]
+    (editor.root / "tools" / "growth.py").write_text("def grow_slowly():\n    pass\n\n\nclass Growth:\n    pass\n")
+    assert await names() == [("grow_in_editor", shapes), ("grow_slowly", growth)]
+    (editor.root / "tools" / "growth.py").unlink()
+    assert await names() == [("grow_in_editor", shapes)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,6 +19,7 @@ from .lanes import Lane, Lanes
 from .preload import preload
 from .snapshot import Cursor, Snapshot, cursor, snapshot
 from .trees import TREES
+from .workspace import WorkspaceIndex
 
 if TYPE_CHECKING:
     from ..server import EvalensServer
@@ -32,6 +34,7 @@ class Intelligence:
     def __init__(self, ls: EvalensServer, lanes: int = 3) -> None:
         self.lanes = Lanes(lanes)
         self.diagnostics = Diagnostics(ls, self.lanes)
+        self.workspace = WorkspaceIndex()
         self.warmed = False
         self._background: set[asyncio.Future[Any]] = set()
         self._preloads: deque[str] = deque(maxlen=PRELOAD_QUEUE)  # opened documents, newest last
@@ -195,6 +198,7 @@ class Intelligence:
         snap = snapshot(ls)
         docs = [(doc.uri, doc.module.path, doc.text, doc.revision) for doc in ls.store]
         query = params.query
+        folders = list(ls.engine.workspace.folders)
 
         def work(lane: Lane) -> list[types.WorkspaceSymbol]:
             grammar = lane.environment(snap.executable).get_grammar()
@@ -206,7 +210,8 @@ class Intelligence:
                 finally:
                     TREES.release(lease)
                 found.extend(s for s in symbols.flatten(tree_symbols, uri) if symbols.matches(query, s.name))
-            return found
+            open_paths = {os.path.normpath(path) for _uri, path, _text, _revision in docs}
+            return found + self.workspace.query(grammar, folders, open_paths, query, snap.units)
 
         return await self.lanes.run("workspace/symbol", work, [])
 
