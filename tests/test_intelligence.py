@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 
 from tests.conftest import Editor
@@ -166,3 +168,28 @@ async def test_workspace_symbols_cover_files_on_disk(editor: Editor) -> None:
     assert await names() == [("grow_in_editor", shapes), ("grow_slowly", growth)]
     (editor.root / "tools" / "growth.py").unlink()
     assert await names() == [("grow_in_editor", shapes)]
+
+
+async def test_a_hover_answers_while_a_long_completion_runs(editor: Editor) -> None:
+    """jedi's work runs on lanes: a completion that parses 30,000 lines does not hold up a hover."""
+    editor.open("helpers.py", HELPERS)
+    main = editor.open("main.py", MAIN)
+    big = editor.open("big.py", "".join(f"value_{n} = {n}\n" for n in range(30_000)) + "value_1.\n")
+    completion = asyncio.ensure_future(
+        editor.client.text_document_completion_async(types.CompletionParams(doc(big), types.Position(30_000, 8)))
+    )
+    # The server answers a status on its event loop, after the completion went to its lane.
+    await editor.command("evalens.status")
+    assert not completion.done()
+    hover = asyncio.ensure_future(
+        editor.client.text_document_hover_async(types.HoverParams(doc(main), types.Position(2, 18)))
+    )
+    done, _ = await asyncio.wait({completion, hover}, return_when=asyncio.FIRST_COMPLETED)
+    assert done == {hover}
+    answer = hover.result()
+    assert answer is not None and answer.contents == types.MarkupContent(
+        kind=types.MarkupKind.Markdown, value="```python\ndouble(x)\n```\n\nTwice x."
+    )
+    items = await completion
+    assert isinstance(items, types.CompletionList)
+    assert "bit_length" in [item.label for item in items.items]

@@ -48,6 +48,7 @@ class Intelligence:
         position: types.Position,
         job: Callable[[Any, Cursor, Snapshot, Lane], T],
         default: T,
+        lane: Lane | None = None,
     ) -> T:
         where = cursor(ls, uri, position)
         if where is None:
@@ -66,7 +67,7 @@ class Intelligence:
                 lane.states,
             )
 
-        return await self.lanes.run(what, work, default)
+        return await self.lanes.run(what, work, default, lane)
 
     # -- handlers ---------------------------------------------------------------
 
@@ -238,7 +239,7 @@ class Intelligence:
         (so they do not compete with the first requests for the CPU)."""
         executable = snapshot(ls).executable
         self.diagnostics.interpreter(executable)
-        self._warm_lanes(executable, self.lanes.lanes[:1])
+        self._warm_lanes(executable, [self.lanes.lanes[0], self.lanes.background])
         later = self.lanes.lanes[1:]
         asyncio.get_running_loop().call_later(WARM_UP_DELAY, self._warm_lanes, executable, later)
 
@@ -264,7 +265,13 @@ class Intelligence:
             while self._preloads:
                 uri = self._preloads.pop()
                 await self._on_script(
-                    ls, "preload", uri, types.Position(0, 0), lambda script, where, snap, lane: preload(script), 0
+                    ls,
+                    "preload",
+                    uri,
+                    types.Position(0, 0),
+                    lambda script, where, snap, lane: preload(script),
+                    0,
+                    self.lanes.background,
                 )
         finally:
             self._preloading = False

@@ -53,10 +53,16 @@ class Lane:
 
 
 class Lanes:
-    """A few lanes; ``run`` picks the least busy one unless told which."""
+    """A few lanes for requests; ``run`` picks the least busy one unless told which.
+
+    Work nobody waits for (preloading, diagnostics) goes to the ``background``
+    lane, which requests never pick: however long it runs, a request finds a
+    free lane when one of the request lanes is free.
+    """
 
     def __init__(self, count: int = 3) -> None:
         self.lanes = [Lane(index) for index in range(count)]
+        self.background = Lane(count)
         self.generations = itertools.count(1)
         self._lock = threading.Lock()
         self.closed = False
@@ -81,5 +87,5 @@ class Lanes:
 
     def shutdown(self) -> None:
         self.closed = True
-        for lane in self.lanes:
+        for lane in [*self.lanes, self.background]:
             lane.executor.shutdown(wait=False, cancel_futures=True)
