@@ -8,15 +8,19 @@ anything on disk, registers them with ``linecache`` so tracebacks and
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import linecache
 import os
 import sys
 import types
-from typing import Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 from .messages import DocumentInfo
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader, MetaPathFinder
+else:  # importlib.abc costs 10 ms at start-up, and the import system needs no base class
+    Loader = MetaPathFinder = object
 
 HIDDEN_HINT = (
     "it belongs to the evalens server's own environment, which user code does "
@@ -90,7 +94,7 @@ def execute_document(module: types.ModuleType, doc: DocumentInfo, table: Documen
     table.loaded[doc["name"]] = doc["revision"]
 
 
-class EditorLoader(importlib.abc.Loader):
+class EditorLoader(Loader):
     """Loads one open document from the editor's text."""
 
     def __init__(self, table: DocumentTable, doc: DocumentInfo) -> None:
@@ -111,7 +115,7 @@ class EditorLoader(importlib.abc.Loader):
         return self.doc["isPackage"]
 
 
-class HelperLoader(importlib.abc.Loader):
+class HelperLoader(Loader):
     """Builds the ``evalens`` helper module that user code may import."""
 
     def __init__(self, table: DocumentTable) -> None:
@@ -132,7 +136,7 @@ class HelperLoader(importlib.abc.Loader):
         module.in_evalens = True  # type: ignore[attr-defined]
 
 
-class EditorFinder(importlib.abc.MetaPathFinder):
+class EditorFinder(MetaPathFinder):
     """Serves open documents before disk and keeps the server's packages out."""
 
     def __init__(self, table: DocumentTable, hidden: List[str]) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import platform
 import sys
 import types
 from typing import Any, BinaryIO, Dict, List, Optional
@@ -70,7 +69,7 @@ class Worker:
         documents.install(self.table, message["hidden"])
         _apply_memory_limit(message["memoryMB"])
         self.guard.install()
-        return {"pid": os.getpid(), "python": platform.python_version(), "executable": sys.executable}
+        return {"pid": os.getpid(), "python": sys.version.split()[0], "executable": sys.executable}
 
     # -- documents and modules ---------------------------------------------
 

@@ -8,17 +8,14 @@ the worker's own frames removed.
 from __future__ import annotations
 
 import ast
-import asyncio
 import builtins
 import importlib
-import inspect
 import linecache
 import os
 import signal
 import sys
 import traceback
 import types
-from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .contexts import HeldContexts, lone_with_header
@@ -28,6 +25,7 @@ from .reprs import bounded_repr
 
 _WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
 _NO_VALUE = object()
+CO_COROUTINE = 0x0080  # inspect.CO_COROUTINE, without importing inspect at start-up
 #: Typed-in inputs whose source stays available to tracebacks.
 KEEP_INPUTS = 1000
 
@@ -106,9 +104,15 @@ def format_traceback(exc: BaseException) -> str:
 def _run_code(code: types.CodeType, namespace: Dict[str, Any]) -> Any:
     """Evaluate compiled code; code using top-level ``await`` runs on a fresh event loop."""
     result = eval(code, namespace)
-    if code.co_flags & inspect.CO_COROUTINE:
-        result = asyncio.run(result)
+    if code.co_flags & CO_COROUTINE:
+        result = _run_coroutine(result)
     return result
+
+
+def _run_coroutine(coroutine: Any) -> Any:
+    import asyncio  # only code that awaits pays for importing asyncio
+
+    return asyncio.run(coroutine)
 
 
 class Runner:
@@ -130,6 +134,8 @@ class Runner:
         if doc is not None:
             return doc["uri"]
         if os.path.isabs(filename) and os.path.isfile(filename):
+            from pathlib import Path
+
             return Path(filename).as_uri()
         return None
 
@@ -253,8 +259,8 @@ class Runner:
                 more.update(keywords)
                 keywords = more
             result = callee(*positional, **keywords)
-            if inspect.iscoroutine(result):
-                result = asyncio.run(result)
+            if isinstance(result, types.CoroutineType):
+                result = _run_coroutine(result)
             return result
 
         return self.guarded(run)
