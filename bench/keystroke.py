@@ -1,11 +1,14 @@
 """Cost of a keystroke (`didChange`) with many open documents and in a big file.
 
-    python bench/keystroke.py [--edits N]
+    python bench/keystroke.py [--edits N] [--settle S] [--interval S] [--big-only]
 
 For 1, 100 and 1,000 open documents of about 40 lines each, and for one
 50,000-line document, sends single-character incremental edits, each followed
 by an `evalens.status` request, and reports the round trip minus the same
 request's round trip without an edit (the cost the edit adds), median and p95.
+``--interval`` paces the keystrokes like a typist (0.25 lets the debounced
+diagnostics pass run between keystrokes); ``--settle 3`` measures typing while
+the first diagnostics pass of the big document is still running.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def session(documents: dict[str, str], edits: int, settle: float = SETTLE) -> tuple[list[float], list[float]]:
+async def session(
+    documents: dict[str, str], edits: int, settle: float = SETTLE, interval: float = 0.0
+) -> tuple[list[float], list[float]]:
     workspace = Path(tempfile.mkdtemp())
     client = await connect([sys.executable, "-m", "evalens"], workspace)
     uris = []
@@ -70,6 +75,8 @@ async def session(documents: dict[str, str], edits: int, settle: float = SETTLE)
         answer: Any = await client.workspace_execute_command_async(status)
         assert answer is not None
         edited.append((time.perf_counter() - started) * 1000)
+        if interval:
+            await asyncio.sleep(interval)  # typing speed: lets the debounced diagnostics pass run
     await disconnect(client)
     return baseline, edited
 
@@ -78,13 +85,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--edits", type=int, default=300)
     parser.add_argument("--settle", type=float, default=SETTLE, help="seconds to wait after opening")
+    parser.add_argument("--interval", type=float, default=0.0, help="seconds between keystrokes (default: none)")
+    parser.add_argument("--big-only", action="store_true", help="only the 50,000-line document")
     args = parser.parse_args()
     cases = {f"{n} open documents": {f"mod{i}.py": MODULE for i in range(n)} for n in (1, 100, 1000)}
+    if args.big_only:
+        cases = {}
     cases["one 50,000-line document"] = {"big.py": "x = 1\n" * 50_000}
     print(f"keystroke cost: didChange + status minus status alone, {args.edits} edits (ms)")
     print(f"{'case':<28}{'median':>10}{'p95':>10}")
     for name, documents in cases.items():
-        baseline, edited = asyncio.run(session(documents, args.edits, args.settle))
+        baseline, edited = asyncio.run(session(documents, args.edits, args.settle, args.interval))
         extra = [e - statistics.median(baseline) for e in edited]
         print(f"{name:<28}{statistics.median(extra):>10.3f}{percentile(extra, 0.95):>10.3f}")
 

@@ -1,15 +1,23 @@
-"""Random incremental edits: the server's text of each document equals a reference model."""
+"""Random incremental edits: the server's text of each document equals a reference model.
+
+Lines end at LF, CR LF and CR only, as the LSP says: form feeds, U+2028 and
+the other characters ``str.splitlines`` also breaks at are ordinary text.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Editor
 
-ALPHABET = st.sampled_from(["a", "b", " ", "\n", "\r\n", "é", "字", "😀", "𝄞", "\t", "#", "'"])
+ALPHABET = st.sampled_from(
+    ["a", "b", " ", "\n", "\r\n", "\r", "é", "字", "😀", "𝄞", "\t", "#", "'", "\f", "\u2028", "\x85", "\v"]
+)
 text_strategy = st.lists(ALPHABET, max_size=12).map("".join)
 
 
@@ -18,10 +26,9 @@ def utf16_len(text: str) -> int:
 
 
 def lines_of(text: str) -> list[str]:
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[-1].endswith(("\n", "\r")):
-        lines.append("")
-    return lines
+    """LSP lines with their breaks; the last one (maybe empty) has none."""
+    pieces = re.split("(\r\n|\r|\n)", text)
+    return [a + b for a, b in zip(pieces[::2], [*pieces[1::2], ""], strict=True)]
 
 
 def position_at(text: str, offset: int) -> tuple[int, int]:
@@ -71,3 +78,37 @@ async def test_incremental_edits_match_the_model(editor: Editor, data: st.DataOb
             editor.edit(uri, position_at(model, a), position_at(model, b), new)
             model = model[:a] + new + model[b:]
     assert await server_text(editor, uri) == model
+
+
+#: A form feed and a line separator before line 2, which ``str.splitlines`` would call line 4.
+TRICKY = "x = 1\f\ny = '\u2028'\n40 + 2\n"
+
+
+async def test_an_edit_after_a_form_feed_and_a_line_separator_lands_on_its_line(editor: Editor) -> None:
+    uri = editor.open("tricky.py", TRICKY)
+    editor.edit(uri, (2, 0), (2, 2), "50")
+    assert await server_text(editor, uri) == "x = 1\f\ny = '\u2028'\n50 + 2\n"
+
+
+def span(start: tuple[int, int], end: tuple[int, int]) -> dict[str, Any]:
+    return {"start": {"line": start[0], "character": start[1]}, "end": {"line": end[0], "character": end[1]}}
+
+
+async def test_a_selection_after_a_form_feed_and_a_line_separator_evaluates_its_text(editor: Editor) -> None:
+    uri = editor.open("tricky.py", TRICKY)
+    result = await editor.eval(uri, range=span((2, 0), (2, 6)))
+    assert (result["ok"], result["value"]) == (True, {"repr": "42", "type": "int"})
+    editor.edit(uri, (1, 0), (1, 0), "z = '\u2029\x85'\r")
+    result = await editor.eval(uri, range=span((3, 5), (3, 6)))
+    assert (result["ok"], result["value"]) == (True, {"repr": "2", "type": "int"})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="server.py's evalens.eval takes the selection's first line from str.splitlines (firstLine)",
+)
+async def test_an_error_in_a_selection_after_a_form_feed_reports_its_document_line(editor: Editor) -> None:
+    uri = editor.open("tricky.py", TRICKY + "if False:\n    1 / 0\n")
+    result = await editor.eval(uri, range=span((4, 4), (4, 9)))
+    assert result["error"]["type"] == "ZeroDivisionError"
+    assert [(f["uri"], f["line"]) for f in result["error"]["frames"]] == [(uri, 4)]

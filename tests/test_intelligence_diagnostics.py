@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsprotocol import types
 
+from evalens.intelligence.diagnostics import SyntaxChecker
+from evalens.intelligence.syntax import Import, Parser, Point, Report
 from tests.conftest import Editor, wait_until
 
 
@@ -40,3 +47,53 @@ async def test_unresolved_imports_and_an_unsaved_module(editor: Editor) -> None:
     editor.open("helpers.py", "def double(x):\n    return 2 * x\n")
     await wait_until(lambda: len(shown(editor, uri)) == 1)
     assert shown(editor, uri) == [(1, 13, 1, 25, 'Import "nosuchmodule" could not be resolved')]
+
+
+async def test_positions_count_protocol_lines_and_utf16_units(editor: Editor) -> None:
+    uri = editor.open("wide.py", "s = '\u2028\x85'\f\nt = '😀' + )\n")
+    await wait_until(lambda: len(shown(editor, uri)) >= 1)
+    assert shown(editor, uri) == [(1, 11, 1, 12, "SyntaxError: invalid syntax")]
+
+
+def report_of(text: str) -> Report:
+    return Parser().check("fresh", None, text)
+
+
+async def test_the_parser_process_answers_again_after_it_dies() -> None:
+    checker = SyntaxChecker()
+    try:
+        first = await checker.check("a.py", None, "x = (\nimport nosuch\n")
+        assert first == report_of("x = (\nimport nosuch\n")
+        pid = checker.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        second = await checker.check("a.py", None, "import nosuch\n")
+        assert checker.pid not in (None, pid)
+        assert second == report_of("import nosuch\n")
+        assert second == Report([], [Import(["nosuch"], 0, Point(0, 7), Point(0, 13))])
+    finally:
+        await checker.close()
+
+
+SNIPPETS = [
+    "x = 1\n",
+    "def f(a):\n",
+    "    return a\n",
+    "import os\n",
+    "(",
+    ")",
+    "\f",
+    "\u2028",
+    "é",
+    " ",
+    "\n",
+    "if x:\n",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(SNIPPETS), max_size=12).map("".join), min_size=2, max_size=5))
+def test_diff_parsing_reports_what_a_fresh_parse_reports(versions: list[str]) -> None:
+    parser = Parser()
+    for text in versions:
+        assert parser.check("doc.py", None, text) == report_of(text)

@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .lineindex import break_length, split_lines
 from .modnames import ModuleName, name_for_uri
 
 
@@ -54,6 +55,43 @@ class DocumentStore:
 
     def __len__(self) -> int:
         return len(self._docs)
+
+
+@dataclass(frozen=True)
+class Selection:
+    code: str  # dedented
+    first_line: int  # the LSP line the code starts on
+
+
+def selection(text: str, start: int, end: int) -> Selection:
+    """The code between two code-point offsets of ``text``, dedented so lines inside a
+    block run as top-level code, and the line it starts on.
+
+    Lines are the LSP's (ending at LF, CR LF or CR), as the interpreter counts
+    them too; a selection starting after leading whitespace starts at the
+    beginning of its line, so indentation is kept consistent for the dedent.
+    """
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+    first_line = text.count("\n", 0, start) + text.count("\r", 0, start) - text.count("\r\n", 0, start)
+    if text[line_start:start].strip(" \t") == "":
+        start = line_start
+    return Selection(dedent(text[start : max(start, end)]), first_line)
+
+
+def dedent(code: str) -> str:
+    """``textwrap.dedent`` over LSP lines: the common leading spaces and tabs of the lines
+    that are not blank go, and blank lines lose their spaces and tabs."""
+    lines = split_lines(code)
+    bodies = [line[: len(line) - break_length(line)] for line in lines]
+    margins = [body[: len(body) - len(body.lstrip(" \t"))] for body in bodies if body.strip(" \t")]
+    cut = 0
+    if margins:
+        low, high = min(margins), max(margins)  # their common prefix is everyone's
+        cut = next((i for i, (a, b) in enumerate(zip(low, high, strict=False)) if a != b), len(low))
+    return "".join(
+        line[cut:] if body.strip(" \t") else line[len(body) :] for line, body in zip(lines, bodies, strict=True)
+    )
 
 
 def selected_source(lines: list[str], start_line: int, start_char: int, end_line: int, end_char: int) -> str:

@@ -1,41 +1,100 @@
-"""What a parse tree says without inference: its syntax errors and its imports."""
+"""What a parse tree says without inference: its syntax errors and its imports.
+
+Run as a script (``python -I syntax.py``), this file is the diagnostics
+parser process: it reads requests from stdin, one JSON header line followed
+by the document's UTF-8 text, keeps the tree of each document to diff-parse
+its next version, and answers each check with one JSON line (a ``Report``).
+It imports only the standard library and parso, so that it starts quickly and
+needs nothing else from the server's packages.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
+
+
+@dataclass(frozen=True)
+class Point:
+    """A position in a document: 0-based LSP line, code-point column, and the line's
+    text before the column when it is not ASCII (to count it in the client's units)."""
+
+    line: int
+    column: int
+    prefix: str | None = None
 
 
 @dataclass(frozen=True)
 class Import:
     names: list[str]  # the dotted module path, e.g. ["os", "path"]
     level: int  # leading dots of a relative import
-    start: tuple[int, int]  # of the dotted path (1-based line, code points)
-    end: tuple[int, int]
+    start: Point  # of the dotted path
+    end: Point
 
 
 @dataclass(frozen=True)
 class SyntaxProblem:
     message: str
-    start: tuple[int, int]
-    end: tuple[int, int]
+    start: Point
+    end: Point
 
 
-def syntax_errors(grammar: Any, module: Any) -> list[SyntaxProblem]:
-    return [SyntaxProblem(error.message, error.start_pos, error.end_pos) for error in grammar.iter_errors(module)]
+@dataclass(frozen=True)
+class Report:
+    problems: list[SyntaxProblem]
+    imports: list[Import]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "problems": [[p.message, _point_json(p.start), _point_json(p.end)] for p in self.problems],
+            "imports": [[i.names, i.level, _point_json(i.start), _point_json(i.end)] for i in self.imports],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        return cls(
+            [SyntaxProblem(str(m), Point(*s), Point(*e)) for m, s, e in data["problems"]],
+            [
+                Import([str(n) for n in names], int(level), Point(*s), Point(*e))
+                for names, level, s, e in data["imports"]
+            ],
+        )
 
 
-def imports(module: Any) -> Iterator[Import]:
-    """Every import statement's module paths, except those inside ``try`` (an optional import)."""
+def _point_json(point: Point) -> list[Any]:
+    return [point.line, point.column, point.prefix]
+
+
+def report(grammar: Any, module: Any, lines: list[str]) -> Report:
+    """The syntax errors and imports of a parsed module whose lines (parso's, which
+    are the LSP's) are ``lines``."""
+
+    def point(position: tuple[int, int]) -> Point:
+        row, column = position
+        text = lines[row - 1] if 0 < row <= len(lines) else ""
+        prefix = text[:column]
+        return Point(row - 1, column, None if prefix.isascii() else prefix)
+
+    problems = [SyntaxProblem(e.message, point(e.start_pos), point(e.end_pos)) for e in grammar.iter_errors(module)]
+    found = [Import(names, level, point(start), point(end)) for names, level, start, end in imports(module)]
+    return Report(problems, found)
+
+
+def imports(module: Any) -> Iterator[tuple[list[str], int, tuple[int, int], tuple[int, int]]]:
+    """Every import statement's module paths, except those inside ``try`` (an optional import):
+    names, level (leading dots), and parso's start and end (1-based line, code points)."""
     for node in _walk(module):
         if node.type == "import_name":
             for path in node.get_paths():
-                yield Import([leaf.value for leaf in path], 0, path[0].start_pos, path[-1].end_pos)
+                yield [leaf.value for leaf in path], 0, path[0].start_pos, path[-1].end_pos
         elif node.type == "import_from":
             names = node.get_from_names()
             if names:
-                yield Import([leaf.value for leaf in names], node.level, names[0].start_pos, names[-1].end_pos)
+                yield [leaf.value for leaf in names], node.level, names[0].start_pos, names[-1].end_pos
 
 
 def _walk(node: Any) -> Iterator[Any]:
@@ -44,3 +103,63 @@ def _walk(node: Any) -> Iterator[Any]:
             yield child
         elif child.type not in ("try_stmt", "error_node") and hasattr(child, "children"):
             yield from _walk(child)
+
+
+class Parser:
+    """The latest tree of each document, diff-parsed from the one before."""
+
+    def __init__(self) -> None:
+        self._grammars: dict[str | None, Any] = {}
+        self._trees: dict[str, tuple[Any, list[str], Any]] = {}  # path -> (grammar, lines, tree)
+
+    def grammar(self, version: str | None) -> Any:
+        from parso.grammar import load_grammar
+
+        if version not in self._grammars:
+            try:
+                self._grammars[version] = load_grammar(version=version) if version else load_grammar()
+            except (NotImplementedError, ValueError):
+                self._grammars[version] = load_grammar()
+        return self._grammars[version]
+
+    def check(self, path: str, version: str | None, text: str) -> Report:
+        from parso.utils import split_lines
+
+        grammar = self.grammar(version)
+        lines = split_lines(text, keepends=True)
+        previous = self._trees.pop(path, None)
+        if previous is not None and previous[0] is grammar:
+            differ = grammar._diff_parser(grammar._pgen_grammar, grammar._tokenizer, previous[2])
+            tree = differ.update(old_lines=previous[1], new_lines=lines)
+        else:
+            tree = grammar.parse(text, error_recovery=True)
+        self._trees[path] = (grammar, lines, tree)
+        return report(grammar, tree, lines)
+
+    def forget(self, path: str) -> None:
+        self._trees.pop(path, None)
+
+
+def serve(requests: BinaryIO, answers: BinaryIO) -> None:
+    """Answer check requests until ``requests`` ends."""
+    parser = Parser()
+    while header := requests.readline():
+        request = json.loads(header)
+        if request["op"] == "forget":
+            parser.forget(request["path"])
+            continue
+        text = requests.read(request["length"]).decode("utf-8", "surrogatepass")
+        try:
+            answer: dict[str, Any] = parser.check(request["path"], request["version"], text).to_json()
+        except Exception as exc:  # a parso bug must not end the process
+            parser.forget(request["path"])
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        answers.write(json.dumps(answer).encode("utf-8", "surrogatepass") + b"\n")
+        answers.flush()
+
+
+if __name__ == "__main__":
+    try:
+        serve(sys.stdin.buffer, sys.stdout.buffer)
+    except BrokenPipeError:  # the server went away mid-answer
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
