@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,10 +102,6 @@ async def test_a_selection_after_a_form_feed_and_a_line_separator_evaluates_its_
     assert (result["ok"], result["value"]) == (True, {"repr": "2", "type": "int"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server.py's evalens.eval takes the selection's first line from str.splitlines (firstLine)",
-)
 async def test_an_error_in_a_selection_after_a_form_feed_reports_its_document_line(editor: Editor) -> None:
     uri = editor.open("tricky.py", TRICKY + "if False:\n    1 / 0\n")
     result = await editor.eval(uri, range=span((4, 4), (4, 9)))

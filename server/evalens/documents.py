@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -92,25 +91,3 @@ def dedent(code: str) -> str:
     return "".join(
         line[cut:] if body.strip(" \t") else line[len(body) :] for line, body in zip(lines, bodies, strict=True)
     )
-
-
-def selected_source(lines: list[str], start_line: int, start_char: int, end_line: int, end_char: int) -> str:
-    """The text of a selection, dedented so lines inside a block run as top-level code.
-
-    Positions are in code points. A selection starting after leading
-    whitespace starts at the beginning of its line, so indentation is kept
-    consistent for the dedent.
-    """
-    if start_line >= len(lines):
-        return ""
-    first = lines[start_line]
-    if first[:start_char].strip() == "":
-        start_char = 0
-    if end_line >= len(lines):
-        end_line, end_char = len(lines) - 1, len(lines[-1])
-    if start_line == end_line:
-        text = first[start_char:end_char]
-    else:
-        parts = [first[start_char:], *lines[start_line + 1 : end_line], lines[end_line][:end_char]]
-        text = "".join(parts)
-    return textwrap.dedent(text)

@@ -19,7 +19,7 @@ from pygls.lsp.server import LanguageServer
 
 from . import __version__, commands, intelligence, settings, textsync
 from .caches import place_jedi_cache
-from .documents import Document, DocumentStore, selected_source
+from .documents import Document, DocumentStore, selection
 from .engine import Engine, Result, Workspace
 from .features import editor
 from .features.history import RunHistory
@@ -278,11 +278,8 @@ def create_server() -> EvalensServer:
             text_doc = ls.workspace.get_text_document(doc.uri)
             start = text_doc.offset_at_position(types.Position(span.start_line, span.start_character))
             end = text_doc.offset_at_position(types.Position(span.end_line, span.end_character))
-            lines = doc.text.splitlines(True)
-            start_line, start_char = _line_and_column(lines, start)
-            end_line, end_char = _line_and_column(lines, end)
-            code = selected_source(lines, start_line, start_char, end_line, end_char)
-            message.update(code=code, filename=doc.module.path, firstLine=start_line)
+            chosen = selection(doc.text, start, end)
+            message.update(code=chosen.code, filename=doc.module.path, firstLine=chosen.first_line)
         result = await ls.run(doc, message)
         if span is not None:
             ls.history.record_hint(doc.uri, types.Position(span.end_line, span.end_character), result)
@@ -378,14 +375,6 @@ def _empty(command: str, args: tuple[Any, ...]) -> None:
         commands.parse_empty(command, args)
     except commands.BadRequest as exc:
         raise bad_request(exc) from None
-
-
-def _line_and_column(lines: list[str], offset: int) -> tuple[int, int]:
-    for number, line in enumerate(lines):
-        if offset <= len(line) and (offset < len(line) or number == len(lines) - 1):
-            return number, offset
-        offset -= len(line)
-    return len(lines), 0
 
 
 def _log_start_failure(task: asyncio.Future[Any]) -> None:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from ..documents import selected_source
+from ..documents import selection
+from ..lineindex import split_lines
 from . import analysis
 
 if TYPE_CHECKING:
@@ -37,8 +38,7 @@ def code_actions(ls: EvalensServer, params: types.CodeActionParams) -> list[type
         text_doc = ls.workspace.get_text_document(uri)
         start = text_doc.offset_at_position(span.start)
         end = text_doc.offset_at_position(span.end)
-        lines = doc.text[start:end].splitlines(True) or [""]
-        kind = analysis.runnable_kind(selected_source(lines, 0, 0, len(lines) - 1, len(lines[-1])))
+        kind = analysis.runnable_kind(selection(doc.text, start, end).code)
         if kind is not None:
             title = "Evaluate selection" if kind == "expression" else "Run selected statements"
             argument = {"uri": uri, "range": _range_json(span)}
@@ -100,8 +100,8 @@ def _run_failure(ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
     doc = ls.store.get(uri)
     if failure is None or failure.uri != uri or doc is None:
         return []
-    lines = doc.text.splitlines()
-    text = lines[failure.line] if failure.line < len(lines) else ""
+    lines = split_lines(doc.text)
+    text = lines[failure.line].rstrip("\r\n") if failure.line < len(lines) else ""
     indent = len(text) - len(text.lstrip())
     span = types.Range(types.Position(failure.line, indent), types.Position(failure.line, len(text)))
     return [

@@ -11,6 +11,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from ..lineindex import line_starts
+
 HINT_CHARS = 80
 
 
@@ -93,7 +95,7 @@ def shift_hints(hints: list[Hint], changes: list[Any]) -> list[Hint]:
         span = getattr(change, "range", None)
         if span is None:
             return []
-        added = change.text.count("\n") - (span.end.line - span.start.line)
+        added = len(line_starts(change.text)) - (span.end.line - span.start.line)
         kept = []
         for hint in hints:
             if span.end.line < hint.line:

@@ -95,7 +95,7 @@ class Diagnostics:
         def job(lane: Lane) -> list[types.Diagnostic]:
             return compute(report, doc, snap, Resolver(search, interpreter.builtins, open_modules))
 
-        found = await self.lanes.run(f"diagnostics of {uri}", job, None)
+        found = await self.lanes.run(f"diagnostics of {uri}", job, None, self.lanes.background)
         current = ls.store.get(uri)
         if found is None or current is None or current.revision != revision:
             return

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 
+from ..lineindex import split_lines
 from ..modnames import uri_to_path
 from . import completion, help, live, navigation, overlay, symbols
 from .diagnostics import Diagnostics
@@ -85,7 +86,7 @@ class Intelligence:
         doc = ls.store.get(uri)
         target = None
         if doc is not None and getattr(ls, "live", None) is not None:
-            lines = doc.text.splitlines()
+            lines = split_lines(doc.text)
             where = cursor(ls, uri, position)
             if where is not None and where.line - 1 < len(lines):
                 target = completion.attribute_target(lines[where.line - 1], where.column)
