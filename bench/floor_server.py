@@ -1,5 +1,8 @@
 """The floor for an evalens.eval round trip: a bare pygls server that answers the
-same command with a constant Result, without evaluating anything."""
+same command with a constant Result, without evaluating anything.
+
+An argument object with ``"floorReprChars": N`` gets a Result whose repr is N
+characters long (built once per size), the floor for carrying a big value."""
 
 from __future__ import annotations
 
@@ -18,11 +21,17 @@ RESULT = {
 }
 
 server = LanguageServer("floor", "0")
+_sized: dict[int, dict[str, Any]] = {}
 
 
 @server.command("evalens.eval")
 def evaluate(ls: LanguageServer, *args: Any) -> dict[str, Any]:
-    return RESULT
+    size = args[0].get("floorReprChars") if args and isinstance(args[0], dict) else None
+    if not isinstance(size, int):
+        return RESULT
+    if size not in _sized:
+        _sized[size] = {**RESULT, "value": {"repr": repr("x" * (size - 2)), "type": "str"}}
+    return _sized[size]
 
 
 if __name__ == "__main__":

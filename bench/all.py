@@ -1,0 +1,239 @@
+"""Every benchmark in one run, with fast settings, and one table of figures beside their peer or floor.
+
+    python bench/all.py [--quick]
+
+Runs, in order: round trip (bench/roundtrip.py), startup and restart
+(bench/startup.py), interrupt latency (bench/interrupt.py), completion and
+hover (bench/completion.py, evalens and jedi-language-server only), a 1 MB
+value (bench/bigvalue.py), memory (bench/memory.py), and the keystroke and
+reload cost curves (bench/curves.py, which also writes bench/results/curves.png
+and curves.json). A few minutes on a 2-core machine; ``--quick`` uses fewer
+runs and 300 documents instead of 1,000 for memory. The table is also written
+to bench/results/all.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import bigvalue
+import completion
+import curves
+import interrupt
+import memory
+import roundtrip
+import startup
+
+EVALENS = [sys.executable, "-m", "evalens"]
+#: figure, evalens, peer or floor, its value, target (text)
+Row = tuple[str, float, str, float | None, str]
+
+
+def section(name: str) -> float:
+    print(f"== {name}", file=sys.stderr, flush=True)
+    return time.perf_counter()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def run_roundtrip(runs: int, settle: float) -> list[Row]:
+    with tempfile.TemporaryDirectory() as folder:
+        workspace = Path(folder)
+        floor = asyncio.run(
+            roundtrip.lsp_round_trips(
+                [sys.executable, str(roundtrip.HERE / "floor_server.py")], runs, workspace, settle
+            )
+        )
+        ours = asyncio.run(roundtrip.lsp_round_trips(EVALENS, runs, workspace, settle))
+    kernel = roundtrip.ipykernel_round_trips(runs)
+    return [
+        ("round trip `1 + 1`, median ms", median(ours), "floor (bare pygls)", median(floor), "<= 1.5x"),
+        ("round trip `1 + 1`, median ms", median(ours), "ipykernel", median(kernel), "< 0.2x"),
+    ]
+
+
+def run_startup(runs: int, python: Path) -> list[Row]:
+    workspace = Path(tempfile.mkdtemp())
+    init: list[float] = []
+    first: list[float] = []
+    restarts: list[float] = []
+    jls: list[float] = []
+    kernel: list[float] = []
+    for _ in range(runs):
+        started, evaluated = asyncio.run(startup.lsp_startup(EVALENS, workspace, True, restarts))
+        init.append(started)
+        first.append(evaluated or 0.0)
+        jls.append(asyncio.run(startup.lsp_startup([str(python.parent / "jedi-language-server")], workspace, False))[0])
+        kernel.append(startup.ipykernel_startup())
+    return [
+        ("spawn to initialize, median ms", median(init), "jedi-language-server", median(jls), "<= 1x"),
+        ("spawn to first eval, median ms", median(first), "ipykernel start to result", median(kernel), "well under 1x"),
+        ("restart to next result, median ms", median(restarts), "target", 50.0, "<= 1x"),
+    ]
+
+
+def run_interrupt(runs: int) -> list[Row]:
+    samples = asyncio.run(interrupt.measure(runs))
+    return [(f"interrupt {name}, median ms", median(values), "—", None, "") for name, values in samples.items()]
+
+
+def run_completion(python: Path) -> list[Row]:
+    files = completion.peer_files(python)
+    ours = asyncio.run(completion.measure(EVALENS, {"interpreter": str(python)}, files, 1))
+    jls = asyncio.run(completion.measure([str(python.parent / "jedi-language-server")], {}, files, 1))
+    return [
+        (
+            "completion, median ms",
+            median(ours["completion"]),
+            "jedi-language-server",
+            median(jls["completion"]),
+            "<= 0.5x",
+        ),
+        ("hover, median ms", median(ours["hover"]), "jedi-language-server", median(jls["hover"]), "<= 1x"),
+        ("spawn to first completion, ms", ours["first"][0], "jedi-language-server", jls["first"][0], "<= 1x"),
+    ]
+
+
+def run_bigvalue(runs: int) -> list[Row]:
+    rows = bigvalue.measure(runs)
+    ours = median(rows["evalens"])
+    return [
+        ("1 MB value, median ms", ours, "plain pipe", median(rows["plain pipe"]), "<= 2x"),
+        ("1 MB value, median ms", ours, "floor (bare pygls)", median(rows["floor (bare pygls)"]), ""),
+    ]
+
+
+def run_memory(documents: int) -> list[Row]:
+    table = memory.measure(documents)
+    ours, kernel = table["evalens"], table["ipykernel"]
+    jls = next(value for name, value in table.items() if name.startswith("jedi"))
+    many = f"{documents:,} documents"
+    return [
+        (
+            "server RSS, 1 document, MiB",
+            ours["1 document"] / memory.MiB,
+            "jedi-language-server",
+            jls["1 document"] / memory.MiB,
+            "",
+        ),
+        (f"server RSS, {many}, MiB", ours[many] / memory.MiB, "jedi-language-server", jls[many] / memory.MiB, "<= 1x"),
+        (
+            "idle interpreter RSS, MiB",
+            ours["interpreter"] / memory.MiB,
+            "ipykernel",
+            kernel["interpreter"] / memory.MiB,
+            "<= 1x",
+        ),
+    ]
+
+
+def run_curves(documents: list[int], lines: list[int], edits: int, runs: int, settle: float) -> list[Row]:
+    data = curves.collect(documents, lines, edits, runs, settle)
+    curves.write(data)
+    keys, reloads = data["keystroke"], data["reload"]
+    most, biggest = str(max(documents)), str(max(lines))
+    rows: list[Row] = [
+        (f"keystroke, {most} documents, p95 ms", keys["documents"][most]["p95"], "target", 2.0, "<= 1x"),
+        (
+            f"keystroke, {most} documents, p95 ms",
+            keys["documents"][most]["p95"],
+            "1 document",
+            keys["documents"]["1"]["p95"],
+            "flat",
+        ),
+        (f"keystroke, {biggest}-line document, p95 ms", keys["lines"][biggest]["p95"], "target", 2.0, "<= 1x"),
+    ]
+    for count, tree in reloads["documents"].items():
+        for kind, row in tree.items():
+            most_reloaded = float(max(row["reloaded"]))
+            rows.append(
+                (
+                    f"{count} docs, edit {kind}: modules reloaded",
+                    most_reloaded,
+                    "expected",
+                    float(row["expected"]),
+                    "= 1x",
+                )
+            )
+            rows.append(
+                (
+                    f"{count} docs, edit {kind} + eval, median ms",
+                    row["median"],
+                    "eval without edit",
+                    row["no edit median"],
+                    "",
+                )
+            )
+    for size, big in reloads["lines"].items():
+        rows.append(
+            (
+                f"{size}-line doc, edit + eval, median ms",
+                big["evalens"]["median"],
+                "plain exec(compile(src))",
+                big["plain exec"]["median"],
+                "<= 1.2x",
+            )
+        )
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    print(f"\n{'figure':<46}{'evalens':>10}  {'peer / floor':<28}{'peer':>10}{'ratio':>8}  target")
+    for figure, ours, peer, theirs, target in rows:
+        ratio = f"{ours / theirs:.2f}x" if theirs else "—"
+        peer_text = f"{theirs:.2f}" if theirs is not None else "—"
+        print(f"{figure:<46}{ours:>10.2f}  {peer:<28}{peer_text:>10}{ratio:>8}  {target}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer runs and sizes: about half the time")
+    args = parser.parse_args()
+    quick = args.quick
+    began = time.perf_counter()
+    python = completion.ensure_peers()
+    rows: list[Row] = []
+    plan: list[tuple[str, Any]] = [
+        ("round trip", lambda: run_roundtrip(30 if quick else 100, 1.0 if quick else 3.0)),
+        ("startup and restart", lambda: run_startup(1 if quick else 3, python)),
+        ("interrupt", lambda: run_interrupt(3 if quick else 10)),
+        ("completion and hover", lambda: run_completion(python)),
+        ("1 MB value", lambda: run_bigvalue(5 if quick else 20)),
+        ("memory", lambda: run_memory(300 if quick else 1000)),
+        (
+            "keystroke and reload curves",
+            lambda: run_curves(
+                [1, 100, 1000] if quick else [1, 10, 100, 1000],
+                [1000, 50_000] if quick else [1000, 10_000, 50_000],
+                20 if quick else 50,
+                2 if quick else 3,
+                1.0 if quick else 3.0,
+            ),
+        ),
+    ]
+    for name, run in plan:
+        started = section(name)
+        rows += run()
+        print(f"   {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    print_table(rows)
+    print(f"\nall benchmarks in {time.perf_counter() - began:.0f} s; curves in {curves.RESULTS}")
+    (curves.RESULTS / "all.json").write_text(
+        json.dumps(
+            [dict(zip(["figure", "evalens", "peer", "value", "target"], row, strict=True)) for row in rows], indent=1
+        )
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()

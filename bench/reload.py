@@ -1,0 +1,187 @@
+"""Reloads: evaluating after an edit, with many modules and in a big one.
+
+    python bench/reload.py [--runs N] [--documents 1,100,1000] [--lines 50000]
+
+Many modules: N open documents form an import tree (``mod{i}`` imports its
+parent ``mod{(i-1)//2}``), all loaded. Then one module is edited (a comment
+line inserted, incrementally) and ``evalens.eval`` runs in it: the figures are
+the modules executed by that evaluation (each module's text records its own
+execution, so the count comes from the interpreter itself) against the count
+the contract asks for (the module and the modules importing it, directly or
+not), and the round trip, beside the same evaluation without an edit. The
+edited module is a leaf, a module in the middle of the tree, and the root.
+
+Big file: a document of ``--lines`` lines of functions: the round trip of
+evaluating ``1`` in it after an edit, against re-executing the same text in a
+plain interpreter (``exec(compile(src))`` in the module's namespace, timed in a
+subprocess of the same Python). Target: at most 1.2x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lsp_session import BenchClient, connect, disconnect, evaluate, field, insert, open_document, summary
+
+BODY = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(12))
+RECORD = 'sys.__dict__.setdefault("bench_executed", []).append(__name__)\n'
+COUNT = "_bench_n = len(sys.bench_executed)\nsys.bench_executed.clear()\n_bench_n"
+PLAIN_EXEC = """
+import json, sys, time
+source, runs = sys.stdin.read(), int(sys.argv[1])
+namespace = {"__name__": "big"}
+samples = []
+for _ in range(runs + 1):
+    started = time.perf_counter()
+    exec(compile(source, "big.py", "exec", dont_inherit=True), namespace)
+    samples.append((time.perf_counter() - started) * 1000)
+print(json.dumps(samples[1:]))
+"""
+
+
+def module_text(index: int) -> str:
+    parent = f"import mod{(index - 1) // 2}\n" if index else ""
+    return f"import sys\n{parent}{RECORD}{BODY}"
+
+
+def dependents(index: int, count: int) -> int:
+    """``mod{index}`` and every module importing it, directly or not: its subtree."""
+    total, level = 0, [index]
+    while level:
+        total += len(level)
+        level = [child for i in level for child in (2 * i + 1, 2 * i + 2) if child < count]
+    return total
+
+
+class Editor:
+    """Edits and evaluations in one session, keeping each document's version."""
+
+    def __init__(self, client: BenchClient, workspace: Path) -> None:
+        self.client, self.workspace = client, workspace
+        self.versions: dict[str, int] = {}
+
+    def uri(self, name: str) -> str:
+        return (self.workspace / f"{name}.py").as_uri()
+
+    def open(self, name: str, text: str) -> str:
+        uri = self.uri(name)
+        open_document(self.client, uri, text)
+        self.versions[uri] = 1
+        return uri
+
+    async def eval_after_edit(self, uri: str, code: str, edit: bool) -> tuple[float, Any]:
+        """Milliseconds from the (optional) edit to the Result, and the Result."""
+        started = time.perf_counter()
+        if edit:
+            self.versions[uri] += 1
+            insert(self.client, uri, self.versions[uri], 0, "# edited\n")
+        result = await evaluate(self.client, uri, code)
+        return (time.perf_counter() - started) * 1000, result
+
+
+async def tree_case(count: int, runs: int) -> dict[str, dict[str, Any]]:
+    """Per edited module (leaf, middle, root): expected and measured reload counts, and times."""
+    middle = (1 << (count.bit_length() // 2)) - 1
+    targets = (
+        {"leaf": count - 1, "root": 0} if middle in (0, count - 1) else {"leaf": count - 1, "middle": middle, "root": 0}
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        client = await connect([sys.executable, "-m", "evalens"], Path(folder))
+        editor = Editor(client, Path(folder))
+        try:
+            uris = [editor.open(f"mod{i}", module_text(i)) for i in range(count)]
+            driver = editor.open("driver", "")
+            await client.wait_published([*uris, driver])  # the first diagnostics pass is over: steady state
+            await evaluate(client, driver, "\n".join(f"import mod{i}" for i in range(count)))
+            found: dict[str, dict[str, Any]] = {}
+            for kind, index in targets.items():
+                uri = editor.uri(f"mod{index}")
+                await editor.eval_after_edit(uri, COUNT, edit=False)  # start from a cleared record
+                row: dict[str, Any] = {"module": index, "expected": dependents(index, count)}
+                row["reloaded"], row["ms"], row["no edit ms"] = [], [], []
+                for _ in range(runs):
+                    elapsed, result = await editor.eval_after_edit(uri, COUNT, edit=True)
+                    row["ms"].append(elapsed)
+                    row["reloaded"].append(int(field(field(result, "value"), "repr")))
+                    row["no edit ms"].append((await editor.eval_after_edit(uri, COUNT, edit=False))[0])
+                found[kind] = row
+        finally:
+            await disconnect(client)
+    return found
+
+
+def big_source(lines: int) -> str:
+    return "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(lines // 3))
+
+
+def plain_exec(source: str, runs: int) -> list[float]:
+    """Milliseconds to re-execute ``source`` in a plain interpreter (after one warm-up run)."""
+    out = subprocess.run(
+        [sys.executable, "-c", PLAIN_EXEC, str(runs)], input=source, capture_output=True, text=True, check=True
+    )
+    samples: list[float] = json.loads(out.stdout)
+    return samples
+
+
+async def big_case(lines: int, runs: int) -> dict[str, list[float]]:
+    """The eval-after-edit round trip in a ``lines``-line document, and the plain re-execution."""
+    source = big_source(lines)
+    with tempfile.TemporaryDirectory() as folder:
+        client = await connect([sys.executable, "-m", "evalens"], Path(folder))
+        editor = Editor(client, Path(folder))
+        try:
+            uri = editor.open("big", source)
+            await client.wait_published([uri])
+            await evaluate(client, uri, "1")
+            evalens = []
+            for _ in range(runs):
+                published = client.published.get(uri, 0)
+                evalens.append((await editor.eval_after_edit(uri, "1", edit=True))[0])
+                # The edit's diagnostics pass is part of its cost, but must not overlap the next run.
+                await client.wait_published([uri], 30, after=published)
+        finally:
+            await disconnect(client)
+    return {"evalens": evalens, "plain exec": plain_exec(source, runs)}
+
+
+def print_tree(count: int, rows: dict[str, dict[str, Any]]) -> None:
+    for kind, row in rows.items():
+        median, p95 = summary(row["ms"])
+        reloaded = sorted(set(row["reloaded"]))
+        print(
+            f"{count:>9,} {kind + ' mod' + str(row['module']):<16}{row['expected']:>9}{','.join(map(str, reloaded)):>10}"
+            f"{median:>10.1f}{p95:>10.1f}{summary(row['no edit ms'])[0]:>10.1f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--documents", default="1,100,1000", help="comma-separated document counts")
+    parser.add_argument("--lines", type=int, default=50_000)
+    args = parser.parse_args()
+    print(f"evaluate after editing one module of an import tree, {args.runs} runs (ms)")
+    print(f"{'documents':>9} {'edited':<16}{'expected':>9}{'reloaded':>10}{'median':>10}{'p95':>10}{'no edit':>10}")
+    for count in (int(n) for n in args.documents.split(",")):
+        print_tree(count, asyncio.run(tree_case(count, args.runs)))
+    big = asyncio.run(big_case(args.lines, args.runs))
+    print(f"\nevaluate after an edit in a {args.lines:,}-line document, {args.runs} runs (ms)")
+    print(f"{'':<34}{'median':>10}{'p95':>10}")
+    print(f"{'evalens: edit + eval':<34}{summary(big['evalens'])[0]:>10.1f}{summary(big['evalens'])[1]:>10.1f}")
+    print(
+        f"{'plain python: exec(compile(src))':<34}{summary(big['plain exec'])[0]:>10.1f}{summary(big['plain exec'])[1]:>10.1f}"
+    )
+    ratio = summary(big["evalens"])[0] / summary(big["plain exec"])[0]
+    print(f"evalens / plain exec median ratio {ratio:.2f} (target <= 1.2)")
+
+
+if __name__ == "__main__":
+    main()
