@@ -64,7 +64,9 @@ async def test_cancel_request_interrupts_the_run(editor: Editor) -> None:
     with pytest.raises(JsonRpcException):
         await running
     await wait_for_state(editor, "idle")
-    assert (await editor.eval(uri, "kept"))["value"]["repr"] == "1"
+    after = await editor.eval(uri, "kept")
+    assert after["value"] is not None, after
+    assert after["value"]["repr"] == "1"
 
 
 async def test_queued_request_can_be_cancelled_before_it_runs(editor: Editor) -> None:

@@ -12,9 +12,6 @@ import logging
 import os
 from pathlib import Path
 
-import jedi  # type: ignore[import-untyped]
-import parso.cache
-
 log = logging.getLogger(__name__)
 FOLDER = ".evalens"
 
@@ -24,9 +21,12 @@ def _memory_only(*args: object, **kwargs: object) -> None:
 
 
 def place_jedi_cache(folders: list[str]) -> str | None:
-    """Point jedi's cache into the first workspace folder; return the path, or None for memory only."""
+    """The folder for jedi's cache, made inside the first workspace folder; None for memory only.
+
+    Nothing here imports jedi (start-up does not pay for it); ``use_jedi_cache``
+    points jedi there once it is imported.
+    """
     if not folders:
-        parso.cache._save_to_file_system = _memory_only
         return None
     cache = Path(folders[0]) / FOLDER / "cache"
     try:
@@ -36,7 +36,16 @@ def place_jedi_cache(folders: list[str]) -> str | None:
             ignore.write_text("# evalens' caches; safe to delete\n*\n")
     except OSError as exc:
         log.warning("cannot create %s (%s); jedi's parses stay in memory", cache, exc)
-        parso.cache._save_to_file_system = _memory_only
         return None
-    jedi.settings.cache_directory = os.fspath(cache)
     return os.fspath(cache)
+
+
+def use_jedi_cache(folder: str | None) -> None:
+    """Point jedi's disk cache at ``folder`` (from ``place_jedi_cache``); None keeps parses in memory."""
+    import jedi  # type: ignore[import-untyped]
+    import parso.cache
+
+    if folder is None:
+        parso.cache._save_to_file_system = _memory_only
+    else:
+        jedi.settings.cache_directory = folder

@@ -219,6 +219,10 @@ class Engine:
     def interrupt(self) -> bool:
         return self.session is not None and self.session.interrupt()
 
+    def busy(self) -> bool:
+        """Whether a run is under way or waiting."""
+        return self.running is not None or bool(self.queued)
+
     def status(self) -> dict[str, Any]:
         session = self.session
         starting = self._starting is not None and not self._starting.done()

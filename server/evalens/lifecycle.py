@@ -60,7 +60,7 @@ class Lifecycle:
         if session is not None:
             session.kill("the language server shut down")
         if self.server.intelligence is not None:
-            self.server.intelligence.lanes.shutdown()
+            self.server.intelligence.shutdown()
 
     def end(self, code: int) -> asyncio.Future[Any]:
         """Release what is left, then end the process with ``code``; the first call decides."""

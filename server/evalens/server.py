@@ -24,7 +24,7 @@ from .engine import Engine, Result, Workspace
 from .features import editor
 from .features.history import RunHistory
 from .features.progress import RunProgress
-from .intelligence import Intelligence
+from .intelligence import LazyIntelligence
 from .lifecycle import SHUTDOWN_SECONDS, Lifecycle
 from .live import LiveInspector
 from .modnames import import_roots, uri_to_path
@@ -66,7 +66,9 @@ class EvalensServer(LanguageServer):
         self.live = LiveInspector(self.engine)
         self.output = OutputChannel(lambda params: self.protocol.notify("evalens/output", params))
         #: static intelligence, when registered (``create_server`` does)
-        self.intelligence: Intelligence | None = None
+        self.intelligence: LazyIntelligence | None = None
+        #: where jedi keeps its parse cache (inside the workspace), None for memory only
+        self.jedi_cache: str | None = None
         self.lifecycle = Lifecycle(self)
         self.protocol.on_cancel = self.cancel
         self.protocol.on_exit = self.lifecycle.end
@@ -214,10 +216,12 @@ def create_server() -> EvalensServer:
     def initialize(ls: EvalensServer, params: types.InitializeParams) -> None:
         ls.apply_settings(settings.section_of(params.initialization_options))
         ls.refresh_workspace()
-        place_jedi_cache(ls.workspace_folders())
+        ls.jedi_cache = place_jedi_cache(ls.workspace_folders())
         if ls.settings.trusted:
             # Start the interpreter while the client finishes its side of the handshake.
             asyncio.ensure_future(ls.engine.ensure_session()).add_done_callback(_log_start_failure)
+        if ls.intelligence is not None:
+            ls.intelligence.start_when_idle(ls.engine.busy)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: EvalensServer, params: types.InitializedParams) -> None:

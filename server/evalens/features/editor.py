@@ -90,9 +90,7 @@ def inlay_hints(ls: EvalensServer, params: types.InlayHintParams) -> list[types.
 
 def diagnostics_for(ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
     """The run failure in this document, then the static diagnostics (syntax, imports)."""
-    from ..intelligence import static_diagnostics
-
-    return _run_failure(ls, uri) + static_diagnostics(ls, uri)
+    return _run_failure(ls, uri) + (ls.intelligence.static_diagnostics(ls, uri) if ls.intelligence else [])
 
 
 def _run_failure(ls: EvalensServer, uri: str) -> list[types.Diagnostic]:

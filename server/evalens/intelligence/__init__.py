@@ -7,62 +7,147 @@ seeing the text of every open document (``overlay``), on worker threads
 unresolved imports (``diagnostics``). Hover and completion consult the live
 interpreter through the optional ``ls.live`` seam (``live``).
 
-``server.py`` calls ``register`` once and keeps the ``Intelligence`` it returns as
-``ls.intelligence`` (a server without it has no static intelligence), and calls
-``document_opened`` / ``document_changed`` / ``document_closed`` from its document
-handlers.
+Importing jedi and parso takes a tenth of a second, so nothing here imports
+them until the server has answered ``initialize``: ``register`` installs thin
+handlers and returns a ``LazyIntelligence``, which imports ``handlers`` (and
+with it jedi) on a thread when ``load`` is first called; requests and
+document events that come earlier wait for it.
+
+``server.py`` calls ``register`` once, keeps what it returns as
+``ls.intelligence``, calls ``load`` after ``initialize``, and calls
+``document_opened`` / ``document_changed`` / ``document_closed`` from its
+document handlers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import importlib
+import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from .diagnostics import static_diagnostics
-from .handlers import Intelligence
+from .. import caches
 
 if TYPE_CHECKING:
     from ..server import EvalensServer
+    from .handlers import Intelligence
 
-__all__ = [
-    "Intelligence",
-    "document_changed",
-    "document_closed",
-    "document_opened",
-    "register",
-    "static_diagnostics",
-]
+__all__ = ["LazyIntelligence", "document_changed", "document_closed", "document_opened", "register"]
 
+log = logging.getLogger(__name__)
+IDLE_DELAY = 0.5  # seconds after initialize before jedi is imported, unless a request needs it
 
-def register(server: EvalensServer) -> Intelligence:
-    """Register the handlers on ``server``; the instance they share is for the server to keep."""
-    intelligence = Intelligence(server)
-    server.feature(
-        types.TEXT_DOCUMENT_COMPLETION,
+#: LSP method -> (the Intelligence method answering it, registration options)
+FEATURES: dict[str, tuple[str, Any]] = {
+    types.TEXT_DOCUMENT_COMPLETION: (
+        "completion",
         types.CompletionOptions(trigger_characters=["."], resolve_provider=True),
-    )(_handler(intelligence.completion))
-    server.feature(types.COMPLETION_ITEM_RESOLVE)(_handler(intelligence.resolve))
-    server.feature(types.TEXT_DOCUMENT_HOVER)(_handler(intelligence.hover))
-    server.feature(
-        types.TEXT_DOCUMENT_SIGNATURE_HELP,
+    ),
+    types.COMPLETION_ITEM_RESOLVE: ("resolve", None),
+    types.TEXT_DOCUMENT_HOVER: ("hover", None),
+    types.TEXT_DOCUMENT_SIGNATURE_HELP: (
+        "signature_help",
         types.SignatureHelpOptions(trigger_characters=["(", ","], retrigger_characters=[","]),
-    )(_handler(intelligence.signature_help))
-    server.feature(types.TEXT_DOCUMENT_DEFINITION)(_handler(intelligence.definition))
-    server.feature(types.TEXT_DOCUMENT_DECLARATION)(_handler(intelligence.declaration))
-    server.feature(types.TEXT_DOCUMENT_REFERENCES)(_handler(intelligence.references))
-    server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)(_handler(intelligence.highlight))
-    server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(_handler(intelligence.document_symbols))
-    server.feature(types.WORKSPACE_SYMBOL)(_handler(intelligence.workspace_symbols))
-    return intelligence
+    ),
+    types.TEXT_DOCUMENT_DEFINITION: ("definition", None),
+    types.TEXT_DOCUMENT_DECLARATION: ("declaration", None),
+    types.TEXT_DOCUMENT_REFERENCES: ("references", None),
+    types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT: ("highlight", None),
+    types.TEXT_DOCUMENT_DOCUMENT_SYMBOL: ("document_symbols", None),
+    types.WORKSPACE_SYMBOL: ("workspace_symbols", None),
+}
 
 
-def _handler(method: Callable[[EvalensServer, Any], Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+class LazyIntelligence:
+    """The static intelligence of one server, imported on a thread on first use."""
+
+    def __init__(self, server: EvalensServer) -> None:
+        self._server = server
+        self._loading: asyncio.Future[Intelligence] | None = None
+        self.instance: Intelligence | None = None
+        self._waiting: list[Callable[[Intelligence], None]] = []  # document events before loading
+
+    def load(self) -> asyncio.Future[Intelligence]:
+        """Start importing jedi (once); the future gives the ready ``Intelligence``."""
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(self._load())
+            self._loading.add_done_callback(_report_failure)
+        return self._loading
+
+    def start(self) -> None:
+        """Start loading in the background."""
+        self.load()
+
+    async def _load(self) -> Intelligence:
+        module = await asyncio.to_thread(self._import)
+        instance: Intelligence = module.Intelligence(self._server)
+        self.instance = instance
+        waiting, self._waiting = self._waiting, []
+        for action in waiting:
+            action(instance)
+        return instance
+
+    def _import(self) -> Any:
+        module = importlib.import_module(f"{__name__}.handlers")
+        caches.use_jedi_cache(self._server.jedi_cache)
+        return module
+
+    async def get(self) -> Intelligence:
+        return self.instance if self.instance is not None else await self.load()
+
+    def then(self, action: Callable[[Intelligence], None]) -> None:
+        """Run ``action`` now if loaded, else once loading is done (in the order asked)."""
+        if self.instance is not None:
+            action(self.instance)
+        else:
+            self._waiting.append(action)
+
+    def start_when_idle(self, busy: Callable[[], bool], delay: float = IDLE_DELAY) -> None:
+        """Load after ``delay`` seconds in which ``busy()`` turned false (the interpreter ran
+        nothing): importing jedi and its first work would slow a first evaluation down."""
+        loop = asyncio.get_running_loop()
+
+        def check() -> None:
+            if self._loading is not None:
+                return
+            if busy():
+                loop.call_later(delay / 2, check)
+            else:
+                self.start()
+
+        loop.call_later(delay, check)
+
+    def static_diagnostics(self, ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
+        """The last syntax and import diagnostics of an open document (none before loading)."""
+        return self.instance.diagnostics.last(ls, uri) if self.instance is not None else []
+
+    def shutdown(self) -> None:
+        if self.instance is not None:
+            self.instance.lanes.shutdown()
+
+
+def _report_failure(loading: asyncio.Future[Any]) -> None:
+    if not loading.cancelled() and loading.exception() is not None:
+        log.error("static intelligence is unavailable: %s", loading.exception())
+
+
+def register(server: EvalensServer) -> LazyIntelligence:
+    """Register the handlers on ``server``; the instance they share is for the server to keep."""
+    lazy = LazyIntelligence(server)
+    for method, (name, options) in FEATURES.items():
+        server.feature(method, options)(_handler(lazy, name))
+    return lazy
+
+
+def _handler(lazy: LazyIntelligence, name: str) -> Callable[..., Any]:
     """A plain function for pygls, which cannot register bound methods."""
 
     async def handler(ls: EvalensServer, params: Any) -> Any:
-        return await method(ls, params)
+        answer = getattr(await lazy.get(), name)
+        return await answer(ls, params)
 
     return handler
 
@@ -70,14 +155,14 @@ def _handler(method: Callable[[EvalensServer, Any], Awaitable[Any]]) -> Callable
 def document_opened(ls: EvalensServer, uri: str) -> None:
     """A new module may satisfy other documents' imports: check every document."""
     if ls.intelligence is not None:
-        ls.intelligence.changed(ls, uri, everyone=True)
+        ls.intelligence.then(lambda instance: instance.changed(ls, uri, everyone=True))
 
 
 def document_changed(ls: EvalensServer, uri: str) -> None:
     if ls.intelligence is not None:
-        ls.intelligence.changed(ls, uri, everyone=False)
+        ls.intelligence.then(lambda instance: instance.changed(ls, uri, everyone=False))
 
 
 def document_closed(ls: EvalensServer, uri: str) -> None:
     if ls.intelligence is not None:
-        ls.intelligence.closed(ls, uri)
+        ls.intelligence.then(lambda instance: instance.closed(ls, uri))

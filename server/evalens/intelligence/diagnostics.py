@@ -23,8 +23,7 @@ import json
 import logging
 import os
 import sys
-import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SOURCE = "evalens"
 DELAY = 0.2
-_ALL: weakref.WeakKeyDictionary[Any, Diagnostics] = weakref.WeakKeyDictionary()
 
 
 class Diagnostics:
@@ -51,7 +49,6 @@ class Diagnostics:
         self._interpreters: dict[str, asyncio.Task[Interpreter]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.checker = SyntaxChecker()
-        _ALL[ls] = self
 
     def interpreter(self, executable: str) -> asyncio.Task[Interpreter]:
         task = self._interpreters.get(executable)
@@ -65,6 +62,11 @@ class Diagnostics:
             timer.cancel()
         loop = asyncio.get_running_loop()
         self._timers[uri] = loop.call_later(DELAY, self._start, ls, uri)
+
+    def last(self, ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
+        """The last static diagnostics computed for an open document."""
+        entry = self.results.get(uri)
+        return list(entry[1]) if entry is not None and ls.store.get(uri) is not None else []
 
     def forget(self, uri: str) -> None:
         timer = self._timers.pop(uri, None)
@@ -103,15 +105,6 @@ class Diagnostics:
         from ..features import editor
 
         editor.publish_diagnostics(ls, uri)
-
-
-def static_diagnostics(ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
-    """The last static diagnostics computed for an open document."""
-    state = _ALL.get(ls)
-    if state is None or ls.store.get(uri) is None:
-        return []
-    entry = state.results.get(uri)
-    return list(entry[1]) if entry is not None else []
 
 
 def compute(report: syntax.Report, doc: Document, snap: Snapshot, resolver: Resolver) -> list[types.Diagnostic]:
