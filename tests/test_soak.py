@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.conftest import Editor
@@ -25,6 +26,9 @@ def server_rss_kb(client: LanguageClient) -> int:
 
 async def test_ten_thousand_evaluations_do_not_grow_the_server(editor: Editor) -> None:
     uri = editor.open("main.py", "counter = 0\n")
+    # A hover loads the static intelligence (jedi) now, not in the middle of the measurement.
+    hover = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 1))
+    assert await editor.client.text_document_hover_async(hover) is not None
     for _ in range(500):
         await editor.eval(uri, "counter += 1")
     before = server_rss_kb(editor.client)

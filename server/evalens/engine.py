@@ -12,13 +12,12 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import graph
+from . import graph, reloads
 from .documents import Document, DocumentStore
 from .session import InterpreterDied, Session, SessionConfig, State
 from .settings import Settings, find_interpreter
@@ -55,39 +54,6 @@ def died_result(message: str, duration_ms: float, stdout: str = "", stderr: str 
     }
 
 
-class ImportCache:
-    """Imports of each loaded module, parsed once per text."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, tuple[object, frozenset[str]]] = {}
-
-    def imports(self, name: str, path: str, open_paths: dict[str, Document]) -> frozenset[str]:
-        doc = open_paths.get(path)
-        if doc is not None:
-            key: object = ("doc", doc.revision)
-            source = None
-        else:
-            try:
-                key = ("disk", os.stat(path).st_mtime_ns)
-            except OSError:
-                return frozenset()
-        cached = self._cache.get(name)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        if doc is not None:
-            source, is_package = doc.text, doc.module.is_package
-        else:
-            try:
-                with open(path, encoding="utf-8") as file:
-                    source = file.read()
-            except (OSError, UnicodeDecodeError):
-                return frozenset()
-            is_package = os.path.basename(path) == "__init__.py"
-        found = graph.imports_of(name, source, is_package)
-        self._cache[name] = (key, found)
-        return found
-
-
 class Engine:
     """One interpreter session serving evaluations of the store's documents."""
 
@@ -104,7 +70,7 @@ class Engine:
         self._sent: dict[str, tuple[str, int]] = {}  # uri -> (module name, revision) the worker has
         self._loaded: dict[str, int] = {}  # module name -> revision it last executed
         self._modules: dict[str, str] = {}  # loaded user module -> file name
-        self._imports = ImportCache()
+        self._imports = reloads.ImportCache()
         self.running: Any = None  # tag of the request being run
         self.held: list[str] = []  # `with` items held open in the interpreter, outermost first
         self.queued: list[dict[str, Any]] = []  # runs waiting for the interpreter, in order
@@ -300,8 +266,7 @@ class Engine:
                 stale.append(name)
         reload: list[str] = []
         if stale:
-            imports = {name: self._imports.imports(name, path, open_paths) for name, path in self._modules.items()}
-            reload = graph.reload_order(stale, imports)
+            reload = graph.reload_order(stale, reloads.affected(stale, self._modules, open_paths, self._imports))
         roots = [] if self.session is None else [r for r in self.workspace.roots if r not in self.session.config.roots]
         return {"documents": documents, "closed": closed, "reload": reload, "roots": roots}
 
@@ -350,7 +315,9 @@ class Engine:
             return died_result(str(exc), (time.perf_counter() - started) * 1000, **exc.output)
         if "modules" in reply:
             self._modules = reply["modules"]
-        self._loaded = reply.get("loaded", self._loaded)
+        self._loaded.update(reply.get("loaded", {}))
+        for name in reply.get("unloaded", []):
+            self._loaded.pop(name, None)
         self.held = reply.get("held", self.held)
         result: Result = dict(reply["result"])
         result["stdout"] = output["stdout"]

@@ -53,6 +53,7 @@ class Worker:
         self.output_bytes = 1_000_000
         self.module_count = -1
         self.loaded_count = -1
+        self.reported_loaded: Dict[str, int] = {}  # module -> revision, as the server last heard
 
     # -- setup -----------------------------------------------------------
 
@@ -256,7 +257,15 @@ class Worker:
             if modules != self.reported_modules:
                 reply["modules"] = modules
                 self.reported_modules = modules
-        reply["loaded"] = dict(self.table.loaded)
+        if self.table.loaded != self.reported_loaded:
+            # Only what changed: a session with many modules sends a few entries, not all of them.
+            reply["loaded"] = {
+                name: revision
+                for name, revision in self.table.loaded.items()
+                if self.reported_loaded.get(name) != revision
+            }
+            reply["unloaded"] = [name for name in self.reported_loaded if name not in self.table.loaded]
+            self.reported_loaded = dict(self.table.loaded)
         reply["held"] = self.runner.held.descriptions()
         reply["marked"] = self.mark_output()
         return reply
