@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WARM_UP_DELAY = 2.0  # seconds after the first document opens
 PRELOAD_QUEUE = 4  # opened documents waiting for their imports to be preloaded
+PRELOAD_MAX_LINES = 5000  # longer documents are not preloaded
 
 
 class Intelligence:
@@ -253,8 +254,10 @@ class Intelligence:
 
     def _schedule_preload(self, ls: EvalensServer, uri: str) -> None:
         """Preload the imports of an opened document: the newest few, one at a time, so
-        preloading never takes more than one lane."""
-        if uri in self._preloads:
+        preloading never takes more than one lane. A very long document is left alone: parsing
+        it takes seconds of the server's CPU, which the first request on it pays anyway."""
+        doc = ls.store.get(uri)
+        if uri in self._preloads or doc is None or doc.text.count("\n") > PRELOAD_MAX_LINES:
             return
         self._preloads.append(uri)
         if not self._preloading:
