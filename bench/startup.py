@@ -25,8 +25,10 @@ from lsp_session import disconnect
 
 
 async def lsp_startup(
-    command: list[str], workspace: Path, evaluate: bool, restarts: list[float] | None = None
+    command: list[str], workspace: Path, evaluate: bool, restarts: dict[str, list[float]] | None = None
 ) -> tuple[float, float | None]:
+    """Spawn to initialize and spawn to the first result; with ``restarts``, also five
+    ``evalens.restart`` → next result and five crash (``os._exit``) → next result, back to back."""
     started = time.perf_counter()
     client = LanguageClient("bench", "0")
     await client.start_io(*command)
@@ -50,15 +52,18 @@ async def lsp_startup(
         assert (value["repr"] if isinstance(value, dict) else value.repr) == "2"
         first = (time.perf_counter() - started) * 1000
         for _ in range(5 if restarts is not None else 0):
-            began = time.perf_counter()
-            await client.workspace_execute_command_async(
-                types.ExecuteCommandParams(command="evalens.restart", arguments=[{}])
-            )
-            await client.workspace_execute_command_async(
-                types.ExecuteCommandParams(command="evalens.eval", arguments=[{"uri": uri, "code": "1 + 1"}])
-            )
             assert restarts is not None
-            restarts.append((time.perf_counter() - began) * 1000)
+            for kind, command, argument in (
+                ("restart", "evalens.restart", {}),
+                ("crash", "evalens.eval", {"uri": uri, "code": "import os; os._exit(3)"}),
+            ):
+                began = time.perf_counter()
+                await client.workspace_execute_command_async(types.ExecuteCommandParams(command, [argument]))
+                after: Any = await client.workspace_execute_command_async(
+                    types.ExecuteCommandParams(command="evalens.eval", arguments=[{"uri": uri, "code": "1 + 1"}])
+                )
+                assert (after["ok"] if isinstance(after, dict) else after.ok) is True
+                restarts.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
     await disconnect(client)
     return initialized, first
 
@@ -86,8 +91,10 @@ def main() -> None:
     rows: dict[str, list[float]] = {}
     jls = Path(args.peers) / "bin" / "jedi-language-server"
     for _ in range(args.runs):
-        restarts = rows.setdefault("evalens: restart to next eval result", [])
+        restarts: dict[str, list[float]] = {}
         init, first = asyncio.run(lsp_startup([sys.executable, "-m", "evalens"], workspace, True, restarts))
+        rows.setdefault("evalens: restart to next eval result", []).extend(restarts["restart"])
+        rows.setdefault("evalens: crash to next eval result", []).extend(restarts["crash"])
         rows.setdefault("evalens: spawn to initialize", []).append(init)
         rows.setdefault("evalens: spawn to first eval", []).append(first or 0.0)
         if jls.exists():
