@@ -44,9 +44,12 @@ async def test_unresolved_imports_and_an_unsaved_module(editor: Editor) -> None:
         (2, 5, 2, 12, 'Import "helpers" could not be resolved'),
     ]
     assert {d.severity for d in editor.client.diagnostics[uri]} == {types.DiagnosticSeverity.Warning}
-    editor.open("helpers.py", "def double(x):\n    return 2 * x\n")
+    helpers = editor.open("helpers.py", "def double(x):\n    return 2 * x\n")
     await wait_until(lambda: len(shown(editor, uri)) == 1)
     assert shown(editor, uri) == [(1, 13, 1, 25, 'Import "nosuchmodule" could not be resolved')]
+    editor.close(helpers)  # the module is gone again: so is the import that named it
+    await wait_until(lambda: len(shown(editor, uri)) == 2)
+    assert shown(editor, uri)[1] == (2, 5, 2, 12, 'Import "helpers" could not be resolved')
 
 
 async def test_positions_count_protocol_lines_and_utf16_units(editor: Editor) -> None:

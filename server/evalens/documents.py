@@ -25,19 +25,23 @@ class DocumentStore:
         self.roots: list[str] = roots or []
         self._docs: dict[str, Document] = {}
         self._revisions = itertools.count(1)
+        #: bumped when documents open or close or the roots change (not on edits)
+        self.generation = 0
 
     def set(self, uri: str, text: str) -> Document:
         doc = self._docs.get(uri)
         if doc is None:
             doc = Document(uri, text, next(self._revisions), name_for_uri(uri, self.roots))
             self._docs[uri] = doc
+            self.generation += 1
         else:
             doc.text = text
             doc.revision = next(self._revisions)
         return doc
 
     def close(self, uri: str) -> None:
-        self._docs.pop(uri, None)
+        if self._docs.pop(uri, None) is not None:
+            self.generation += 1
 
     def get(self, uri: str) -> Document | None:
         return self._docs.get(uri)
@@ -45,6 +49,7 @@ class DocumentStore:
     def set_roots(self, roots: list[str]) -> None:
         """New import roots rename every document; each counts as changed."""
         self.roots = roots
+        self.generation += 1
         for doc in self._docs.values():
             doc.module = name_for_uri(doc.uri, roots)
             doc.revision = next(self._revisions)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SOURCE = "evalens"
 DELAY = 0.2
+IMPORT = "Import "  # how an unresolved-import message begins
 
 
 class Diagnostics:
@@ -49,6 +50,7 @@ class Diagnostics:
         self._interpreters: dict[str, asyncio.Task[Interpreter]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.checker = SyntaxChecker()
+        self._shared: tuple[object, Snapshot, frozenset[str]] | None = None
 
     def interpreter(self, executable: str) -> asyncio.Task[Interpreter]:
         task = self._interpreters.get(executable)
@@ -62,6 +64,21 @@ class Diagnostics:
             timer.cancel()
         loop = asyncio.get_running_loop()
         self._timers[uri] = loop.call_later(DELAY, self._start, ls, uri)
+
+    def _context(self, ls: EvalensServer) -> tuple[Snapshot, frozenset[str]]:
+        """The snapshot and the open module names, built once per set of open documents
+        (not once per document: opening 1,000 documents would build 1,000 of each)."""
+        key = (ls.store.generation, id(ls.settings), tuple(ls.engine.workspace.folders))
+        if self._shared is None or self._shared[0] != key:
+            names = frozenset(d.module.name for d in ls.store if d.module.importable)
+            self._shared = (key, snapshot(ls), names)
+        return self._shared[1], self._shared[2]
+
+    def unresolved(self) -> list[str]:
+        """The documents whose last diagnostics name an import that did not resolve."""
+        return [
+            uri for uri, (_revision, found) in self.results.items() if any(d.message.startswith(IMPORT) for d in found)
+        ]
 
     def last(self, ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
         """The last static diagnostics computed for an open document."""
@@ -85,9 +102,8 @@ class Diagnostics:
         doc = ls.store.get(uri)
         if doc is None:
             return
-        snap = snapshot(ls)
+        snap, open_modules = self._context(ls)
         interpreter = await self.interpreter(snap.executable)
-        open_modules = {d.module.name for d in ls.store if d.module.importable}
         search = [*snap.sys_path, *interpreter.sys_path]
         revision = doc.revision
         report = await self.checker.check(uri, interpreter.version, doc.text)
@@ -115,7 +131,7 @@ def compute(report: syntax.Report, doc: Document, snap: Snapshot, resolver: Reso
     for statement in report.imports:
         if not _resolves(statement, doc, resolver):
             dotted = "." * statement.level + ".".join(statement.names)
-            message = f'Import "{dotted}" could not be resolved'
+            message = f'{IMPORT}"{dotted}" could not be resolved'
             found.append(_diagnostic(snap, statement.start, statement.end, message, types.DiagnosticSeverity.Warning))
     return found
 

@@ -221,20 +221,27 @@ class Intelligence:
     # -- documents ----------------------------------------------------------------
 
     def changed(self, ls: EvalensServer, uri: str, everyone: bool) -> None:
+        """A document changed, or opened (``everyone``: a new module may satisfy the imports
+        that other documents could not resolve, so those are checked again too)."""
         if not self.warmed:
             self.warmed = True
             self._warm_up(ls)
-        targets = [doc.uri for doc in ls.store] if everyone else [uri]
+        targets = [uri, *(other for other in self.diagnostics.unresolved() if other != uri)] if everyone else [uri]
         for target in targets:
             self.diagnostics.schedule(ls, target)
         if everyone:
             self._schedule_preload(ls, uri)
 
     def closed(self, ls: EvalensServer, uri: str) -> None:
+        """A closed module may have satisfied imports: check the documents that name it."""
         self.diagnostics.forget(uri)
-        for target in [doc.uri for doc in ls.store]:
-            self.diagnostics.schedule(ls, target)
-        TREES.forget(uri_to_path(uri) or uri)
+        path = uri_to_path(uri) or uri
+        stem = os.path.splitext(os.path.basename(path))[0]
+        name = os.path.basename(os.path.dirname(path)) if stem == "__init__" else stem
+        for doc in ls.store:
+            if name in doc.text:
+                self.diagnostics.schedule(ls, doc.uri)
+        TREES.forget(path)
 
     def _warm_up(self, ls: EvalensServer) -> None:
         """Start jedi's environment on the first lane now, on the others a little later

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ async def query(executable: str) -> Interpreter:
 class Resolver:
     """Answers for one diagnostics pass (folder listings are cached for the pass)."""
 
-    def __init__(self, search: list[str], builtins: frozenset[str], open_modules: set[str]) -> None:
+    def __init__(self, search: list[str], builtins: frozenset[str], open_modules: Collection[str]) -> None:
         self.search = search
         self.builtins = builtins
         self.open_modules = set(open_modules)
