@@ -24,7 +24,7 @@ from .engine import Engine, Result, Workspace
 from .features import editor
 from .features.history import RunHistory
 from .features.progress import RunProgress
-from .intelligence import LazyIntelligence
+from .intelligence import IDLE_DELAY, LazyIntelligence
 from .lifecycle import SHUTDOWN_SECONDS, Lifecycle
 from .live import LiveInspector
 from .modnames import import_roots, uri_to_path
@@ -221,7 +221,9 @@ def create_server() -> EvalensServer:
             # Start the interpreter while the client finishes its side of the handshake.
             asyncio.ensure_future(ls.engine.ensure_session()).add_done_callback(_log_start_failure)
         if ls.intelligence is not None:
-            ls.intelligence.start_when_idle(ls.engine.busy)
+            # jedi's import would slow a first evaluation down: wait for the interpreter to be
+            # idle, unless nothing can be evaluated (an untrusted workspace).
+            ls.intelligence.start_when_idle(ls.engine.busy, 0.0 if not ls.settings.trusted else IDLE_DELAY)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: EvalensServer, params: types.InitializedParams) -> None:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from ..server import EvalensServer
     from .handlers import Intelligence
 
-__all__ = ["LazyIntelligence", "document_changed", "document_closed", "document_opened", "register"]
+__all__ = ["IDLE_DELAY", "LazyIntelligence", "document_changed", "document_closed", "document_opened", "register"]
 
 log = logging.getLogger(__name__)
 IDLE_DELAY = 0.5  # seconds after initialize before jedi is imported, unless a request needs it

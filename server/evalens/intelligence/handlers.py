@@ -41,6 +41,7 @@ class Intelligence:
         self._background: set[asyncio.Future[Any]] = set()
         self._preloads: deque[str] = deque(maxlen=PRELOAD_QUEUE)  # opened documents, newest last
         self._preloading = False
+        self._first_lane_ready: asyncio.Future[None] | None = None
 
     async def _on_script(
         self,
@@ -245,19 +246,20 @@ class Intelligence:
 
     def _warm_up(self, ls: EvalensServer) -> None:
         """Start jedi's environment on the first lane now, on the others a little later
-        (so they do not compete with the first requests for the CPU)."""
+        (so they do not compete with the first requests for the CPU). Preloading, on the
+        background lane, waits for the first lane's."""
         executable = snapshot(ls).executable
         self.diagnostics.interpreter(executable)
-        self._warm_lanes(executable, [self.lanes.lanes[0], self.lanes.background])
-        later = self.lanes.lanes[1:]
+        self._first_lane_ready = asyncio.ensure_future(self._warm_lane(executable, self.lanes.lanes[0]))
+        later = [*self.lanes.lanes[1:], self.lanes.background]
         asyncio.get_running_loop().call_later(WARM_UP_DELAY, self._warm_lanes, executable, later)
 
-    def _warm_lanes(self, executable: str, lanes: list[Lane]) -> None:
-        def work(lane: Lane) -> None:
-            lane.environment(executable)
+    async def _warm_lane(self, executable: str, lane: Lane) -> None:
+        await self.lanes.run("warm-up", lambda lane: lane.environment(executable), None, lane, counted=False)
 
+    def _warm_lanes(self, executable: str, lanes: list[Lane]) -> None:
         for lane in lanes:
-            self._in_background(self.lanes.run("warm-up", work, None, lane))
+            self._in_background(self._warm_lane(executable, lane))
 
     def _schedule_preload(self, ls: EvalensServer, uri: str) -> None:
         """Preload the imports of an opened document: the newest few, one at a time, so
@@ -273,6 +275,8 @@ class Intelligence:
 
     async def _drain_preloads(self, ls: EvalensServer) -> None:
         try:
+            if self._first_lane_ready is not None:
+                await self._first_lane_ready  # one jedi environment starting at a time
             while self._preloads:
                 uri = self._preloads.pop()
                 await self._on_script(

@@ -70,10 +70,18 @@ class Lanes:
     def pick(self) -> Lane:
         return min(self.lanes, key=lambda lane: lane.pending)
 
-    async def run(self, what: str, job: Callable[[Lane], T], default: T, lane: Lane | None = None) -> T:
-        """Run ``job`` on a lane; on failure log it and return ``default``."""
+    async def run(
+        self, what: str, job: Callable[[Lane], T], default: T, lane: Lane | None = None, counted: bool = True
+    ) -> T:
+        """Run ``job`` on a lane; on failure log it and return ``default``.
+
+        An uncounted job (a warm-up that creates the lane's jedi environment) does not make
+        the lane look busy: a request rather waits for it there than creates a second
+        environment on another lane at the same time.
+        """
         chosen = lane or self.pick()
-        chosen.pending += 1
+        weight = 1 if counted else 0
+        chosen.pending += weight
         try:
             return await asyncio.get_running_loop().run_in_executor(chosen.executor, job, chosen)
         except Exception as exc:
@@ -83,7 +91,7 @@ class Lanes:
             log.exception("%s failed", what)
             return default
         finally:
-            chosen.pending -= 1
+            chosen.pending -= weight
 
     def shutdown(self) -> None:
         self.closed = True
