@@ -28,6 +28,8 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pytest_lsp import client_capabilities
 
+from lsp_session import reap
+
 PEERS = Path("/tmp/bench-peers")
 PEER_PACKAGES = ["jedi-language-server>=0.47,<0.48", "python-lsp-server>=1.15,<1.16", "tornado"]
 PER_FILE = 6  # positions per file
@@ -129,6 +131,7 @@ async def measure(
         await asyncio.wait_for(client.stop(), 10)
     except asyncio.TimeoutError:
         print("    the server did not stop in time", flush=True)
+    await reap(client)
     return results
 
 
