@@ -17,7 +17,7 @@ from ..modnames import uri_to_path
 from . import completion, help, live, navigation, overlay, symbols
 from .diagnostics import Diagnostics
 from .lanes import Lane, Lanes
-from .preload import preload
+from .preload import STAND_IN, import_source, preload
 from .snapshot import Cursor, Snapshot, cursor, snapshot
 from .trees import TREES
 from .workspace import WorkspaceIndex
@@ -278,18 +278,25 @@ class Intelligence:
             if self._first_lane_ready is not None:
                 await self._first_lane_ready  # one jedi environment starting at a time
             while self._preloads:
-                uri = self._preloads.pop()
-                await self._on_script(
-                    ls,
-                    "preload",
-                    uri,
-                    types.Position(0, 0),
-                    lambda script, where, snap, lane: preload(script),
-                    0,
-                    self.lanes.background,
-                )
+                await self._preload(ls, self._preloads.pop())
         finally:
             self._preloading = False
+
+    async def _preload(self, ls: EvalensServer, uri: str) -> None:
+        doc = ls.store.get(uri)
+        if doc is None or not doc.module.importable:
+            return
+        source, revision = import_source(doc.text), doc.revision
+        if not source:
+            return
+        snap = snapshot(ls)
+        stand_in = os.path.join(os.path.dirname(doc.module.path), STAND_IN)
+
+        def work(lane: Lane) -> int:
+            environment = lane.environment(snap.executable)
+            return overlay.run(snap, environment, stand_in, source, revision, preload, lane.states)
+
+        await self.lanes.run("preload", work, 0, self.lanes.background)
 
     def _in_background(self, job: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(job)

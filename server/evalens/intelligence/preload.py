@@ -4,20 +4,50 @@ The first completion in a freshly opened file pays for reading the stubs and
 modules it imports (parsed trees come from jedi's disk cache, the compiled
 ones from the environment's subprocess): tens to hundreds of milliseconds
 the user feels on their first ``.``. Opening a document therefore infers
-each module it imports once, on a lane, in the background: the trees land in
-the process-wide parser cache and the lane's reusable inference state (see
-``states``) keeps the modules.
+each module it imports once, on the background lane: the trees land in the
+process-wide parser cache.
+
+The work is done on a small stand-in module holding only the document's
+import lines (``import_source``), placed in the document's folder so relative
+imports resolve the same way: preloading never parses the document itself,
+and never holds its parse tree, which would make a request on the document
+parse it from scratch instead of updating the tree in place.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 LIMIT = 100  # imported names looked at per document
+STAND_IN = "__evalens_preload__.py"  # the stand-in module's file name, next to the document
+
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w. \t,]+?)[ \t]*(?:#.*)?$", re.MULTILINE)
+_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([\w \t,]+?)[ \t]*(?:#.*)?$", re.MULTILINE)
+_FROM_BLOCK = re.compile(r"^[ \t]*from[ \t]+([A-Za-z_][\w.]*)[ \t]+import[ \t]*\(", re.MULTILINE)
+
+
+def import_source(text: str) -> str:
+    """The document's import statements as a module of their own, one per line.
+
+    Single-line ``import`` and ``from`` statements are kept as written (without
+    ``as`` renames); a parenthesised ``from x import (`` keeps its module as
+    ``import x``. Imports on a line with other code are not looked at.
+    """
+    lines: list[str] = []
+    for match in _IMPORT.finditer(text):
+        modules = [part.split()[0] for part in match.group(1).split(",") if part.split()]
+        lines.extend(f"import {module}" for module in modules)
+    for match in _FROM.finditer(text):
+        names = [part.split()[0] for part in match.group(3).split(",") if part.split()]
+        if names and match.group(1) + match.group(2):
+            lines.append(f"from {match.group(1)}{match.group(2)} import {', '.join(names)}")
+    lines.extend(f"import {match.group(1)}" for match in _FROM_BLOCK.finditer(text))
+    return "".join(f"{line}\n" for line in dict.fromkeys(lines))
 
 
 def preload(script: Any) -> int:
-    """Infer the modules that the script's document imports; return how many names were inferred."""
+    """Infer the modules that the script's import statements name; return how many names were inferred."""
     script._inference_state.builtins_module  # noqa: B018 (loading it is the point)
     count = 0
     for node in script._module_node.iter_imports():

@@ -30,9 +30,9 @@ from parso.cache import _NodeCacheItem, parser_cache
 from parso.python.tree import Module
 from parso.utils import split_lines
 
-from . import usednames
+from . import treequeries
 
-usednames.install()
+treequeries.install()
 
 
 @dataclass(eq=False)

@@ -1,0 +1,28 @@
+"""The stand-in module that preloading infers: a document's imports, nothing else."""
+
+from __future__ import annotations
+
+from evalens.intelligence.preload import import_source
+
+
+def test_import_lines_become_a_module_of_their_own() -> None:
+    text = (
+        "import os, sys as s  # comment\n"
+        "from typing import (Any,\n    List)\n"
+        "from . import helpers, other as o\n"
+        "from ..pkg.mod import f\n"
+        "def g():\n    import json\n"
+        "x = 1; import re\n"
+        "from collections import abc\n"
+        "import os\n"
+        "text = 'import nothing from here'\n"
+    )
+    assert import_source(text) == (
+        "import os\nimport sys\nimport json\n"
+        "from . import helpers, other\nfrom ..pkg.mod import f\nfrom collections import abc\n"
+        "import typing\n"
+    )
+
+
+def test_a_document_without_imports_has_nothing_to_preload() -> None:
+    assert import_source("x = 1\nprint(x)\n") == ""
