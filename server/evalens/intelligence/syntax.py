@@ -10,7 +10,6 @@ needs nothing else from the server's packages.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -160,9 +159,6 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
-    # Background work: on a busy machine the server's requests get the CPU first.
-    with contextlib.suppress(OSError):
-        os.nice(10)
     try:
         serve(sys.stdin.buffer, sys.stdout.buffer)
     except BrokenPipeError:  # the server went away mid-answer
