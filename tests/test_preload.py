@@ -26,3 +26,17 @@ def test_import_lines_become_a_module_of_their_own() -> None:
 
 def test_a_document_without_imports_has_nothing_to_preload() -> None:
     assert import_source("x = 1\nprint(x)\n") == ""
+
+
+def test_preloading_gives_up_when_requests_keep_coming() -> None:
+    import jedi  # type: ignore[import-untyped]
+
+    from evalens.intelligence import overlay
+    from evalens.intelligence.preload import preload
+
+    source = "import json\nimport os\nfrom collections import abc\n"
+    snap = overlay.Snapshot("python", "/w", ("/w",), {}, len)
+    answers = iter([True, False])
+    environment = jedi.InterpreterEnvironment()
+    assert overlay.run(snap, environment, "/w/stand_in.py", source, 1, preload) == 3  # json, os, collections.abc
+    assert overlay.run(snap, environment, "/w/stand_in.py", source, 2, lambda s: preload(s, lambda: next(answers))) == 1

@@ -283,18 +283,23 @@ class Intelligence:
             self._preloading = False
 
     async def _preload(self, ls: EvalensServer, uri: str) -> None:
+        """Parse the opened document (the first request on it then finds its tree) and infer
+        what it imports."""
         doc = ls.store.get(uri)
         if doc is None or not doc.module.importable:
             return
-        source, revision = import_source(doc.text), doc.revision
-        if not source:
-            return
+        text, source, revision = doc.text, import_source(doc.text), doc.revision
         snap = snapshot(ls)
-        stand_in = os.path.join(os.path.dirname(doc.module.path), STAND_IN)
+        path = doc.module.path
+        stand_in = os.path.join(os.path.dirname(path), STAND_IN)
 
         def work(lane: Lane) -> int:
             environment = lane.environment(snap.executable)
-            return overlay.run(snap, environment, stand_in, source, revision, preload, lane.states)
+            TREES.warm(environment.get_grammar(), path, text, revision)
+            if not source:
+                return 0
+            pause = self.lanes.wait_quiet
+            return overlay.run(snap, environment, stand_in, source, revision, lambda s: preload(s, pause), lane.states)
 
         await self.lanes.run("preload", work, 0, self.lanes.background)
 

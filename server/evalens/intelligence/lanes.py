@@ -66,6 +66,14 @@ class Lanes:
         self.generations = itertools.count(1)
         self._lock = threading.Lock()
         self.closed = False
+        self._requests = 0  # request-lane jobs queued or running (changed on the event loop only)
+        self._quiet = threading.Event()  # set while there are none
+        self._quiet.set()
+
+    def wait_quiet(self, timeout: float = 1.0) -> bool:
+        """Block a background job (on its own thread) until no request is queued or running;
+        False when requests kept coming for ``timeout`` seconds (or the lanes shut down)."""
+        return self._quiet.wait(timeout) and not self.closed
 
     def pick(self) -> Lane:
         return min(self.lanes, key=lambda lane: lane.pending)
@@ -81,7 +89,11 @@ class Lanes:
         """
         chosen = lane or self.pick()
         weight = 1 if counted else 0
+        request = counted and chosen is not self.background
         chosen.pending += weight
+        if request:
+            self._requests += 1
+            self._quiet.clear()
         try:
             return await asyncio.get_running_loop().run_in_executor(chosen.executor, job, chosen)
         except Exception as exc:
@@ -92,8 +104,13 @@ class Lanes:
             return default
         finally:
             chosen.pending -= weight
+            if request:
+                self._requests -= 1
+                if self._requests == 0:
+                    self._quiet.set()
 
     def shutdown(self) -> None:
         self.closed = True
+        self._quiet.set()
         for lane in [*self.lanes, self.background]:
             lane.executor.shutdown(wait=False, cancel_futures=True)

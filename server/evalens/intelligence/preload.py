@@ -17,6 +17,7 @@ parse it from scratch instead of updating the tree in place.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 LIMIT = 100  # imported names looked at per document
@@ -46,13 +47,18 @@ def import_source(text: str) -> str:
     return "".join(f"{line}\n" for line in dict.fromkeys(lines))
 
 
-def preload(script: Any) -> int:
-    """Infer the modules that the script's import statements name; return how many names were inferred."""
+def preload(script: Any, pause: Callable[[], bool] = lambda: True) -> int:
+    """Infer the modules that the script's import statements name; return how many names were
+    inferred. ``pause`` is called before each: it returns once no request is waiting, so
+    preloading never competes with one for the interpreter lock for longer than one module;
+    when it returns False (requests kept coming), preloading gives up and frees its lane."""
     script._inference_state.builtins_module  # noqa: B018 (loading it is the point)
     count = 0
     for node in script._module_node.iter_imports():
         for path in node.get_paths():
             if count >= LIMIT:
+                return count
+            if not pause():
                 return count
             leaf = path[-1]
             script.infer(leaf.line, leaf.column)

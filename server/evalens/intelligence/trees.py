@@ -87,6 +87,16 @@ class Trees:
                 parser_cache.setdefault(grammar._hashed, {})[_key(path)] = lease.item
             return lease
 
+    def warm(self, grammar: Any, path: str, text: str, revision: int) -> None:
+        """Parse ``revision`` ahead of the requests that will want it; nothing when a request
+        already parsed it or a later revision."""
+        with self._lock:
+            slot = self._slots.setdefault((path, id(grammar)), _Slot())
+        with slot.lock:
+            if slot.newest >= revision:
+                return
+        self.release(self.acquire(grammar, path, text, revision))
+
     def release(self, lease: Lease) -> None:
         with lease.guard:
             lease.readers -= 1
