@@ -294,6 +294,8 @@ class Intelligence:
         stand_in = os.path.join(os.path.dirname(path), STAND_IN)
 
         def work(lane: Lane) -> int:
+            if not self.lanes.wait_quiet():  # a request under way parses the document itself
+                return 0
             environment = lane.environment(snap.executable)
             TREES.warm(environment.get_grammar(), path, text, revision)
             if not source:

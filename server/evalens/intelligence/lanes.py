@@ -14,6 +14,7 @@ import itertools
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ import jedi  # type: ignore[import-untyped]
 from .states import StateKeeper
 
 log = logging.getLogger(__name__)
+QUIET_SETTLE = 0.1  # seconds without requests before background work resumes
 T = TypeVar("T")
 
 
@@ -68,12 +70,25 @@ class Lanes:
         self.closed = False
         self._requests = 0  # request-lane jobs queued or running (changed on the event loop only)
         self._quiet = threading.Event()  # set while there are none
+        self._last_request = 0.0  # time.monotonic() when the last one ended
         self._quiet.set()
 
-    def wait_quiet(self, timeout: float = 1.0) -> bool:
-        """Block a background job (on its own thread) until no request is queued or running;
-        False when requests kept coming for ``timeout`` seconds (or the lanes shut down)."""
-        return self._quiet.wait(timeout) and not self.closed
+    def wait_quiet(self, timeout: float = 1.0, settle: float = QUIET_SETTLE) -> bool:
+        """Block a background job (on its own thread) until no request has been queued or
+        running for ``settle`` seconds (a hover often follows a completion within a few
+        milliseconds); False when requests kept coming for ``timeout`` seconds (or the lanes
+        shut down)."""
+        deadline = time.monotonic() + timeout
+        while not self.closed:
+            if not self._quiet.wait(max(0.0, deadline - time.monotonic())):
+                return False
+            calm = time.monotonic() - self._last_request
+            if calm >= settle:
+                return not self.closed
+            if time.monotonic() + settle - calm > deadline:
+                return False
+            time.sleep(settle - calm)  # on the background job's own thread
+        return False
 
     def pick(self) -> Lane:
         return min(self.lanes, key=lambda lane: lane.pending)
@@ -107,6 +122,7 @@ class Lanes:
             if request:
                 self._requests -= 1
                 if self._requests == 0:
+                    self._last_request = time.monotonic()
                     self._quiet.set()
 
     def shutdown(self) -> None:
