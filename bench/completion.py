@@ -150,9 +150,29 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+async def first_completions(
+    servers: dict[str, tuple[list[str], dict[str, object]]], files: list[Path], starts: int
+) -> None:
+    """Spawn to first completion only, ``starts`` times per server, the servers taking turns
+    (so a slow moment of the machine falls on all of them)."""
+    times: dict[str, list[float]] = {name: [] for name in servers}
+    for _ in range(starts):
+        for name, (command, options) in servers.items():
+            os.environ.pop("VIRTUAL_ENV", None)
+            times[name].append((await measure(command, options, files, 0))["first"][0])
+    print(f"spawn to first completion in {files[0].name}, {starts} interleaved starts (ms)")
+    for name, values in times.items():
+        print(f"{name:<28} median {statistics.median(values):>8.1f}   all {[round(v) for v in values]}")
+    ours, jls = times["evalens"], next(v for k, v in times.items() if k.startswith("jedi"))
+    print(f"\nevalens / jedi-language-server: {statistics.median(ours) / statistics.median(jls):.2f}x (target <= 1)")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--starts", type=int, default=0, help="only time spawn to first completion, N starts per server, interleaved"
+    )
     args = parser.parse_args()
     python = ensure_peers()
     files = peer_files(python)
@@ -165,6 +185,9 @@ async def main() -> None:
         ),
         f"pylsp {version(python, 'python-lsp-server')}": ([str(bin_dir / "pylsp")], {}),
     }
+    if args.starts:
+        await first_completions(servers, files[:1], args.starts)
+        return
     env_note = f"files: {', '.join(str(f) for f in files)}; {PER_FILE} positions each, {args.rounds} rounds"
     print(env_note)
     table = {}
