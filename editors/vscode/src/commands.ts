@@ -31,15 +31,22 @@ export class EditorCommands {
     command("evalens.showProblem", () => this.server.showProblem());
   }
 
-  private async evaluateSelection(arg?: unknown): Promise<Result | undefined> {
+  /** The active editor and the ready client, or undefined when either is missing. */
+  private async activeEditorAndClient(): Promise<{ editor: vscode.TextEditor; client: LanguageClient } | undefined> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
       return undefined;
     }
     const client = await this.server.ready();
-    if (!client) {
+    return client ? { editor, client } : undefined;
+  }
+
+  private async evaluateSelection(arg?: unknown): Promise<Result | undefined> {
+    const ready = await this.activeEditorAndClient();
+    if (!ready) {
       return undefined;
     }
+    const { editor, client } = ready;
     const document = editor.document;
     let range: vscode.Range = editor.selection;
     if (arg && typeof arg === "object" && "code" in arg) {
@@ -58,14 +65,11 @@ export class EditorCommands {
   }
 
   private async callFunction(arg?: unknown): Promise<Result | undefined> {
-    const editor = vscode.window.activeTextEditor;
-    if (!editor) {
+    const ready = await this.activeEditorAndClient();
+    if (!ready) {
       return undefined;
     }
-    const client = await this.server.ready();
-    if (!client) {
-      return undefined;
-    }
+    const { editor, client } = ready;
     const given = (arg && typeof arg === "object" ? arg : {}) as { target?: string; args?: string };
     const target = given.target ?? (await pickTarget(editor));
     if (!target) {

@@ -114,7 +114,7 @@ class LazyIntelligence:
             if self._loading is not None:
                 return
             if busy():
-                loop.call_later(delay / 2, check)
+                loop.call_later(max(delay / 2, 0.1), check)
             else:
                 self.start()
 

@@ -1,12 +1,13 @@
 """Static diagnostics (source ``evalens``): syntax errors and unresolved imports.
 
 A change schedules a pass for its document ``DELAY`` seconds after the last
-change; opening or closing a document reschedules every open document, since
-its module may satisfy (or no longer satisfy) their imports. The pass parses
-in the ``SyntaxChecker`` process, resolves the imports on a lane, keeps the
-result per document revision, and publishes through
+change; opening a document also reschedules the documents with unresolved
+imports (its module may satisfy them), closing one the documents that name
+it (``handlers.Intelligence.changed`` / ``closed``). The pass parses in the
+``SyntaxChecker`` process, resolves the imports on the background lane, keeps
+the result per document revision, and publishes through
 ``features.editor.publish_diagnostics``, whose ``diagnostics_for`` appends
-``static_diagnostics`` to the run-failure diagnostic (one publication per
+``Diagnostics.last`` to the run-failure diagnostic (one publication per
 document, so neither overwrites the other).
 
 Why a process: parsing and checking a 50,000-line document takes parso over

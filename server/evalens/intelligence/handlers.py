@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 
-from ..lineindex import split_lines
 from ..modnames import uri_to_path
 from . import completion, help, live, navigation, overlay, symbols
 from .diagnostics import Diagnostics
@@ -47,13 +46,11 @@ class Intelligence:
         self,
         ls: EvalensServer,
         what: str,
-        uri: str,
-        position: types.Position,
+        where: Cursor | None,
         job: Callable[[Any, Cursor, Snapshot, Lane], T],
         default: T,
         lane: Lane | None = None,
     ) -> T:
-        where = cursor(ls, uri, position)
         if where is None:
             return default
         snap = snapshot(ls)
@@ -76,25 +73,20 @@ class Intelligence:
 
     async def completion(self, ls: EvalensServer, params: types.CompletionParams) -> types.CompletionList | None:
         generation = next(self.lanes.generations)
-        uri, position = params.text_document.uri, params.position
+        where = cursor(ls, params.text_document.uri, params.position)
         statically = self._on_script(
             ls,
             "completion",
-            uri,
-            position,
+            where,
             lambda script, where, snap, lane: completion.complete(script, where, lane, generation),
             None,
         )
-        doc = ls.store.get(uri)
         target = None
-        if doc is not None and getattr(ls, "live", None) is not None:
-            lines = split_lines(doc.text)
-            where = cursor(ls, uri, position)
-            if where is not None and where.line - 1 < len(lines):
-                target = completion.attribute_target(lines[where.line - 1], where.column)
-        if target is None or doc is None:
+        if where is not None and getattr(ls, "live", None) is not None:
+            target = completion.attribute_target(where.text, where.column)
+        if target is None or where is None:
             return await statically
-        result, names = await asyncio.gather(statically, live.attributes(ls, doc.module.name, target[0]))
+        result, names = await asyncio.gather(statically, live.attributes(ls, where.doc.module.name, target[0]))
         if result is None:
             result = types.CompletionList(is_incomplete=False, items=[])
         if names:
@@ -114,8 +106,7 @@ class Intelligence:
         found = await self._on_script(
             ls,
             "hover",
-            params.text_document.uri,
-            params.position,
+            cursor(ls, params.text_document.uri, params.position),
             lambda script, where, snap, lane: help.hover(script, where, snap, with_live),
             None,
         )
@@ -133,8 +124,7 @@ class Intelligence:
         return await self._on_script(
             ls,
             "signatureHelp",
-            params.text_document.uri,
-            params.position,
+            cursor(ls, params.text_document.uri, params.position),
             lambda script, where, snap, lane: help.signature_help(script, where),
             None,
         )
@@ -143,8 +133,7 @@ class Intelligence:
         return await self._on_script(
             ls,
             "definition",
-            params.text_document.uri,
-            params.position,
+            cursor(ls, params.text_document.uri, params.position),
             lambda script, where, snap, lane: navigation.definition(script, where, snap),
             [],
         )
@@ -153,8 +142,7 @@ class Intelligence:
         return await self._on_script(
             ls,
             "declaration",
-            params.text_document.uri,
-            params.position,
+            cursor(ls, params.text_document.uri, params.position),
             lambda script, where, snap, lane: navigation.declaration(script, where, snap),
             [],
         )
@@ -164,8 +152,7 @@ class Intelligence:
         return await self._on_script(
             ls,
             "references",
-            params.text_document.uri,
-            params.position,
+            cursor(ls, params.text_document.uri, params.position),
             lambda script, where, snap, lane: navigation.references(script, where, snap, include),
             [],
         )
@@ -176,8 +163,7 @@ class Intelligence:
         return await self._on_script(
             ls,
             "documentHighlight",
-            params.text_document.uri,
-            params.position,
+            cursor(ls, params.text_document.uri, params.position),
             lambda script, where, snap, lane: navigation.highlight(script, where, snap),
             [],
         )
@@ -188,8 +174,7 @@ class Intelligence:
         return await self._on_script(
             ls,
             "documentSymbol",
-            params.text_document.uri,
-            types.Position(0, 0),
+            cursor(ls, params.text_document.uri, types.Position(0, 0)),
             lambda script, where, snap, lane: symbols.document_symbols(
                 script._module_node, script._code_lines, snap.units
             ),

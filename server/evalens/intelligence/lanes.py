@@ -66,7 +66,6 @@ class Lanes:
         self.lanes = [Lane(index) for index in range(count)]
         self.background = Lane(count)
         self.generations = itertools.count(1)
-        self._lock = threading.Lock()
         self.closed = False
         self._requests = 0  # request-lane jobs queued or running (changed on the event loop only)
         self._quiet = threading.Event()  # set while there are none

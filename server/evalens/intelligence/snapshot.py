@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
-from parso.utils import split_lines
 
+from ..lineindex import LineIndex
 from ..settings import find_interpreter
+from ..textsync import line_index, units_to_column
 
 if TYPE_CHECKING:
     from ..documents import Document
@@ -58,19 +59,20 @@ class Cursor:
     path: str
     line: int
     column: int
+    text: str  # the line's text, without its line break
 
 
 def cursor(ls: EvalensServer, uri: str, position: types.Position) -> Cursor | None:
+    """Where a request points, found through the document's line index (no split of the text)."""
     doc = ls.store.get(uri)
     if doc is None:
         return None
-    lines = split_lines(doc.text, keepends=True)
-    server_pos = ls.workspace.position_codec.position_from_client_units(
-        lines, types.Position(position.line, position.character)
-    )
-    line = min(server_pos.line, len(lines) - 1)
-    column = min(server_pos.character, len(lines[line].rstrip("\r\n")))
-    return Cursor(doc, doc.module.path, line + 1, column)
+    document = ls.workspace.get_text_document(uri)
+    index = line_index(document) if document.source is doc.text else LineIndex(doc.text)
+    line = min(position.line, len(index) - 1)
+    text = index.content(line)
+    column = units_to_column(text, position.character, document.position_codec.encoding)
+    return Cursor(doc, doc.module.path, line + 1, column, text)
 
 
 def client_column(line_text: str, column: int, units: Callable[[str], int]) -> int:
