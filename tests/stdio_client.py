@@ -38,11 +38,24 @@ class StdioServer:
         self.received: list[Message] = []
 
     @classmethod
-    async def start(cls) -> StdioServer:
+    async def start(cls, *args: str, env: dict[str, str] | None = None, stderr: bool = False) -> StdioServer:
+        """``python -m evalens ARGS``; with ``stderr`` its log is kept for ``log`` (else inherited)."""
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "evalens", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+            sys.executable,
+            "-m",
+            "evalens",
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE if stderr else None,
+            env=env,
         )
         return cls(process)
+
+    async def log(self) -> str:
+        """Everything the server wrote to stderr, once it has ended."""
+        assert self.process.stderr is not None
+        return (await self.process.stderr.read()).decode()
 
     async def send(self, message: Message | bytes) -> None:
         assert self.process.stdin is not None

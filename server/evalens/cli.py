@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import __version__, commands
+from . import __version__, commands, startcode
 from .documents import DocumentStore
 from .engine import Engine, Result, Workspace
 from .modnames import import_roots
@@ -128,9 +128,19 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     if args.command in ("eval", "call"):
         return run_once(args)
-    from .server import create_server
+    # lsprotocol's attrs classes and cattrs' converters compile their generated code
+    # through a cache (most of a pygls server's start-up); the server saves it.
+    code_cache = startcode.CodeCache(startcode.default_path(), startcode.WORTH_SAVING)
+    with code_cache.installed(*startcode.GENERATORS):
+        from .server import create_server
 
-    server = create_server()
+        server = create_server()
+        server.code_cache = code_cache
+        _serve(server, args)
+    return 0
+
+
+def _serve(server: Any, args: argparse.Namespace) -> None:
     if args.tcp:
         if args.host not in ("127.0.0.1", "localhost", "::1"):
             logging.warning(
@@ -142,4 +152,3 @@ def main(argv: list[str] | None = None) -> int:
         from .transport import serve_stdio
 
         serve_stdio(server)
-    return 0

@@ -30,6 +30,7 @@ from .live import LiveInspector
 from .modnames import import_roots, uri_to_path
 from .output import OutputChannel
 from .protocol import EvalensProtocol
+from .startcode import CodeCache
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class EvalensServer(LanguageServer):
         self.intelligence: LazyIntelligence | None = None
         #: where jedi keeps its parse cache (inside the workspace), None for memory only
         self.jedi_cache: str | None = None
+        #: the code attrs and cattrs generate, kept across starts (``cli`` sets it)
+        self.code_cache: CodeCache | None = None
         self.lifecycle = Lifecycle(self)
         self.protocol.on_cancel = self.cancel
         self.protocol.on_exit = self.lifecycle.end
@@ -217,6 +220,8 @@ def create_server() -> EvalensServer:
         ls.apply_settings(settings.section_of(params.initialization_options))
         ls.refresh_workspace()
         ls.jedi_cache = place_jedi_cache(ls.workspace_folders())
+        if ls.code_cache is not None:
+            ls.after_response(ls.code_cache.save_in_background)
         if ls.settings.trusted:
             # Start the interpreter while the client finishes its side of the handshake.
             asyncio.ensure_future(ls.engine.ensure_session()).add_done_callback(_log_start_failure)
@@ -271,6 +276,9 @@ def create_server() -> EvalensServer:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: EvalensServer, params: Any) -> None:
+        if ls.code_cache is not None:
+            # what the first messages compiled; also waits for a save under way
+            await asyncio.to_thread(ls.code_cache.save)
         await ls.lifecycle.release(SHUTDOWN_SECONDS)
 
     @server.command("evalens.eval")

@@ -1,0 +1,199 @@
+"""The start-up code cache: the code attrs and cattrs generate, compiled once and reused."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import re
+import sys
+from pathlib import Path
+
+import attr
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from evalens import startcode
+from evalens.startcode import HEADER, CodeCache
+from tests.stdio_client import StdioServer, notification
+
+SOURCE = "def double(x):\n    return 2 * x\n"
+
+
+def test_a_second_cache_reuses_what_the_first_compiled(tmp_path: Path) -> None:
+    path = str(tmp_path / "code.marshal")
+    first = CodeCache(path)
+    compiled = first.compile(SOURCE, "<generated double>", "exec")
+    assert (first.reused, first.compiled) == (0, 1)
+    assert first.save() is True
+    assert first.save() is False  # nothing new since
+
+    second = CodeCache(path)
+    reused = second.compile(SOURCE, "<generated double>", "exec")
+    assert (second.reused, second.compiled) == (1, 0)
+    assert reused == compiled
+    namespace: dict[str, object] = {}
+    exec(reused, namespace)
+    assert namespace["double"](21) == 42  # type: ignore[operator]
+
+
+def test_another_source_or_name_or_mode_is_compiled_again(tmp_path: Path) -> None:
+    path = str(tmp_path / "code.marshal")
+    first = CodeCache(path)
+    first.compile(SOURCE, "<generated double>", "exec")
+    first.save()
+    second = CodeCache(path)
+    second.compile(SOURCE.replace("2 *", "3 *"), "<generated double>", "exec")
+    second.compile(SOURCE, "<generated triple>", "exec")
+    second.compile("1 + 1", "<generated double>", "eval")
+    assert (second.reused, second.compiled) == (0, 3)
+
+
+def test_a_save_keeps_only_what_this_process_used(tmp_path: Path) -> None:
+    path = str(tmp_path / "code.marshal")
+    first = CodeCache(path)
+    first.compile(SOURCE, "<old>", "exec")
+    first.save()
+    second = CodeCache(path)
+    second.compile(SOURCE, "<new>", "exec")
+    second.save()
+    third = CodeCache(path)
+    third.compile(SOURCE, "<old>", "exec")
+    third.compile(SOURCE, "<new>", "exec")
+    assert (third.reused, third.compiled) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"garbage", HEADER + b"\x00\x01", HEADER + marshal.dumps([1, 2]), b"evalens-startcode-1\n\x00\x00\x0d\x0a"],
+    ids=["empty", "garbage", "damaged", "not a table", "another python"],
+)
+def test_an_unusable_file_means_compiling(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "code.marshal"
+    path.write_bytes(content)
+    cache = CodeCache(str(path))
+    assert cache.compile(SOURCE, "<x>", "exec") == compile(SOURCE, "<x>", "exec")
+    assert (cache.reused, cache.compiled) == (0, 1)
+    assert cache.save() is True
+    assert CodeCache(str(path)).compile(SOURCE, "<x>", "exec") is not None
+
+
+def test_a_few_new_snippets_do_not_rewrite_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "code.marshal"
+    cache = CodeCache(str(path), worth_saving=2)
+    cache.compile(SOURCE, "<one>", "exec")
+    assert cache.save() is False and not path.exists()
+    cache.compile(SOURCE, "<two>", "exec")
+    assert cache.save() is True and path.exists()
+
+
+def test_an_unwritable_folder_is_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    cache = CodeCache(str(tmp_path / "file" / "code.marshal"))  # a folder that cannot exist
+    cache.compile(SOURCE, "<x>", "exec")
+    assert cache.save() is False
+
+
+def test_calls_it_cannot_key_go_to_the_builtin(tmp_path: Path) -> None:
+    import ast
+
+    cache = CodeCache(str(tmp_path / "code.marshal"))
+    tree = ast.parse("x = 1")
+    assert isinstance(cache.compile(tree, "<ast>", "exec"), type(compile("", "", "exec")))
+    assert isinstance(cache.compile("x = 1", "<ast>", "exec", flags=ast.PyCF_ONLY_AST), ast.Module)
+    assert cache.compile("x = 1", "<o>", "exec", optimize=2) is not None
+    assert (cache.reused, cache.compiled) == (0, 0)
+
+
+def make_point_class() -> type:
+    @attr.define
+    class Point:
+        x: int
+        y: int = 0
+
+    return Point
+
+
+def test_attrs_classes_made_while_installed_compile_through_the_cache(tmp_path: Path) -> None:
+    import attr._make
+
+    path = str(tmp_path / "code.marshal")
+    first = CodeCache(path)
+    with first.installed("attr._make"):
+        assert attr._make.__dict__["compile"] == first.compile
+        make_point_class()
+    assert "compile" not in attr._make.__dict__  # the builtin again
+    assert (first.reused, first.compiled) == (0, 1)  # attrs compiles a class's methods in one script
+    first.save()
+
+    second = CodeCache(path)
+    with second.installed("attr._make"):
+        point = make_point_class()
+    assert (second.reused, second.compiled) == (1, 0)
+    assert point(1) == point(1, 0)
+    assert repr(point(2, 3)) == "Point(x=2, y=3)"
+
+
+def test_no_path_without_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert startcode.default_path() is None
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", "/somewhere")
+    path = startcode.default_path()
+    assert path is not None and path.startswith("/somewhere" + os.sep)
+    assert path.endswith(f"startcode.{sys.implementation.cache_tag}.marshal")
+
+
+@given(st.lists(st.sampled_from(["x", "1", "+", "*", "(", ")", " ", "y", "-", "f(", "[", "]"]), max_size=20))
+def test_cached_code_is_what_compile_gives(tokens: list[str]) -> None:
+    """For any source, compiled or not: the cache answers what ``compile`` answers, both times."""
+    source = "".join(tokens)
+    try:
+        expected = compile(source, "<prop>", "eval")
+    except SyntaxError:
+        with pytest.raises(SyntaxError):
+            CodeCache(None).compile(source, "<prop>", "eval")
+        return
+    cache = CodeCache(None)
+    assert cache.compile(source, "<prop>", "eval") == expected
+    assert cache.compile(source, "<prop>", "eval") == expected
+
+
+# -- end to end: the server's own start ---------------------------------------------------------
+
+START_UP = re.compile(r"start-up code: (\d+) reused, (\d+) compiled \((.*)\)")
+
+
+async def start_once(tmp_path: Path, **extra: str) -> tuple[int, int, str]:
+    """Start a server with its bytecode under ``tmp_path``, initialize, shut it down: what
+    its start-up code cache reports."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    # A fixed hash seed: the source attrs writes for a frozen class's __hash__ holds a
+    # salted string hash, which would differ between the two starts.
+    env.update(PYTHONPYCACHEPREFIX=str(tmp_path / "pycache"), PYTHONHASHSEED="0", **extra)
+    server = await StdioServer.start("--log-level", "INFO", env=env, stderr=True)
+    try:
+        await server.initialize(tmp_path)
+        assert "result" in await server.request(2, "shutdown", None)
+        await server.send(notification("exit", None))
+        assert await server.exit_code(10) == 0
+        found = START_UP.search(await server.log())
+    finally:
+        await server.kill()
+    assert found is not None
+    return int(found[1]), int(found[2]), found[3]
+
+
+async def test_the_second_start_compiles_nothing_before_answering_initialize(tmp_path: Path) -> None:
+    reused, compiled, path = await start_once(tmp_path)
+    assert reused == 0 and compiled > 500  # lsprotocol's classes: a fresh cache
+    assert path.startswith(str(tmp_path / "pycache"))
+    assert os.path.isfile(path)
+    reused, compiled, _ = await start_once(tmp_path)
+    assert compiled == 0 and reused > 500
+
+
+async def test_no_file_when_python_writes_no_bytecode(tmp_path: Path) -> None:
+    reused, compiled, path = await start_once(tmp_path, PYTHONDONTWRITEBYTECODE="1")
+    assert path == "None" and reused == 0 and compiled > 500
+    assert list(tmp_path.rglob("startcode*")) == []
