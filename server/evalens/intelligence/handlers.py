@@ -16,7 +16,7 @@ from ..modnames import uri_to_path
 from . import completion, help, live, navigation, overlay, symbols
 from .diagnostics import Diagnostics
 from .lanes import Lane, Lanes
-from .preload import STAND_IN, import_source, preload
+from .preload import STAND_IN, head_start, import_source, preload
 from .snapshot import Cursor, Snapshot, cursor, snapshot
 from .trees import TREES
 from .workspace import WorkspaceIndex
@@ -236,6 +236,12 @@ class Intelligence:
         executable = snapshot(ls).executable
         self.diagnostics.interpreter(executable)
         self._first_lane_ready = asyncio.ensure_future(self._warm_lane(executable, self.lanes.lanes[0]))
+        opened = [
+            (doc.module.path, doc.text, doc.revision)
+            for doc in ls.store
+            if doc.module.importable and doc.text.count("\n") <= PRELOAD_MAX_LINES
+        ]
+        self._in_background(self.lanes.run("head start", lambda _: head_start(opened), 0, self.lanes.background))
         later = [*self.lanes.lanes[1:], self.lanes.background]
         asyncio.get_running_loop().call_later(WARM_UP_DELAY, self._warm_lanes, executable, later)
 
