@@ -70,6 +70,13 @@ async def connect(command: list[str], workspace: Path, options: dict[str, Any] |
     return client
 
 
+def start_like_a_user() -> None:
+    """Let the servers write their bytecode, as they do on a user's machine. This machine
+    sets PYTHONDONTWRITEBYTECODE, under which a source checkout (evalens here) compiles
+    every module at every start, while pip-installed peers read the .pyc pip wrote."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
 async def disconnect(client: LanguageClient) -> None:
     await client.shutdown_async(None)
     client.exit(None)
