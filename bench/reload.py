@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import subprocess
 import sys
 import tempfile
@@ -35,15 +34,14 @@ BODY = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(12))
 RECORD = 'sys.__dict__.setdefault("bench_executed", []).append(__name__)\n'
 COUNT = "_bench_n = len(sys.bench_executed)\nsys.bench_executed.clear()\n_bench_n"
 PLAIN_EXEC = """
-import json, sys, time
-source, runs = sys.stdin.read(), int(sys.argv[1])
+import sys, time
+source = open(sys.argv[1], encoding="utf-8").read()
 namespace = {"__name__": "big"}
-samples = []
-for _ in range(runs + 1):
+exec(compile(source, "big.py", "exec", dont_inherit=True), namespace)  # warm-up
+for _ in sys.stdin:
     started = time.perf_counter()
     exec(compile(source, "big.py", "exec", dont_inherit=True), namespace)
-    samples.append((time.perf_counter() - started) * 1000)
-print(json.dumps(samples[1:]))
+    print((time.perf_counter() - started) * 1000, flush=True)
 """
 
 
@@ -122,34 +120,52 @@ def big_source(lines: int) -> str:
     return "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(lines // 3))
 
 
-def plain_exec(source: str, runs: int) -> list[float]:
-    """Milliseconds to re-execute ``source`` in a plain interpreter (after one warm-up run)."""
-    out = subprocess.run(
-        [sys.executable, "-c", PLAIN_EXEC, str(runs)], input=source, capture_output=True, text=True, check=True
-    )
-    samples: list[float] = json.loads(out.stdout)
-    return samples
+class PlainExec:
+    """A plain interpreter that re-executes ``source`` (compile + exec) each time it is asked."""
+
+    def __init__(self, source: str, folder: Path) -> None:
+        path = folder / "plain_big.py"
+        path.write_text(source, encoding="utf-8")
+        self.child = subprocess.Popen(
+            [sys.executable, "-c", PLAIN_EXEC, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def run(self) -> float:
+        """Milliseconds of one re-execution."""
+        assert self.child.stdin is not None and self.child.stdout is not None
+        self.child.stdin.write("\n")
+        self.child.stdin.flush()
+        return float(self.child.stdout.readline())
+
+    def close(self) -> None:
+        if self.child.stdin is not None:
+            self.child.stdin.close()
+        self.child.wait()
 
 
 async def big_case(lines: int, runs: int) -> dict[str, list[float]]:
-    """The eval-after-edit round trip in a ``lines``-line document, and the plain re-execution."""
+    """The eval-after-edit round trip in a ``lines``-line document, and the plain re-execution,
+    taking turns (the machine's speed drifts; each pair meets the same moment)."""
     source = big_source(lines)
     with tempfile.TemporaryDirectory() as folder:
         client = await connect([sys.executable, "-m", "evalens"], Path(folder))
         editor = Editor(client, Path(folder))
+        plain = PlainExec(source, Path(folder))
         try:
             uri = editor.open("big", source)
             await client.wait_published([uri])
             await evaluate(client, uri, "1")
-            evalens = []
+            evalens, plain_ms = [], []
             for _ in range(runs):
                 published = client.published.get(uri, 0)
                 evalens.append((await editor.eval_after_edit(uri, "1", edit=True))[0])
                 # The edit's diagnostics pass is part of its cost, but must not overlap the next run.
                 await client.wait_published([uri], 30, after=published)
+                plain_ms.append(plain.run())
         finally:
+            plain.close()
             await disconnect(client)
-    return {"evalens": evalens, "plain exec": plain_exec(source, runs)}
+    return {"evalens": evalens, "plain exec": plain_ms}
 
 
 def print_tree(count: int, rows: dict[str, dict[str, Any]]) -> None:
