@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 
@@ -100,3 +101,24 @@ def test_diff_parsing_reports_what_a_fresh_parse_reports(versions: list[str]) ->
     parser = Parser()
     for text in versions:
         assert parser.check("doc.py", None, text) == report_of(text)
+
+
+async def test_status_says_when_the_analysis_has_settled(untrusted: Editor) -> None:
+    """``analysis`` in evalens.status is ``idle`` only once the opened document's diagnostics
+    are out (an editor can show "analysing…" until then; benchmarks wait for it)."""
+    uri = untrusted.open("settle.py", "import nosuchmodule\n")
+    states = []
+
+    async def analysis() -> dict[str, object]:
+        answer = dict((await untrusted.command("evalens.status", {}))["analysis"])
+        states.append(answer["state"])
+        return answer
+
+    deadline = asyncio.get_running_loop().time() + 20
+    while (found := await analysis())["state"] != "idle":
+        assert found["state"] in ("waiting", "loading", "busy"), found
+        assert asyncio.get_running_loop().time() < deadline, states
+        await asyncio.sleep(0.01)
+    assert found == {"state": "idle", "pending": 0}
+    assert shown(untrusted, uri) == [(0, 7, 0, 19, 'Import "nosuchmodule" could not be resolved')]
+    assert "busy" in states  # the diagnostics pass was seen under way first

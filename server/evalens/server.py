@@ -377,7 +377,8 @@ def create_server() -> EvalensServer:
     @server.command("evalens.status")
     def status(ls: EvalensServer, *args: Any) -> dict[str, Any]:
         _empty("evalens.status", args)
-        return ls.engine.status()
+        analysis = ls.intelligence.status() if ls.intelligence is not None else {"state": "off", "pending": 0}
+        return {**ls.engine.status(), "analysis": analysis}
 
     server.intelligence = intelligence.register(server)
     editor.register(server)

@@ -120,6 +120,14 @@ class LazyIntelligence:
 
         loop.call_later(delay, check)
 
+    def status(self) -> dict[str, Any]:
+        """``analysis`` in ``evalens.status``: ``waiting`` (jedi not imported yet), ``loading``,
+        ``busy`` (``pending`` jobs and documents under way) or ``idle``."""
+        if self.instance is None:
+            return {"state": "waiting" if self._loading is None else "loading", "pending": 0}
+        pending = self.instance.pending()
+        return {"state": "busy" if pending else "idle", "pending": pending}
+
     def static_diagnostics(self, ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
         """The last syntax and import diagnostics of an open document (none before loading)."""
         return self.instance.diagnostics.last(ls, uri) if self.instance is not None else []

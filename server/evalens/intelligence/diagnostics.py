@@ -59,6 +59,10 @@ class Diagnostics:
             task = self._interpreters[executable] = asyncio.ensure_future(query(executable))
         return task
 
+    def pending(self) -> int:
+        """Documents whose diagnostics pass is scheduled or running."""
+        return len(self._timers) + len(self._tasks)
+
     def schedule(self, ls: EvalensServer, uri: str) -> None:
         timer = self._timers.pop(uri, None)
         if timer is not None:

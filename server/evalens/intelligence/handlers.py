@@ -41,6 +41,14 @@ class Intelligence:
         self._preloads: deque[str] = deque(maxlen=PRELOAD_QUEUE)  # opened documents, newest last
         self._preloading = False
         self._first_lane_ready: asyncio.Future[None] | None = None
+        self._warming_later: asyncio.TimerHandle | None = None
+
+    def pending(self) -> int:
+        """Work under way or scheduled: requests and background jobs on the lanes, documents
+        waiting for diagnostics or preloading, environments still to start. 0 when settled."""
+        lanes = sum(lane.pending for lane in [*self.lanes.lanes, self.lanes.background])
+        later = 1 if self._warming_later is not None else 0
+        return lanes + self.diagnostics.pending() + len(self._preloads) + len(self._background) + later
 
     async def _on_script(
         self,
@@ -240,15 +248,16 @@ class Intelligence:
             (doc.module.path, doc.text, doc.revision)
             for doc in ls.store
             if doc.module.importable and doc.text.count("\n") <= PRELOAD_MAX_LINES
-        ]
+        ][-PRELOAD_QUEUE:]  # the newest: an editor restoring many tabs shows the last one
         self._in_background(self.lanes.run("head start", lambda _: head_start(opened), 0, self.lanes.background))
         later = [*self.lanes.lanes[1:], self.lanes.background]
-        asyncio.get_running_loop().call_later(WARM_UP_DELAY, self._warm_lanes, executable, later)
+        self._warming_later = asyncio.get_running_loop().call_later(WARM_UP_DELAY, self._warm_lanes, executable, later)
 
     async def _warm_lane(self, executable: str, lane: Lane) -> None:
         await self.lanes.run("warm-up", lambda lane: lane.environment(executable), None, lane, counted=False)
 
     def _warm_lanes(self, executable: str, lanes: list[Lane]) -> None:
+        self._warming_later = None
         for lane in lanes:
             self._in_background(self._warm_lane(executable, lane))
 
