@@ -222,7 +222,7 @@ def main() -> None:
                 [1000, 50_000] if quick else [1000, 10_000, 50_000],
                 20 if quick else 50,
                 2 if quick else 3,
-                1.0 if quick else 3.0,
+                0.5 if quick else 1.0,
             ),
         ),
     ]

@@ -24,11 +24,11 @@ from typing import Any
 
 from lsprotocol import types
 
-from lsp_session import connect, disconnect
+from lsp_session import connect, disconnect, settled
 
-#: Seconds to wait after opening, so the first diagnostics pass (a parse of
-#: every document, on worker threads) is over: steady-state typing is measured.
-SETTLE = 3.0
+#: Seconds to wait, once evalens reports its analysis idle (the first diagnostics pass over
+#: every document, preloading, jedi's environments: all over), before typing starts.
+SETTLE = 1.0
 MODULE = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(13))
 
 
@@ -57,7 +57,8 @@ async def session(
 
     for _ in range(50):
         await ping()
-    await asyncio.sleep(settle)  # let the open documents' background work settle
+    await settled(client)  # the open documents' diagnostics, preloading, jedi's start: all over
+    await asyncio.sleep(settle)  # and the machine quiet again (the processes that did it exit)
     target = uris[0]
     line = len(documents[next(iter(documents))].splitlines()) // 2
     baseline, edited = [], []
@@ -84,7 +85,7 @@ async def session(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--edits", type=int, default=300)
-    parser.add_argument("--settle", type=float, default=SETTLE, help="seconds to wait after opening")
+    parser.add_argument("--settle", type=float, default=SETTLE, help="seconds to wait after the analysis settled")
     parser.add_argument("--interval", type=float, default=0.0, help="seconds between keystrokes (default: none)")
     parser.add_argument("--big-only", action="store_true", help="only the 50,000-line document")
     args = parser.parse_args()

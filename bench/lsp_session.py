@@ -77,6 +77,22 @@ def start_like_a_user() -> None:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
+async def settled(client: LanguageClient, timeout: float = 60.0) -> float:
+    """Wait until evalens reports its analysis idle (jedi loaded, every diagnostics pass,
+    preload and environment start over): the steady state. Seconds waited."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    status = types.ExecuteCommandParams(command="evalens.status", arguments=[{}])
+    while True:
+        answer = await client.workspace_execute_command_async(status)
+        analysis = field(answer, "analysis")
+        if field(analysis, "state") == "idle":
+            return loop.time() - started
+        if loop.time() - started > timeout:
+            raise TimeoutError(f"evalens' analysis still {analysis} after {timeout} s")
+        await asyncio.sleep(0.05)  # polling a condition, not a guess at how long it takes
+
+
 async def disconnect(client: LanguageClient) -> None:
     await client.shutdown_async(None)
     client.exit(None)

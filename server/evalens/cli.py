@@ -16,13 +16,16 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, commands, startcode
 from .documents import DocumentStore
 from .engine import Engine, Result, Workspace
 from .modnames import import_roots
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .server import EvalensServer
 
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
@@ -140,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _serve(server: Any, args: argparse.Namespace) -> None:
+def _serve(server: EvalensServer, args: argparse.Namespace) -> None:
     if args.tcp:
         if args.host not in ("127.0.0.1", "localhost", "::1"):
             logging.warning(
