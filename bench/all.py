@@ -185,7 +185,7 @@ def run_curves(documents: list[int], lines: list[int], edits: int, runs: int, se
                 big["evalens"]["median"],
                 "plain exec(compile(src))",
                 big["plain exec"]["median"],
-                "<= 1.2x",
+                "<= 1.2x" if int(size) >= 50_000 else "",  # the target is the 50,000-line document's
             )
         )
     return rows
