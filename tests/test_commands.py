@@ -70,3 +70,21 @@ def test_accepted_argument_lists_compile_as_one_call(source: str) -> None:
 
 def _range(a: int, b: int, c: int, d: int) -> dict[str, dict[str, int]]:
     return {"start": {"line": a, "character": b}, "end": {"line": c, "character": d}}
+
+
+def test_command_handlers_give_pygls_their_annotations_ready() -> None:
+    """pygls reads a command handler's type hints at every executeCommand; kept as strings
+    they would be compiled again each time."""
+    import typing
+    from unittest.mock import patch
+
+    from evalens.server import create_server
+
+    server = create_server()
+    for name in ("evalens.eval", "evalens.call", "evalens.status", "evalens.restart"):
+        handler = server.protocol.fm.commands[name]
+        function = getattr(handler, "func", handler)
+        with patch("builtins.compile", side_effect=AssertionError(f"{name}: annotations compiled")):
+            hints = typing.get_type_hints(function)
+        assert not any(isinstance(hint, str) for hint in hints.values())
+        assert "__signature__" in vars(function)

@@ -8,8 +8,10 @@ are ``protocol`` and ``lifecycle``.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
+import typing
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -51,6 +53,7 @@ class HasUri(Protocol):
 
 
 DocumentRequest = TypeVar("DocumentRequest", bound=HasUri)
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 class EvalensServer(LanguageServer):
@@ -206,6 +209,20 @@ def describe_run(doc: Document | None, request: dict[str, Any]) -> str:
     return "leaving a held `with` block"
 
 
+def command(server: EvalensServer, name: str) -> Callable[[Handler], Handler]:
+    """``server.command(name)``, with the handler's annotations and signature worked out once:
+    pygls reads both at every executeCommand, and annotations kept as strings (``from
+    __future__ import annotations``) are compiled again each time (0.1-0.2 ms per run)."""
+
+    def register(handler: Handler) -> Handler:
+        handler.__annotations__ = typing.get_type_hints(handler)
+        handler.__signature__ = inspect.signature(handler)  # type: ignore[attr-defined]
+        server.command(name)(handler)
+        return handler
+
+    return register
+
+
 def bad_request(exc: commands.BadRequest) -> JsonRpcInvalidParams:
     return JsonRpcInvalidParams(str(exc))
 
@@ -281,7 +298,7 @@ def create_server() -> EvalensServer:
             await asyncio.to_thread(ls.code_cache.save)
         await ls.lifecycle.release(SHUTDOWN_SECONDS)
 
-    @server.command("evalens.eval")
+    @command(server, "evalens.eval")
     async def evaluate(ls: EvalensServer, *args: Any) -> Result:
         request, doc = await ls.prepare_run("evalens.eval", commands.parse_eval, args)
         message: dict[str, Any] = {"op": "eval", "bindings": request.bindings}
@@ -301,7 +318,7 @@ def create_server() -> EvalensServer:
         ls.after_run(result)
         return result
 
-    @server.command("evalens.call")
+    @command(server, "evalens.call")
     async def call(ls: EvalensServer, *args: Any) -> Result:
         request, doc = await ls.prepare_run("evalens.call", commands.parse_call, args)
         message = {
@@ -317,14 +334,14 @@ def create_server() -> EvalensServer:
         ls.after_run(result)
         return result
 
-    @server.command("evalens.runModule")
+    @command(server, "evalens.runModule")
     async def run_module(ls: EvalensServer, *args: Any) -> Result:
         _, doc = await ls.prepare_run("evalens.runModule", commands.parse_run_module, args)
         result = await ls.run(doc, {"op": "runModule"})
         ls.after_run(result)
         return result
 
-    @server.command("evalens.exit")
+    @command(server, "evalens.exit")
     async def exit_context(ls: EvalensServer, *args: Any) -> Result:
         try:
             request = commands.parse_exit(args)
@@ -340,7 +357,7 @@ def create_server() -> EvalensServer:
         ls.after_run(result)
         return result
 
-    @server.command("evalens.document")
+    @command(server, "evalens.document")
     def document(ls: EvalensServer, *args: Any) -> dict[str, Any]:
         """The server's view of an open document: its text and module name."""
         try:
@@ -358,12 +375,12 @@ def create_server() -> EvalensServer:
             "path": module.path,
         }
 
-    @server.command("evalens.interrupt")
+    @command(server, "evalens.interrupt")
     def interrupt(ls: EvalensServer, *args: Any) -> dict[str, bool]:
         _empty("evalens.interrupt", args)
         return {"interrupted": ls.engine.interrupt()}
 
-    @server.command("evalens.restart")
+    @command(server, "evalens.restart")
     async def restart(ls: EvalensServer, *args: Any) -> dict[str, int]:
         _empty("evalens.restart", args)
         await ls.ready()
@@ -374,7 +391,7 @@ def create_server() -> EvalensServer:
             raise JsonRpcException(f"evalens.restart: {exc}", code=REQUEST_FAILED) from None
         return {"pid": pid}
 
-    @server.command("evalens.status")
+    @command(server, "evalens.status")
     def status(ls: EvalensServer, *args: Any) -> dict[str, Any]:
         _empty("evalens.status", args)
         analysis = ls.intelligence.status() if ls.intelligence is not None else {"state": "off", "pending": 0}
