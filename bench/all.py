@@ -110,10 +110,12 @@ def run_completion(python: Path) -> list[Row]:
 
 def run_bigvalue(runs: int) -> list[Row]:
     rows = bigvalue.measure(runs)
-    ours = median(rows["evalens"])
+    ours, pipe = median(rows["evalens"]), median(rows["plain pipe"])
     return [
-        ("1 MB value, median ms", ours, "plain pipe", median(rows["plain pipe"]), "<= 2x"),
+        ("1 MB value, median ms", ours, "plain pipe", pipe, "<= 2x"),
         ("1 MB value, median ms", ours, "floor (bare pygls)", median(rows["floor (bare pygls)"]), ""),
+        # why "2x a plain pipe" is out of reach through JSON-RPC: the JSON alone costs more
+        ("1 MB: JSON encode + decode alone, ms", median(rows["JSON encode + decode"]), "plain pipe", pipe, ""),
     ]
 
 

@@ -6,7 +6,9 @@ evalens evaluates a name bound to a 1,000,000-character string, whose repr
 (1,000,002 characters, limits.reprChars raised so none of it is cut) comes back
 in the Result through a real LSP session over stdio. The peers, in the same run:
 a plain pipe (a long-lived child process writing the same number of bytes to
-its stdout on request, read by this process: no framing, no JSON), and the bare
+its stdout on request, read by this process: no framing, no JSON), encoding and
+decoding such a response as JSON alone (what any Python server and client pay
+before a byte moves), and the bare
 pygls floor server answering with a constant Result of the same size (what
 JSON-RPC over stdio costs with pygls on both ends). Median and p95 of N runs.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -87,10 +90,24 @@ async def lsp_round_trips(command: list[str], size: int, runs: int, warmup: int 
     return samples
 
 
+def json_only(size: int, runs: int) -> list[float]:
+    """Milliseconds to ``json.dumps`` and ``json.loads`` an LSP response carrying a
+    ``size``-character repr: what a Python server and client spend on the JSON alone,
+    before any byte moves (the server writes it, the client reads it)."""
+    response = {"jsonrpc": "2.0", "id": 7, "result": {"ok": True, "value": {"repr": "x" * size}}}
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        json.loads(json.dumps(response).encode())
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def measure(runs: int, size: int = SIZE) -> dict[str, list[float]]:
-    """Samples (ms) per peer: the plain pipe, the bare pygls floor, evalens."""
+    """Samples (ms) per peer: the plain pipe, the JSON alone, the bare pygls floor, evalens."""
     return {
         "plain pipe": pipe_round_trips(size, runs),
+        "JSON encode + decode": json_only(size, runs),
         "floor (bare pygls)": asyncio.run(lsp_round_trips([sys.executable, str(HERE / "floor_server.py")], size, runs)),
         "evalens": asyncio.run(lsp_round_trips([sys.executable, "-m", "evalens"], size, runs)),
     }
