@@ -66,7 +66,8 @@ def collect(documents: list[int], lines: list[int], edits: int, runs: int, settl
     for size in lines:
         print(f"  curves: one {size}-line document", file=sys.stderr, flush=True)
         data["keystroke"]["lines"][str(size)] = keystroke_cost({"big.py": "x = 1\n" * size}, edits, settle)
-        big = asyncio.run(reload.big_case(size, runs))
+        # compile speed drifts on a busy machine: this ratio wants more samples than the others
+        big = asyncio.run(reload.big_case(size, max(runs, 9)))
         data["reload"]["lines"][str(size)] = {name: figures(samples) for name, samples in big.items()}
     return data
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 
-from evalens.intelligence.diagnostics import SyntaxChecker
+from evalens.intelligence.diagnostics import DELAY, RUN_YIELD, Diagnostics, SyntaxChecker
 from evalens.intelligence.syntax import Import, Parser, Point, Report
 from tests.conftest import Editor, wait_until
 
@@ -122,3 +123,48 @@ async def test_status_says_when_the_analysis_has_settled(untrusted: Editor) -> N
     assert found == {"state": "idle", "pending": 0}
     assert shown(untrusted, uri) == [(0, 7, 0, 19, 'Import "nosuchmodule" could not be resolved')]
     assert "busy" in states  # the diagnostics pass was seen under way first
+
+
+class FakeEngine:
+    def __init__(self) -> None:
+        self.running = True
+
+    def busy(self) -> bool:
+        return self.running
+
+
+async def yielding_diagnostics() -> tuple[Diagnostics, Any, list[str]]:
+    """Diagnostics whose passes only record that they started, beside a busy interpreter."""
+    from types import SimpleNamespace
+
+    from evalens.intelligence.lanes import Lanes
+
+    ls: Any = SimpleNamespace(engine=FakeEngine())
+    diagnostics = Diagnostics(ls, Lanes(1))
+    started: list[str] = []
+
+    async def publish(_ls: Any, uri: str) -> None:
+        started.append(uri)
+
+    diagnostics.publish = publish  # type: ignore[method-assign]
+    return diagnostics, ls, started
+
+
+async def test_a_pass_waits_for_the_run_to_end() -> None:
+    diagnostics, ls, started = await yielding_diagnostics()
+    diagnostics.schedule(ls, "file:///w/a.py")
+    await wait_until(lambda: diagnostics.yielded >= 2)  # its time came, twice, during the run
+    assert started == []
+    ls.engine.running = False
+    await wait_until(lambda: started == ["file:///w/a.py"])
+    assert diagnostics.pending() == 0
+
+
+async def test_a_pass_waits_for_a_long_run_only_so_long() -> None:
+    diagnostics, ls, started = await yielding_diagnostics()
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    diagnostics.schedule(ls, "file:///w/a.py")
+    await wait_until(lambda: started == ["file:///w/a.py"], timeout=DELAY + RUN_YIELD + 5)
+    assert ls.engine.busy()
+    assert loop.time() - began >= DELAY + RUN_YIELD
