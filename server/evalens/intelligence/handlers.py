@@ -48,7 +48,8 @@ class Intelligence:
         waiting for diagnostics or preloading, environments still to start. 0 when settled."""
         lanes = sum(lane.pending for lane in [*self.lanes.lanes, self.lanes.background])
         later = 1 if self._warming_later is not None else 0
-        return lanes + self.diagnostics.pending() + len(self._preloads) + len(self._background) + later
+        first = 1 if self._first_lane_ready is not None and not self._first_lane_ready.done() else 0
+        return lanes + self.diagnostics.pending() + len(self._preloads) + len(self._background) + later + first
 
     async def _on_script(
         self,
