@@ -6,6 +6,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from evalens.features.history import short_repr
+from evalens.worker.messages import RAW_REPR
 from tests.conftest import Editor, plain, wait_until
 
 SOURCE = """\
@@ -134,3 +136,20 @@ async def test_diagnostic_clears_when_its_document_changes(editor: Editor) -> No
     await wait_until(lambda: len(editor.client.diagnostics.get(main, [])) == 1)
     editor.edit(main, (1, 15), (1, 16), "1")
     await wait_until(lambda: list(editor.client.diagnostics[main]) == [])
+
+
+async def test_a_long_repr_arrives_whole_and_its_hint_shows_its_start(editor: Editor) -> None:
+    """A repr longer than RAW_REPR travels as a JSON literal spliced into the response:
+    quotes, backslashes, newlines, non-ASCII and astral characters come through unchanged."""
+    from tests.test_settings import configure
+
+    configure(editor, {"limits": {"reprChars": 1_000_000}})
+    uri = editor.open("big.py", "piece = 'q\"\\\\\\n\u00e9\U0001f600 '\nbig = piece * 20000\nbig\n")
+    result = await editor.eval(uri, range={"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 3}})
+    expected = repr('q"\\\n\u00e9\U0001f600 ' * 20000)
+    assert len(expected) > RAW_REPR
+    assert (result["value"]["repr"], result["value"]["type"], result["truncated"]) == (expected, "str", False)
+    hints = await editor.client.text_document_inlay_hint_async(
+        types.InlayHintParams(types.TextDocumentIdentifier(uri), position_range(0, 0, 3, 0))
+    )
+    assert [h.label for h in hints or []] == ["⇒ " + short_repr({"ok": True, "value": {"repr": expected}})]

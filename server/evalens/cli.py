@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__, commands, startcode
 from .documents import DocumentStore
 from .engine import Engine, Result, Workspace
+from .jsontext import text_of
 from .modnames import import_roots
 from .settings import Settings
 
@@ -92,11 +93,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print_result(result: Result, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))  # a long repr is a JsonString
         return
     if result["ok"]:
         if result["value"] is not None:
-            print(result["value"]["repr"])
+            print(text_of(result["value"]["repr"]))
     else:
         sys.stderr.write(result["error"]["traceback"])
 

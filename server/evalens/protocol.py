@@ -1,11 +1,13 @@
 """evalens' JSON-RPC protocol: pygls' LSP protocol with a shutdown and exit that hold up.
 
-Four things pygls 2.1.1 does not do for us:
+Five things pygls 2.1.1 does not do for us:
 
 - ``$/cancelRequest`` only cancels a future; ``on_cancel`` lets the server interrupt
   the interpreter running that request.
 - Follow-ups (``after_response``) run once a response is sent, so the client sees a
   result before the refresh it triggers.
+- A long repr the worker sent as a JSON literal (``jsontext.JsonString``) is written
+  into the response as it is, not decoded and encoded again.
 - The futures of handled notifications and of commands' inner handlers are dropped;
   pygls keeps them for the rest of the session.
 - ``shutdown`` and ``exit``. pygls' ``lsp_shutdown`` cancels the pending futures while
@@ -25,13 +27,20 @@ Four things pygls 2.1.1 does not do for us:
 from __future__ import annotations
 
 import asyncio
+import inspect
+import logging
 from collections.abc import Callable, Generator
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInternalError
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import RPCMessage, RPCRequest
 from pygls.protocol.language_server import lsp_method
+
+from . import jsontext
+
+log = logging.getLogger(__name__)
 
 #: JSON-RPC's code for a request the server will not take in its current state.
 INVALID_REQUEST = -32600
@@ -46,6 +55,7 @@ class EvalensProtocol(LanguageServerProtocol):
         #: called with the exit code when the client sends ``exit``; it ends the process
         self.on_exit: Callable[[int], object] | None = None
         self._pruning = False
+        self._writes: set[asyncio.Future[Any]] = set()
 
     def exit_code(self) -> int:
         """LSP's exit code: 0 once a shutdown request has come, 1 without one."""
@@ -93,6 +103,28 @@ class EvalensProtocol(LanguageServerProtocol):
         self._schedule_pruning()
         for action in self.after_response.pop(msg_id, []):
             action()
+
+    def _send_data(self, data: Any) -> None:
+        """pygls' writer, with long reprs (``JsonString``) written as the literal the worker sent."""
+        if not data:
+            return
+        if self.writer is None:
+            log.error("cannot send %s: no transport", type(data).__name__)
+            return
+        try:
+            body = jsontext.dumps(data, default=self._serialize_message)
+            header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+            written = self.writer.write(header.encode("ascii") + body if self._include_headers else body)
+            if inspect.isawaitable(written):  # a TCP writer's drain
+                task = asyncio.ensure_future(written)
+                self._writes.add(task)
+                task.add_done_callback(self._writes.discard)
+        except BrokenPipeError:
+            log.exception("the client's pipe is closed")
+            raise
+        except Exception as error:
+            log.exception("could not send a message")
+            self._server._report_server_error(error, JsonRpcInternalError)
 
     def _check_handler_result(self, future: Any) -> None:
         super()._check_handler_result(future)

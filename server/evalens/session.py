@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .environment import interpreter_environment
+from .jsontext import JsonString
 from .worker import bootstrap, messages
 
 log = logging.getLogger(__name__)
@@ -370,6 +371,10 @@ class Session:
     async def _read_replies(self, reader: asyncio.StreamReader) -> None:
         while line := await reader.readline():
             reply = messages.decode(line)
+            size = reply.pop("rawRepr", None)
+            if isinstance(size, int):  # a long repr follows as a JSON literal: keep it so
+                literal = (await reader.readexactly(size + 1))[:-1]
+                reply["result"]["value"]["repr"] = JsonString(literal)
             log.debug("reply %s from pid %s", reply.get("id"), self.pid)
             future = self._pending.get(reply.get("id", -1))
             if future is not None and not future.done():

@@ -273,7 +273,7 @@ class Worker:
     def serve(self) -> None:
         for line in self.reader:
             reply = self.answer(messages.decode(line))
-            self.writer.write(messages.encode(reply))
+            self.writer.write(messages.encode_reply(reply))
             self.writer.flush()
 
 

@@ -6,6 +6,12 @@ CPython 3.9+, because the worker imports it inside the user's interpreter.
 The channel is a pair of private pipes carrying one JSON object per line.
 The server sends a ``Request`` (``id`` and ``op`` plus the op's fields) and
 the worker answers each one, in order, with a ``Reply`` carrying the same ``id``.
+
+A value's repr of ``RAW_REPR`` characters or more leaves the reply line (its
+``repr`` is null and ``rawRepr`` gives a byte count) and follows it as a JSON
+string literal on a line of its own (``encode_reply``): the server hands that
+literal to the editor as it is, instead of decoding and encoding again a
+string that may be megabytes long.
 """
 
 from __future__ import annotations
@@ -76,6 +82,24 @@ class RunResult(TypedDict):
 def encode(message: Dict[str, Any]) -> bytes:
     """One message as one line of UTF-8 JSON."""
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+#: reprs at least this long travel after their reply line (see the module's docstring)
+RAW_REPR = 1 << 16
+
+
+def encode_reply(message: Dict[str, Any]) -> bytes:
+    """A reply as its line, followed by its value's repr as a line of its own when that is long."""
+    result = message.get("result")
+    value = result.get("value") if isinstance(result, dict) else None
+    text = value.get("repr") if isinstance(value, dict) else None
+    if not isinstance(result, dict) or not isinstance(value, dict) or not isinstance(text, str):
+        return encode(message)
+    if len(text) < RAW_REPR:
+        return encode(message)
+    literal = json.dumps(text).encode("ascii")  # escaped to ASCII: JSON as an LSP message carries it
+    head = dict(message, result=dict(result, value=dict(value, repr=None)), rawRepr=len(literal))
+    return encode(head) + literal + b"\n"
 
 
 def decode(line: bytes) -> Dict[str, Any]:

@@ -1,0 +1,82 @@
+"""Strings kept in their JSON form, so a long repr crosses the server without being re-encoded.
+
+A value's repr can be megabytes long. The worker sends a long one as a JSON
+string literal (``worker/messages.encode_reply``); the server keeps it as a
+``JsonString`` and splices the literal into the LSP response (``dumps``):
+decoding it on the private pipe and encoding it again for the editor would
+cost the server twice the JSON work of the whole answer. Whatever in the
+server needs the text itself (a lens title, the command line) asks for it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+
+class JsonString:
+    """A string as a JSON literal (quotes and escapes included, ASCII only)."""
+
+    __slots__ = ("_text", "literal")
+
+    def __init__(self, literal: bytes) -> None:
+        self.literal = literal
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The string itself, decoded on first use."""
+        if self._text is None:
+            decoded = json.loads(self.literal)
+            if not isinstance(decoded, str):
+                raise ValueError("a JsonString holds a JSON string literal")
+            self._text = decoded
+        return self._text
+
+    def head(self, chars: int) -> str:
+        """The first ``chars`` characters, decoding only the start of the literal."""
+        start = self.literal[: 12 * chars + 2]  # each character is at most 12 bytes (an escaped pair)
+        if self._text is not None or len(start) == len(self.literal):
+            return self.text[:chars]
+        for end in range(len(start), len(start) - 13, -1):  # back out of an escape the cut split
+            try:
+                decoded = json.loads(start[:end] + b'"')
+            except ValueError:
+                continue
+            if isinstance(decoded, str) and len(decoded) > chars:  # so no half of a pair is kept
+                return decoded[:chars]
+        return self.text[:chars]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"JsonString({len(self.literal)} bytes)"
+
+
+def text_of(value: str | JsonString) -> str:
+    return value.text if isinstance(value, JsonString) else value
+
+
+def head_of(value: str | JsonString, chars: int) -> str:
+    return value.head(chars) if isinstance(value, JsonString) else value[:chars]
+
+
+def dumps(data: Any, default: Callable[[Any], Any]) -> bytes:
+    """``json.dumps(data, default=default)`` as bytes, with every ``JsonString`` written as its
+    literal, unchanged (no decoding, no re-encoding)."""
+    literals: list[bytes] = []
+    token = secrets.token_hex(8)
+
+    def hook(obj: Any) -> Any:
+        if isinstance(obj, JsonString):
+            literals.append(obj.literal)
+            return f"evalens-literal-{token}-{len(literals) - 1}"
+        return default(obj)
+
+    body = json.dumps(data, default=hook).encode("utf-8")
+    for index, literal in enumerate(literals):
+        body = body.replace(f'"evalens-literal-{token}-{index}"'.encode(), literal, 1)
+    return body
