@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -152,3 +154,34 @@ async def test_terminating_the_server_takes_the_interpreter_along(server: StdioS
     server.process.terminate()
     assert await server.exit_code(timeout=1.5) == 1  # no shutdown came first
     await wait_gone(processes, timeout=5)
+
+
+async def test_exit_stops_the_diagnostics_parser_in_the_middle_of_a_big_file(
+    server: StdioServer, tmp_path: Path
+) -> None:
+    """The parser process would otherwise finish its parse (seconds of a core) after the
+    server has gone."""
+    await server.initialize(tmp_path)
+    await server.open(tmp_path / "huge.py", "x = 1\n" * 300_000)  # parsing it takes several seconds
+
+    def parsers() -> set[int]:
+        found = set()
+        for pid in descendants(server.process.pid):
+            with contextlib.suppress(OSError):
+                if b"syntax.py" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.add(pid)
+        return found
+
+    def cpu_seconds(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while not (parser := parsers()) or cpu_seconds(next(iter(parser))) < 1.0:  # well into its parse
+        assert loop.time() < deadline, "the diagnostics parser never got busy"
+        await asyncio.sleep(0.02)
+    assert (await server.request("bye", "shutdown", None))["result"] is None
+    await server.send(notification("exit", None))
+    assert await server.exit_code(timeout=1.5) == 0
+    await wait_gone(parser, timeout=1)

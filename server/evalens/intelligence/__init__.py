@@ -135,6 +135,7 @@ class LazyIntelligence:
     def shutdown(self) -> None:
         if self.instance is not None:
             self.instance.lanes.shutdown()
+            self.instance.diagnostics.checker.kill()
 
 
 def _report_failure(loading: asyncio.Future[Any]) -> None:
