@@ -36,7 +36,7 @@ Figures = dict[str, float]
 
 def figures(samples: list[float]) -> Figures:
     median, p95 = summary(samples)
-    return {"median": round(median, 3), "p95": round(p95, 3)}
+    return {"median": round(median, 3), "p95": round(p95, 3), "min": round(min(samples), 3)}
 
 
 def keystroke_cost(documents: dict[str, str], edits: int, settle: float) -> Figures:
