@@ -70,8 +70,7 @@ def run_startup(runs: int, python: Path) -> list[Row]:
     restarts: dict[str, list[float]] = {}
     jls: list[float] = []
     kernel: list[float] = []
-    for command in [EVALENS, [str(python.parent / "jedi-language-server")]]:
-        asyncio.run(startup.lsp_startup(command, workspace, False))  # unmeasured: the first start writes caches
+    startup.warm([EVALENS, [str(python.parent / "jedi-language-server")]], workspace)
     for _ in range(runs):
         started, evaluated = asyncio.run(startup.lsp_startup(EVALENS, workspace, True, restarts))
         init.append(started)

@@ -68,6 +68,13 @@ async def lsp_startup(
     return initialized, first
 
 
+def warm(commands: list[list[str]], workspace: Path) -> None:
+    """Start each server once, unmeasured: a first start after an install writes caches
+    (bytecode, evalens' start-up code) that every later start reads."""
+    for command in commands:
+        asyncio.run(lsp_startup(command, workspace, False))
+
+
 def ipykernel_startup() -> float:
     from jupyter_client.manager import start_new_kernel
 
@@ -91,8 +98,7 @@ def main() -> None:
     rows: dict[str, list[float]] = {}
     jls = Path(args.peers) / "bin" / "jedi-language-server"
     start_like_a_user()
-    for command in [[sys.executable, "-m", "evalens"], *([[str(jls)]] if jls.exists() else [])]:
-        asyncio.run(lsp_startup(command, workspace, False))  # unmeasured: the first start writes caches
+    warm([[sys.executable, "-m", "evalens"], *([[str(jls)]] if jls.exists() else [])], workspace)
     for _ in range(args.runs):
         restarts: dict[str, list[float]] = {}
         init, first = asyncio.run(lsp_startup([sys.executable, "-m", "evalens"], workspace, True, restarts))

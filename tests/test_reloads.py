@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -76,3 +78,17 @@ def test_parses_only_the_modules_that_mention_the_changed_one() -> None:
     assert len(found) == 63  # m3 and its descendants m7-m8, m15-m18, m31-m38, m63-m78, m127-m158
     mentioning = {name for name in docs if any(target in docs[name].text for target in found)}
     assert set(cache.parsed) <= mentioning
+
+
+def test_a_module_on_disk_is_read_once_per_change(tmp_path: Path) -> None:
+    """Files on disk cannot be ruled out without reading them: each is read (stat'ed, and
+    parsed when new) once per change, not once per module the change reaches."""
+    modules = {}
+    for i in range(30):
+        path = tmp_path / f"d{i}.py"
+        path.write_text(f"import d{i - 1}\n" if i else "x = 1\n")
+        modules[f"d{i}"] = str(path)
+    cache = CountingCache()
+    found = reloads.affected(["d0"], modules, {}, cache)
+    assert set(found) == set(modules)  # a chain: every module reaches back to d0
+    assert sorted(cache.parsed) == sorted(set(modules) - {"d0"})  # each asked once

@@ -20,6 +20,14 @@ from tests.stdio_client import StdioServer, notification
 SOURCE = "def double(x):\n    return 2 * x\n"
 
 
+def saved(path: str, *filenames: str) -> None:
+    """A cache that compiled ``SOURCE`` under each name and saved."""
+    cache = CodeCache(path)
+    for filename in filenames:
+        cache.compile(SOURCE, filename, "exec")
+    assert cache.save() is True
+
+
 def test_a_second_cache_reuses_what_the_first_compiled(tmp_path: Path) -> None:
     path = str(tmp_path / "code.marshal")
     first = CodeCache(path)
@@ -39,9 +47,7 @@ def test_a_second_cache_reuses_what_the_first_compiled(tmp_path: Path) -> None:
 
 def test_another_source_or_name_or_mode_is_compiled_again(tmp_path: Path) -> None:
     path = str(tmp_path / "code.marshal")
-    first = CodeCache(path)
-    first.compile(SOURCE, "<generated double>", "exec")
-    first.save()
+    saved(path, "<generated double>")
     second = CodeCache(path)
     second.compile(SOURCE.replace("2 *", "3 *"), "<generated double>", "exec")
     second.compile(SOURCE, "<generated triple>", "exec")
@@ -51,12 +57,10 @@ def test_another_source_or_name_or_mode_is_compiled_again(tmp_path: Path) -> Non
 
 def test_a_save_keeps_only_what_this_process_used(tmp_path: Path) -> None:
     path = str(tmp_path / "code.marshal")
-    first = CodeCache(path)
-    first.compile(SOURCE, "<old>", "exec")
-    first.save()
-    second = CodeCache(path)
+    saved(path, "<old>")
+    second = CodeCache(path)  # reads <old>, compiles and saves <new> only
     second.compile(SOURCE, "<new>", "exec")
-    second.save()
+    assert second.save() is True
     third = CodeCache(path)
     third.compile(SOURCE, "<old>", "exec")
     third.compile(SOURCE, "<new>", "exec")
@@ -75,7 +79,9 @@ def test_an_unusable_file_means_compiling(tmp_path: Path, content: bytes) -> Non
     assert cache.compile(SOURCE, "<x>", "exec") == compile(SOURCE, "<x>", "exec")
     assert (cache.reused, cache.compiled) == (0, 1)
     assert cache.save() is True
-    assert CodeCache(str(path)).compile(SOURCE, "<x>", "exec") is not None
+    again = CodeCache(str(path))  # the file it wrote instead is usable
+    again.compile(SOURCE, "<x>", "exec")
+    assert (again.reused, again.compiled) == (1, 0)
 
 
 def test_a_few_new_snippets_do_not_rewrite_the_file(tmp_path: Path) -> None:

@@ -11,9 +11,13 @@ server needs the text itself (a lens title, the command line) asks for it.
 from __future__ import annotations
 
 import json
-import secrets
+import os
 from collections.abc import Callable
 from typing import Any
+
+#: stands for a literal in the encoded message until it is spliced in; random, so no text
+#: in the message (output, a file name) can be taken for one
+_PLACEHOLDER = f"evalens-literal-{os.urandom(8).hex()}-"
 
 
 class JsonString:
@@ -60,23 +64,18 @@ def text_of(value: str | JsonString) -> str:
     return value.text if isinstance(value, JsonString) else value
 
 
-def head_of(value: str | JsonString, chars: int) -> str:
-    return value.head(chars) if isinstance(value, JsonString) else value[:chars]
-
-
 def dumps(data: Any, default: Callable[[Any], Any]) -> bytes:
     """``json.dumps(data, default=default)`` as bytes, with every ``JsonString`` written as its
     literal, unchanged (no decoding, no re-encoding)."""
     literals: list[bytes] = []
-    token = secrets.token_hex(8)
 
     def hook(obj: Any) -> Any:
         if isinstance(obj, JsonString):
             literals.append(obj.literal)
-            return f"evalens-literal-{token}-{len(literals) - 1}"
+            return f"{_PLACEHOLDER}{len(literals) - 1}"
         return default(obj)
 
     body = json.dumps(data, default=hook).encode("utf-8")
     for index, literal in enumerate(literals):
-        body = body.replace(f'"evalens-literal-{token}-{index}"'.encode(), literal, 1)
+        body = body.replace(f'"{_PLACEHOLDER}{index}"'.encode(), literal, 1)
     return body

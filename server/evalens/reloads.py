@@ -59,16 +59,23 @@ def affected(
 ) -> dict[str, frozenset[str]]:
     """The imports of every loaded module (``modules``: name -> file) a change to ``stale``
     reaches: what ``graph.reload_order`` needs to order their reload."""
+    known: dict[str, frozenset[str]] = {}  # imports read in this call: a file on disk is stat'ed once
+
+    def imports(name: str) -> frozenset[str]:
+        if name not in known:
+            known[name] = cache.imports(name, modules[name], open_paths)
+        return known[name]
+
     reached = {name: frozenset[str]() for name in stale if name in modules}
     if len(reached) > 1:  # their order among themselves depends on their own imports
-        reached = {name: cache.imports(name, modules[name], open_paths) for name in reached}
+        reached = {name: imports(name) for name in reached}
     todo = list(reached)
     while todo:
         target = todo.pop()
         for name, path in modules.items():
             if name in reached or not cache.may_import(name, path, open_paths, target):
                 continue
-            imported = cache.imports(name, path, open_paths)
+            imported = imports(name)
             if target in imported:
                 reached[name] = imported
                 todo.append(name)

@@ -64,7 +64,7 @@ class CodeCache:
 
     def __init__(self, path: str | None, worth_saving: int = 1) -> None:
         self.path = path
-        self.worth_saving = worth_saving  # new snippets it takes to rewrite the file
+        self.worth_saving = max(1, worth_saving)  # new snippets it takes to rewrite the file
         self._stored: dict[bytes, CodeType] = self._read() if path else {}
         self._used: dict[bytes, CodeType] = {}
         self.reused = 0  # compile calls answered from the file
@@ -142,7 +142,7 @@ class CodeCache:
     def save_in_background(self) -> None:
         """``save`` on a thread of its own (a first start writes about a megabyte)."""
         log.info("start-up code: %d reused, %d compiled (%s)", self.reused, self.compiled, self.path)
-        if self._unsaved >= max(1, self.worth_saving):
+        if self._unsaved >= self.worth_saving:
             threading.Thread(target=self.save, name="evalens-startcode", daemon=True).start()
 
     def save(self) -> bool:
@@ -152,7 +152,7 @@ class CodeCache:
         right after this returns. The file is replaced whole: a reader (another server
         starting) never sees half of it."""
         with self._lock:
-            if self.path is None or self._unsaved < max(1, self.worth_saving):
+            if self.path is None or self._unsaved < self.worth_saving:
                 return False
             self._unsaved = 0
             return self._write(self.path, dict(self._used))

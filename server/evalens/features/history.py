@@ -11,7 +11,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..jsontext import head_of
+from ..jsontext import JsonString
 from ..lineindex import line_starts
 
 HINT_CHARS = 80
@@ -21,7 +21,9 @@ def short_repr(result: dict[str, Any], limit: int = HINT_CHARS) -> str:
     """One line for a lens title or an inlay hint: the value, or the error."""
     if result.get("ok"):
         value = result.get("value")
-        text = "✓" if value is None else head_of(value["repr"], 4 * limit)  # (spaces are folded below)
+        shown = "✓" if value is None else value["repr"]
+        # A long repr kept as JSON: decode only its start (generous: spaces are folded below).
+        text = shown.head(4 * limit) if isinstance(shown, JsonString) else shown
     else:
         error = result.get("error") or {}
         text = f"{error.get('type', 'Error')}: {error.get('message', '')}".rstrip(": ")

@@ -77,10 +77,6 @@ class LazyIntelligence:
             self._loading.add_done_callback(_report_failure)
         return self._loading
 
-    def start(self) -> None:
-        """Start loading in the background."""
-        self.load()
-
     async def _load(self) -> Intelligence:
         module = await asyncio.to_thread(self._import)
         instance: Intelligence = module.Intelligence(self._server)
@@ -116,7 +112,7 @@ class LazyIntelligence:
             if busy():
                 loop.call_later(max(delay / 2, 0.1), check)
             else:
-                self.start()
+                self.load()
 
         loop.call_later(delay, check)
 

@@ -22,6 +22,7 @@ from .trees import TREES
 from .workspace import WorkspaceIndex
 
 if TYPE_CHECKING:
+    from ..documents import Document
     from ..server import EvalensServer
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,7 @@ class Intelligence:
         waiting for diagnostics or preloading, environments still to start. 0 when settled."""
         lanes = sum(lane.pending for lane in [*self.lanes.lanes, self.lanes.background])
         later = 1 if self._warming_later is not None else 0
-        first = 1 if self._first_lane_ready is not None and not self._first_lane_ready.done() else 0
-        return lanes + self.diagnostics.pending() + len(self._preloads) + len(self._background) + later + first
+        return lanes + self.diagnostics.pending() + len(self._preloads) + len(self._background) + later
 
     async def _on_script(
         self,
@@ -244,12 +244,9 @@ class Intelligence:
         background lane, waits for the first lane's."""
         executable = snapshot(ls).executable
         self.diagnostics.interpreter(executable)
-        self._first_lane_ready = asyncio.ensure_future(self._warm_lane(executable, self.lanes.lanes[0]))
-        opened = [
-            (doc.module.path, doc.text, doc.revision)
-            for doc in ls.store
-            if doc.module.importable and doc.text.count("\n") <= PRELOAD_MAX_LINES
-        ][-PRELOAD_QUEUE:]  # the newest: an editor restoring many tabs shows the last one
+        self._first_lane_ready = self._in_background(self._warm_lane(executable, self.lanes.lanes[0]))
+        opened = [(doc.module.path, doc.text, doc.revision) for doc in ls.store if _preloadable(doc)]
+        opened = opened[-PRELOAD_QUEUE:]  # the newest: an editor restoring many tabs shows the last one
         self._in_background(self.lanes.run("head start", lambda _: head_start(opened), 0, self.lanes.background))
         later = [*self.lanes.lanes[1:], self.lanes.background]
         self._warming_later = asyncio.get_running_loop().call_later(WARM_UP_DELAY, self._warm_lanes, executable, later)
@@ -264,10 +261,9 @@ class Intelligence:
 
     def _schedule_preload(self, ls: EvalensServer, uri: str) -> None:
         """Preload the imports of an opened document: the newest few, one at a time, so
-        preloading never takes more than one lane. A very long document is left alone: parsing
-        it takes seconds of the server's CPU, which the first request on it pays anyway."""
+        preloading never takes more than one lane."""
         doc = ls.store.get(uri)
-        if uri in self._preloads or doc is None or doc.text.count("\n") > PRELOAD_MAX_LINES:
+        if uri in self._preloads or doc is None or not _preloadable(doc):
             return
         self._preloads.append(uri)
         if not self._preloading:
@@ -287,7 +283,7 @@ class Intelligence:
         """Parse the opened document (the first request on it then finds its tree) and infer
         what it imports."""
         doc = ls.store.get(uri)
-        if doc is None or not doc.module.importable:
+        if doc is None or not doc.module.importable:  # (the import roots may have changed since)
             return
         text, source, revision = doc.text, import_source(doc.text), doc.revision
         snap = snapshot(ls)
@@ -306,7 +302,14 @@ class Intelligence:
 
         await self.lanes.run("preload", work, 0, self.lanes.background)
 
-    def _in_background(self, job: Awaitable[Any]) -> None:
+    def _in_background(self, job: Awaitable[T]) -> asyncio.Future[T]:
         task = asyncio.ensure_future(job)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
+
+
+def _preloadable(doc: Document) -> bool:
+    """An importable document short enough to parse ahead (a very long one takes seconds of
+    the server's CPU, which the first request on it pays anyway)."""
+    return doc.module.importable and doc.text.count("\n") <= PRELOAD_MAX_LINES

@@ -90,15 +90,12 @@ RAW_REPR = 1 << 16
 
 def encode_reply(message: Dict[str, Any]) -> bytes:
     """A reply as its line, followed by its value's repr as a line of its own when that is long."""
-    result = message.get("result")
-    value = result.get("value") if isinstance(result, dict) else None
-    text = value.get("repr") if isinstance(value, dict) else None
-    if not isinstance(result, dict) or not isinstance(value, dict) or not isinstance(text, str):
-        return encode(message)
-    if len(text) < RAW_REPR:
+    value = (message.get("result") or {}).get("value") or {}
+    text = value.get("repr")
+    if not isinstance(text, str) or len(text) < RAW_REPR:
         return encode(message)
     literal = json.dumps(text).encode("ascii")  # escaped to ASCII: JSON as an LSP message carries it
-    head = dict(message, result=dict(result, value=dict(value, repr=None)), rawRepr=len(literal))
+    head = dict(message, result=dict(message["result"], value=dict(value, repr=None)), rawRepr=len(literal))
     return encode(head) + literal + b"\n"
 
 
