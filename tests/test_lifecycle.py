@@ -85,9 +85,12 @@ async def test_queued_request_can_be_cancelled_before_it_runs(editor: Editor) ->
 async def test_code_ignoring_interrupts_is_killed_after_the_grace_period(editor: Editor) -> None:
     uri = editor.open("main.py", "")
     before = await wait_for_state(editor, "idle")
-    code = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.01)\n"
+    code = (
+        "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "print('ignoring', flush=True)\nwhile True:\n    time.sleep(0.01)\n"
+    )
     running = send_command(editor, "evalens.eval", {"uri": uri, "code": code}, "stubborn")
-    await wait_for_state(editor, "busy")
+    await wait_until(lambda: any(o["text"] == "ignoring\n" for o in editor.output))
     assert await editor.command("evalens.interrupt", {}) == {"interrupted": True}
     result = plain(await running)
     assert result["error"]["type"] == "InterpreterDied"
@@ -183,3 +186,20 @@ async def test_restart_swaps_in_a_warm_interpreter(editor: Editor) -> None:
         assert (await editor.eval(uri, "2"))["value"]["repr"] == "2"
         timings.append(asyncio.get_running_loop().time() - started)
     assert min(timings) < 0.5, timings  # a cold start takes about 0.1-0.3 s more; bench/startup.py measures it
+
+
+async def test_an_interrupt_that_lands_before_the_worker_reads_the_run_still_stops_it(
+    editor: Editor,
+) -> None:
+    # A 30 MB unsaved module travels with the run: the worker is still reading and
+    # decoding the request when the interrupt arrives. It must stop this run, at
+    # its start, not be taken for a late interrupt of the previous one.
+    uri = editor.open("main.py", "")
+    await editor.eval(uri, "kept = 1")
+    editor.open("big.py", "# " + "x" * 30_000_000 + "\n")
+    running = send_command(editor, "evalens.eval", {"uri": uri, "code": LOOP}, "loop-3")
+    await wait_for_state(editor, "busy")
+    assert await editor.command("evalens.interrupt", {}) == {"interrupted": True}
+    result = plain(await running)
+    assert result["error"]["type"] == "KeyboardInterrupt"
+    assert (await editor.eval(uri, "kept"))["value"]["repr"] == "1"

@@ -167,6 +167,7 @@ class Session:
         self._death: str | None = None
         self._exited = asyncio.Event()
         self._kill_timer: asyncio.TimerHandle | None = None
+        self._interrupts_sent = 0  # to this process; each run says how many came before it
         self.killed_after_interrupt = False
 
     # -- lifecycle ---------------------------------------------------------
@@ -176,6 +177,7 @@ class Session:
         self._death = None
         self._exited = asyncio.Event()
         self.killed_after_interrupt = False
+        self._interrupts_sent = 0
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         env = interpreter_environment(os.environ, self.config.executable)
@@ -316,6 +318,7 @@ class Session:
         capture = Capture(self.config.output_bytes, sink)
         self._capture = capture
         self.state = State.BUSY
+        message["interrupts"] = self._interrupts_sent
         try:
             reply = await self._request(message)
             marked = reply.get("marked", [])
@@ -346,6 +349,7 @@ class Session:
         """SIGINT the running code; kill the process if it ignores it for the grace period."""
         if self.state is not State.BUSY or self._process is None or self._process.returncode is not None:
             return False
+        self._interrupts_sent += 1
         with contextlib.suppress(ProcessLookupError):
             os.kill(self._process.pid, signal.SIGINT)
         if self._kill_timer is None:

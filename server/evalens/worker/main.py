@@ -231,7 +231,7 @@ class Worker:
             return {"id": message["id"], "hello": self.hello(message)}
         if op == messages.OP_INSPECT:
             return {"id": message["id"], "inspected": self.inspect(message)}
-        self.guard.forget()
+        self.guard.begin(message.get("interrupts", 0))
         self.budget.reset(self.output_bytes)
         try:
             result = self.run(message)

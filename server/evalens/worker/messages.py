@@ -6,6 +6,10 @@ CPython 3.9+, because the worker imports it inside the user's interpreter.
 The channel is a pair of private pipes carrying one JSON object per line.
 The server sends a ``Request`` (``id`` and ``op`` plus the op's fields) and
 the worker answers each one, in order, with a ``Reply`` carrying the same ``id``.
+A run request also carries ``interrupts``: how many SIGINTs the server had sent
+to the process before writing it, so that the worker can tell a late interrupt
+of an earlier run from one meant for this run that arrived before user code
+started.
 
 A value's repr of ``RAW_REPR`` characters or more leaves the reply line (its
 ``repr`` is null and ``rawRepr`` gives a byte count) and follows it as a JSON

@@ -33,25 +33,31 @@ KEEP_INPUTS = 1000
 class Interruptible:
     """Turns SIGINT into KeyboardInterrupt only while user code runs.
 
-    An interrupt that arrives while the worker prepares a run (before user code
-    starts) is kept and raised as soon as user code starts; ``forget`` drops a
-    late one at the start of the next request.
+    The server counts the interrupts it sends and each run request carries that
+    count. Interrupts the server sent before writing a request were meant for
+    earlier runs (they can land after their run ended): ``begin`` drops them.
+    One sent later belongs to this run even when it lands before user code
+    starts (while the request is still being read): it is raised as soon as
+    user code starts.
     """
 
     def __init__(self) -> None:
         self.active = False
-        self.pending = False
+        self.received = 0  # SIGINTs this process has seen
+        self.settled = 0  # of those, the ones no run is waiting to raise
 
     def install(self) -> None:
         signal.signal(signal.SIGINT, self._on_sigint)
 
-    def forget(self) -> None:
-        self.pending = False
+    def begin(self, sent_before: int) -> None:
+        """A run starts that the server wrote after sending ``sent_before`` interrupts."""
+        self.settled = max(self.settled, sent_before)
 
     def _on_sigint(self, signum: int, frame: Optional[types.FrameType]) -> None:
+        self.received += 1
         if self.active:
+            self.settled = self.received
             raise KeyboardInterrupt
-        self.pending = True
 
     def user_code(self) -> "Interruptible":
         """``with guard.user_code():`` marks the block as user code (this module's
@@ -60,8 +66,8 @@ class Interruptible:
 
     def __enter__(self) -> None:
         self.active = True
-        if self.pending:
-            self.pending = False
+        if self.received > self.settled:
+            self.settled = self.received
             self.active = False
             raise KeyboardInterrupt
 
