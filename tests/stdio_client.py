@@ -88,9 +88,11 @@ class StdioServer:
         assert "result" in answer, answer
         return answer["result"]
 
-    async def initialize(self, root: Path, capabilities: Message | None = None, options: Any = None) -> None:
+    async def initialize(
+        self, root: Path, capabilities: Message | None = None, options: Any = None, process_id: int | None = None
+    ) -> None:
         params = {
-            "processId": None,
+            "processId": process_id,
             "rootUri": root.as_uri(),
             "capabilities": capabilities or {},
             "initializationOptions": options,

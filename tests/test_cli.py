@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
@@ -64,17 +66,22 @@ def free_port() -> int:
         return port
 
 
+async def listening(*args: str) -> tuple[asyncio.subprocess.Process, int]:
+    """``evalens --tcp --port 0 ARGS`` and the port it announced."""
+    server = await asyncio.create_subprocess_exec(
+        *EVALENS, "--tcp", "--port", "0", *args, stderr=asyncio.subprocess.PIPE
+    )
+    assert server.stderr is not None
+    line = (await asyncio.wait_for(server.stderr.readline(), 30)).decode()
+    assert line.startswith("evalens: listening on 127.0.0.1:"), line
+    return server, int(line.rsplit(":", 1)[1])
+
+
 async def test_tcp_serves_lsp_on_loopback(tmp_path: Path) -> None:
-    port = free_port()
-    server = await asyncio.create_subprocess_exec(*EVALENS, "--tcp", "--port", str(port))
+    server, port = await listening()
     client = LanguageClient("tcp-test", "0")
     try:
-        for _ in range(200):
-            try:
-                await client.start_tcp("127.0.0.1", port)
-                break
-            except OSError:
-                await asyncio.sleep(0.05)
+        await client.start_tcp("127.0.0.1", port)
         await client.initialize_async(
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(),
@@ -93,10 +100,74 @@ async def test_tcp_serves_lsp_on_loopback(tmp_path: Path) -> None:
         assert plain(result)["value"] == {"repr": "42", "type": "int"}
         await client.shutdown_async(None)
         client.exit(None)
+        assert await asyncio.wait_for(server.wait(), 10) == 0
     finally:
         await client.stop()
-        server.kill()
-        await server.wait()
+        if server.returncode is None:
+            server.kill()
+            await server.wait()
+
+
+INITIALIZE = json.dumps(
+    {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "capabilities": {}}}
+).encode()
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+async def test_a_tcp_client_that_leaves_without_exit_ends_the_server(reset: bool) -> None:
+    # An editor that crashes closes its socket, or resets it with replies unread.
+    server, port = await listening()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"Content-Length: %d\r\n\r\n" % len(INITIALIZE) + INITIALIZE)
+        assert (await reader.readline()).startswith(b"Content-Length: ")
+        if reset:  # close with data unread and no lingering: the peer gets an RST
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.close()
+        assert await asyncio.wait_for(server.wait(), 10) == 1  # no shutdown came first
+    finally:
+        if server.returncode is None:
+            server.kill()
+            await server.wait()
+
+
+async def turned_away(port: int) -> bool:
+    """Whether a client connecting to ``port`` is refused or hung up on without a word."""
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"Content-Length: %d\r\n\r\n" % len(INITIALIZE) + INITIALIZE)
+        said = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+    except ConnectionError:  # refused, or reset at connect or read
+        return True
+    return said == b""
+
+
+async def test_a_second_tcp_client_is_turned_away_and_the_first_is_still_served() -> None:
+    server, port = await listening()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        assert await turned_away(port)
+        writer.write(b"Content-Length: %d\r\n\r\n" % len(INITIALIZE) + INITIALIZE)
+        assert (await reader.readline()).startswith(b"Content-Length: ")
+        writer.close()
+        assert await asyncio.wait_for(server.wait(), 10) == 1
+    finally:
+        if server.returncode is None:
+            server.kill()
+            await server.wait()
+
+
+def test_a_tcp_port_in_use_is_named_with_the_way_out() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = evalens("--tcp", "--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"evalens: cannot listen on 127.0.0.1:{port}: ")
+    assert done.stderr.endswith("; pass --port 0 for a free port\n")
 
 
 async def test_tcp_on_another_host_warns_loudly() -> None:

@@ -185,3 +185,32 @@ async def test_exit_stops_the_diagnostics_parser_in_the_middle_of_a_big_file(
     await server.send(notification("exit", None))
     assert await server.exit_code(timeout=1.5) == 0
     await wait_gone(parser, timeout=1)
+
+
+async def test_the_server_ends_when_the_client_process_ends(server: StdioServer, tmp_path: Path) -> None:
+    # An editor that crashes may leave the server's stdin open (a wrapper or a child
+    # holds it): LSP's processId says whose end ends the server.
+    editor = await asyncio.create_subprocess_exec("sleep", "300")
+    await server.initialize(tmp_path, options=TRUSTED, process_id=editor.pid)
+    uri = await server.open(tmp_path / "main.py", "")
+    await server.command("run", "evalens.eval", {"uri": uri, "code": "1"})
+    left = descendants(server.process.pid)
+    editor.kill()
+    await editor.wait()
+    assert await server.exit_code(10) == 1  # no shutdown came first
+    await wait_gone(left, 5)
+
+
+async def test_a_process_id_from_elsewhere_is_not_watched(tmp_path: Path) -> None:
+    # An editor outside the server's container sends a pid that is no process here.
+    server = await StdioServer.start("--log-level", "WARNING", stderr=True)
+    try:
+        await server.initialize(tmp_path, options=TRUSTED, process_id=2**22 + 12345)
+        uri = await server.open(tmp_path / "main.py", "")
+        assert (await server.command("run", "evalens.eval", {"uri": uri, "code": "6 * 7"}))["value"]["repr"] == "42"
+        await server.request("bye", "shutdown", None)
+        await server.send(notification("exit", None))
+        assert await server.exit_code(10) == 0
+        assert f"the client's processId {2**22 + 12345} is not a process here" in await server.log()
+    finally:
+        await server.kill()

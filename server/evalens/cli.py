@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         default="127.0.0.1",
         help="TCP host (default 127.0.0.1; others are reachable by anyone on that network)",
     )
-    parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087; 0 picks a free one)")
     parser.add_argument("--log-level", default="WARNING", help="logging level for the server's stderr")
     sub = parser.add_subparsers(dest="command")
     for name, helptext in (
@@ -151,7 +151,9 @@ def _serve(server: EvalensServer, args: argparse.Namespace) -> None:
                 "evalens listens on %s: anyone who can reach it can run code as you; use 127.0.0.1 unless you mean it",
                 args.host,
             )
-        server.start_tcp(args.host, args.port)
+        from .transport import serve_tcp
+
+        serve_tcp(server, args.host, args.port)
     else:
         from .transport import serve_stdio
 

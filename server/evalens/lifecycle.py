@@ -3,7 +3,8 @@
 ``shutdown`` releases: the interpreter's whole process group is killed (user code and
 every process it started) and queued jedi jobs are dropped. ``exit`` and the end of
 stdin release too, if that is still to do, and end the process at once with LSP's
-exit code (0 after a shutdown request, 1 without one).
+exit code (0 after a shutdown request, 1 without one). So does the end of the
+client's process (``watch_parent``), as LSP asks of a server.
 
 The process ends with ``os._exit``: a normal interpreter exit joins every worker
 thread, and a jedi lane may be busy with one slow completion for seconds, and the
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 2.0
 #: The same for ``exit``, which must end the process within about a second.
 EXIT_SECONDS = 0.5
+#: Where the client's process cannot be watched with a pidfd (not Linux): how often to look.
+PARENT_POLL_SECONDS = 5.0
 
 
 class Lifecycle:
@@ -37,6 +40,36 @@ class Lifecycle:
         self.server = server
         self._release: asyncio.Future[None] | None = None
         self._ending: asyncio.Future[Any] | None = None
+        self._parent_poll: asyncio.TimerHandle | None = None
+
+    def watch_parent(self, pid: int | None) -> None:
+        """End the server when the client's process (``initialize``'s ``processId``) is gone,
+        as LSP asks: an editor that crashed leaves no server and no interpreter behind."""
+        if pid is None or os.name != "posix" or pid == os.getpid():
+            return
+        if not _process_exists(pid):
+            log.warning("the client's processId %d is not a process here (another container?): not watching it", pid)
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            fd = os.pidfd_open(pid)  # readable when the process ends: no polling
+        except (AttributeError, OSError):
+            self._parent_poll = loop.call_later(PARENT_POLL_SECONDS, self._poll_parent, pid)
+            return
+        loop.add_reader(fd, self._parent_ended, pid, fd)
+
+    def _poll_parent(self, pid: int) -> None:
+        if _process_exists(pid):
+            self._parent_poll = asyncio.get_running_loop().call_later(PARENT_POLL_SECONDS, self._poll_parent, pid)
+        else:
+            self._parent_ended(pid, None)
+
+    def _parent_ended(self, pid: int, fd: int | None) -> None:
+        if fd is not None:
+            asyncio.get_running_loop().remove_reader(fd)
+            os.close(fd)
+        log.warning("the client's process %d ended without shutting the server down; shutting down", pid)
+        self.end(self.server.protocol.exit_code())
 
     async def release(self, timeout: float) -> None:
         """Stop the interpreter (standby included) and the jedi lanes, within ``timeout``."""
@@ -71,6 +104,16 @@ class Lifecycle:
     async def _finish(self, code: int) -> NoReturn:
         await self.release(EXIT_SECONDS)
         end_process(code)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def end_process(code: int) -> NoReturn:

@@ -234,6 +234,7 @@ def create_server() -> EvalensServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: EvalensServer, params: types.InitializeParams) -> None:
+        ls.lifecycle.watch_parent(params.process_id)
         ls.apply_settings(settings.section_of(params.initialization_options))
         ls.refresh_workspace()
         ls.jedi_cache = place_jedi_cache(ls.workspace_folders())

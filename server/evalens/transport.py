@@ -1,4 +1,4 @@
-"""Serving LSP on stdio with resilient framing and answers for broken messages.
+"""Serving LSP on stdio or TCP with resilient framing and answers for broken messages.
 
 pygls' own stdio loop drops a message it cannot parse without a word, which
 leaves a client waiting forever for a request with a mistyped parameter. Here
@@ -6,8 +6,8 @@ every body goes through ``FrameParser``; invalid JSON gets a ParseError
 response and a request whose parameters do not fit gets InvalidParams, so the
 client always hears back and the next valid request is answered.
 
-The process ends when the client sends ``exit``, closes stdin or sends SIGTERM
-(``lifecycle``).
+The process ends when the client sends ``exit``, closes stdin (or, on TCP,
+disconnects), sends SIGTERM or its process ends (``lifecycle``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pygls.io_ import StdoutWriter
@@ -74,7 +75,17 @@ async def _read_stdin(server: LanguageServer, fd: int) -> None:
             handle_body(server, body)
 
 
-async def _serve(server: EvalensServer) -> None:
+async def _read_socket(server: LanguageServer, reader: asyncio.StreamReader) -> None:
+    """Hand every message from a TCP client to the server until it disconnects."""
+    parser = FrameParser()
+    while chunk := await reader.read(1 << 20):
+        for body in parser.feed(chunk):
+            handle_body(server, body)
+
+
+async def _serve(server: EvalensServer, messages: Coroutine[Any, Any, None]) -> None:
+    """Handle ``messages`` until the client goes, then end the process (``lifecycle``)."""
+
     def terminated() -> None:
         server.lifecycle.end(server.protocol.exit_code())
 
@@ -82,23 +93,63 @@ async def _serve(server: EvalensServer) -> None:
         # An editor that gives up waiting terminates the server: take the interpreter along.
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminated)
     try:
-        await _read_stdin(server, sys.stdin.fileno())
-        log.info("the client closed stdin; shutting down")
-    except BrokenPipeError:
-        log.error("the client closed the connection; shutting down")
+        await messages
+        log.info("the client closed the connection; shutting down")
+    except (BrokenPipeError, ConnectionError) as error:
+        log.error("the client's connection broke (%s); shutting down", error)
     # Unless ``exit`` came first, the client left without one.
     await server.lifecycle.end(server.protocol.exit_code())
 
 
-def serve_stdio(server: EvalensServer) -> NoReturn:
-    """Serve ``server`` on this process's stdin and stdout until the client sends ``exit``,
-    closes stdin or terminates the process; then end the process (``lifecycle``)."""
-    server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+def _run(server: EvalensServer, main: Coroutine[Any, Any, None]) -> NoReturn:
     try:
-        asyncio.run(_serve(server))
+        asyncio.run(main)
     except KeyboardInterrupt:
         log.info("interrupted; shutting down")
     except BaseException:
         log.exception("the server stopped")
     server.lifecycle.kill_now()
     end_process(server.protocol.exit_code())
+
+
+def serve_stdio(server: EvalensServer) -> NoReturn:
+    """Serve ``server`` on this process's stdin and stdout until the client sends ``exit``,
+    closes stdin or terminates the process; then end the process (``lifecycle``)."""
+    server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+
+    async def main() -> None:
+        await _serve(server, _read_stdin(server, sys.stdin.fileno()))
+
+    _run(server, main())
+
+
+def serve_tcp(server: EvalensServer, host: str, port: int) -> NoReturn:
+    """Listen on ``host``:``port`` (0: any free port), announce the address on stderr and
+    serve the first client that connects, as on stdio: the process ends when it sends
+    ``exit``, disconnects or the process is terminated. One client per process: the
+    interpreter's state is that editor's."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        client: asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = loop.create_future()
+
+        def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            if client.done():
+                log.warning("refused a second client: this server serves one editor")
+                writer.close()
+            else:
+                client.set_result((reader, writer))
+
+        try:
+            listener = await asyncio.start_server(connected, host, port)
+        except OSError as error:  # nothing started yet: say why and go
+            print(f"evalens: cannot listen on {host}:{port}: {error}; pass --port 0 for a free port", file=sys.stderr)
+            end_process(2)
+        bound = listener.sockets[0].getsockname()[1]
+        print(f"evalens: listening on {host}:{bound}", file=sys.stderr, flush=True)
+        reader, writer = await client
+        listener.close()
+        server.protocol.set_writer(writer)
+        await _serve(server, _read_socket(server, reader))
+
+    _run(server, main())
