@@ -6,7 +6,9 @@ import marshal
 import os
 import re
 import sys
+import threading
 from pathlib import Path
+from types import CodeType
 
 import attr
 import pytest
@@ -82,6 +84,33 @@ def test_an_unusable_file_means_compiling(tmp_path: Path, content: bytes) -> Non
     again = CodeCache(str(path))  # the file it wrote instead is usable
     again.compile(SOURCE, "<x>", "exec")
     assert (again.reused, again.compiled) == (1, 0)
+
+
+def test_settle_waits_for_a_background_save_to_be_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The server ends with os._exit right after settle: a save still writing would
+    # leave its temporary file and no cache.
+    path = str(tmp_path / "code.marshal")
+    cache = CodeCache(path)
+    cache.compile(SOURCE, "<generated double>", "exec")
+    writing, go_on = threading.Event(), threading.Event()
+    write = cache._write
+
+    def slow_write(target: str, table: dict[bytes, CodeType]) -> bool:
+        writing.set()
+        go_on.wait(10)
+        return write(target, table)
+
+    monkeypatch.setattr(cache, "_write", slow_write)
+    cache.save_in_background()
+    assert writing.wait(10)
+    cache.settle(0.01)  # gives up: the write is still held
+    assert not os.path.exists(path)
+    go_on.set()
+    cache.settle(10)
+    assert os.listdir(tmp_path) == ["code.marshal"]
+    reloaded = CodeCache(path)
+    reloaded.compile(SOURCE, "<generated double>", "exec")
+    assert (reloaded.reused, reloaded.compiled) == (1, 0)
 
 
 def test_a_few_new_snippets_do_not_rewrite_the_file(tmp_path: Path) -> None:

@@ -103,6 +103,13 @@ class Lifecycle:
 
     async def _finish(self, code: int) -> NoReturn:
         await self.release(EXIT_SECONDS)
+        self.end_now(code)
+
+    def end_now(self, code: int) -> NoReturn:
+        """Kill what is left, let a file being written be finished, end the process."""
+        self.kill_now()
+        if self.server.code_cache is not None:
+            self.server.code_cache.settle(EXIT_SECONDS)
         end_process(code)
 
 

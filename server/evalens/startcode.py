@@ -71,6 +71,7 @@ class CodeCache:
         self.compiled = 0  # compile calls that compiled
         self._unsaved = 0  # compiled since the last save
         self._lock = threading.Lock()
+        self._saving: threading.Thread | None = None
 
     def _read(self) -> dict[bytes, CodeType]:
         assert self.path is not None
@@ -143,7 +144,14 @@ class CodeCache:
         """``save`` on a thread of its own (a first start writes about a megabyte)."""
         log.info("start-up code: %d reused, %d compiled (%s)", self.reused, self.compiled, self.path)
         if self._unsaved >= self.worth_saving:
-            threading.Thread(target=self.save, name="evalens-startcode", daemon=True).start()
+            self._saving = threading.Thread(target=self.save, name="evalens-startcode", daemon=True)
+            self._saving.start()
+
+    def settle(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for a background save to finish: the server ends
+        with ``os._exit``, which would cut the write short and leave its temporary file."""
+        if self._saving is not None:
+            self._saving.join(timeout)
 
     def save(self) -> bool:
         """Write what this process used, if it compiled enough that is new; True when written.

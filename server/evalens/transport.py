@@ -108,8 +108,7 @@ def _run(server: EvalensServer, main: Coroutine[Any, Any, None]) -> NoReturn:
         log.info("interrupted; shutting down")
     except BaseException:
         log.exception("the server stopped")
-    server.lifecycle.kill_now()
-    end_process(server.protocol.exit_code())
+    server.lifecycle.end_now(server.protocol.exit_code())
 
 
 def serve_stdio(server: EvalensServer) -> NoReturn:
