@@ -38,8 +38,9 @@ class StdioServer:
         self.received: list[Message] = []
 
     @classmethod
-    async def start(cls, *args: str, env: dict[str, str] | None = None, stderr: bool = False) -> StdioServer:
-        """``python -m evalens ARGS``; with ``stderr`` its log is kept for ``log`` (else inherited)."""
+    async def start(cls, *args: str, env: dict[str, str] | None = None, stderr: bool | int = False) -> StdioServer:
+        """``python -m evalens ARGS``; with ``stderr`` its log is kept for ``log`` (else inherited;
+        a file descriptor: written there)."""
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -47,7 +48,7 @@ class StdioServer:
             *args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE if stderr else None,
+            stderr=stderr if not isinstance(stderr, bool) else asyncio.subprocess.PIPE if stderr else None,
             env=env,
         )
         return cls(process)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, commands, startcode
+from . import __version__, commands, logsink, startcode
 from .documents import DocumentStore
 from .engine import Engine, Result, Workspace
 from .jsontext import text_of
@@ -129,7 +129,7 @@ def run_once(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    logsink.install(args.log_level.upper(), sys.stderr)
     if args.command in ("eval", "call"):
         return run_once(args)
     # lsprotocol's attrs classes and cattrs' converters compile their generated code

@@ -114,7 +114,10 @@ class Lanes:
             if self.closed:  # the executor refuses new work once shut down
                 log.debug("%s dropped at shutdown (%s)", what, exc)
                 return default
-            log.exception("%s failed", what)
+            if isinstance(exc, RecursionError):  # thousands of jedi frames say nothing more
+                log.warning("%s failed: jedi's inference went %d calls deep", what, sys.getrecursionlimit())
+            else:
+                log.exception("%s failed", what)
             return default
         finally:
             chosen.pending -= weight

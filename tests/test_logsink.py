@@ -1,0 +1,107 @@
+"""Logging never blocks the server, whether or not the client reads its stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+import threading
+from pathlib import Path
+
+from evalens.logsink import NonBlockingHandler
+from tests.stdio_client import StdioServer, notification, request
+
+
+class StuckStream(io.StringIO):
+    """stderr that nobody reads: a write waits until ``unstick``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writing = threading.Event()
+        self.free = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.writing.set()
+        self.free.wait(10)
+        return super().write(text)
+
+
+def test_a_stuck_stream_drops_records_and_says_how_many_once_free() -> None:
+    stream = StuckStream()
+    handler = NonBlockingHandler(stream, capacity=3)
+    log = logging.getLogger("test-logsink")
+    log.propagate = False
+    log.addHandler(handler)
+    try:
+        log.warning("record 0")
+        assert stream.writing.wait(10)  # the writer is stuck writing record 0
+        for number in range(1, 10):  # returns at once: nothing waits for the stream
+            log.warning("record %d", number)
+        stream.free.set()
+        handler.close()
+    finally:
+        log.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    # the writer holds record 0 (stuck in write), the queue 1-3; 4-9 are dropped
+    assert lines == [
+        "WARNING:test-logsink:record 0",
+        "WARNING:evalens.logsink:6 log records were dropped: the client did not read the server's stderr",
+        "WARNING:test-logsink:record 1",
+        "WARNING:test-logsink:record 2",
+        "WARNING:test-logsink:record 3",
+    ]
+
+
+def test_a_traceback_is_written_with_its_record() -> None:
+    stream = io.StringIO()
+    handler = NonBlockingHandler(stream)
+    log = logging.getLogger("test-logsink-traceback")
+    log.propagate = False
+    log.addHandler(handler)
+    try:
+        try:
+            raise ValueError("bad value")
+        except ValueError:
+            log.exception("hover failed")
+        handler.close()
+    finally:
+        log.removeHandler(handler)
+    text = stream.getvalue()
+    assert text.startswith("ERROR:test-logsink-traceback:hover failed\nTraceback (most recent call last):\n")
+    assert text.endswith("ValueError: bad value\n")
+
+
+async def test_a_client_that_never_reads_stderr_is_still_answered(tmp_path: Path) -> None:
+    # pygls' own LanguageClient pipes the server's stderr and never reads it: with
+    # debug logging a pipe is full within a few hundred messages.
+    unread, stderr = os.pipe()
+    server = await StdioServer.start("--log-level", "DEBUG", stderr=stderr)
+    os.close(stderr)
+    try:
+        await server.initialize(tmp_path)
+        count = 3000  # ~240 kB of log: more than the pipe (64 kB) and the queue (1,000 records)
+        answers = []
+        for batch in range(0, count, 100):  # reading stdout as a client must; never stderr
+            for number in range(batch, batch + 100):
+                command = {"command": "evalens.status", "arguments": [{}]}
+                await server.send(request(number, "workspace/executeCommand", command))
+            answers += [await server.response(number, timeout=60) for number in range(batch, batch + 100)]
+        assert [answer["result"]["state"] for answer in answers] == ["stopped"] * count
+        # The client reads stderr at last: what was dropped is said, then the server ends.
+        log = asyncio.get_running_loop().run_in_executor(None, read_to_end, unread)
+        await server.send(request("bye", "shutdown", None))
+        await server.response("bye")
+        await server.send(notification("exit", None))
+        assert await server.exit_code(10) == 0
+        assert "log records were dropped: the client did not read the server's stderr" in await log
+    finally:
+        await server.kill()
+        os.close(unread)
+
+
+def read_to_end(fd: int) -> str:
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks).decode()
