@@ -108,8 +108,14 @@ class Lanes:
         if request:
             self._requests += 1
             self._quiet.clear()
+        loop = asyncio.get_running_loop()
         try:
-            return await asyncio.get_running_loop().run_in_executor(chosen.executor, job, chosen)
+            try:
+                return await loop.run_in_executor(chosen.executor, job, chosen)
+            except RecursionError:
+                # A kept inference state can lead jedi down a deeper path than a fresh one
+                # (a hover in typing.py after two completions there): once more, fresh.
+                return await loop.run_in_executor(chosen.executor, _afresh, job, chosen)
         except Exception as exc:
             if self.closed:  # the executor refuses new work once shut down
                 log.debug("%s dropped at shutdown (%s)", what, exc)
@@ -132,3 +138,9 @@ class Lanes:
         self._quiet.set()
         for lane in [*self.lanes, self.background]:
             lane.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _afresh(job: Callable[[Lane], T], lane: Lane) -> T:
+    """``job`` on a new inference state (on the lane's thread, the only one that touches it)."""
+    lane.states.forget()
+    return job(lane)
