@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import time
+import tokenize
 from collections.abc import Awaitable
 from pathlib import Path
 
@@ -52,14 +53,29 @@ def peer_files(python: Path) -> list[Path]:
 
 
 def positions(text: str) -> list[tuple[int, int]]:
-    """Right after ``name.`` on lines spread through the file."""
+    """Right after ``name.`` where a name follows, in code (never in a string or a comment,
+    where every server answers an empty list at once), spread through the file."""
     found = []
-    for number, line in enumerate(text.splitlines()):
-        match = re.search(r"\b[a-z_]\w*\.(?=\w)", line)
-        if match and not line.lstrip().startswith(("#", '"', "'", "from", "import")):
-            found.append((number, match.end()))
+    lines = text.splitlines()
+    tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    for before, dot, after in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        if (
+            dot.string == "."
+            and before.type == tokenize.NAME
+            and after.type == tokenize.NAME
+            and before.end == dot.start
+            and dot.end == after.start
+            and not lines[dot.start[0] - 1].lstrip().startswith(("from ", "import "))
+        ):
+            found.append((dot.end[0] - 1, dot.end[1]))
     step = max(len(found) // PER_FILE, 1)
     return found[::step][:PER_FILE]
+
+
+def item_count(answer: object) -> int:
+    if isinstance(answer, types.CompletionList):
+        return len(answer.items)
+    return len(answer) if isinstance(answer, list) else 0
 
 
 def version(python: Path, dist: str) -> str:
@@ -95,7 +111,7 @@ async def measure(
         )
     )
     client.initialized(types.InitializedParams())
-    results: dict[str, list[float]] = {"first": [], "completion": [], "hover": []}
+    results: dict[str, list[float]] = {"first": [], "completion": [], "hover": [], "items": []}
     for index, path in enumerate(files):
         text = path.read_text()
         uri = path.as_uri()
@@ -104,8 +120,11 @@ async def measure(
         doc = types.TextDocumentIdentifier(uri=uri)
         if index == 0:
             line, character = spots[0]
-            await client.text_document_completion_async(types.CompletionParams(doc, types.Position(line, character)))
+            answer = await client.text_document_completion_async(
+                types.CompletionParams(doc, types.Position(line, character))
+            )
             results["first"].append((time.perf_counter() - started) * 1000)
+            results["items"].append(item_count(answer))
         version_number = 1
         for round_number in range(rounds):
             for line, character in spots:
@@ -118,10 +137,11 @@ async def measure(
                     )
                 )
                 t0 = time.perf_counter()
-                await client.text_document_completion_async(
+                answer = await client.text_document_completion_async(
                     types.CompletionParams(doc, types.Position(line, character))
                 )
                 results["completion"].append((time.perf_counter() - t0) * 1000)
+                results["items"].append(item_count(answer))
                 t0 = time.perf_counter()
                 await client.text_document_hover_async(types.HoverParams(doc, types.Position(line, character - 2)))
                 results["hover"].append((time.perf_counter() - t0) * 1000)
@@ -156,13 +176,19 @@ async def first_completions(
     """Spawn to first completion only, ``starts`` times per server, the servers taking turns
     (so a slow moment of the machine falls on all of them)."""
     times: dict[str, list[float]] = {name: [] for name in servers}
+    items: dict[str, list[float]] = {name: [] for name in servers}
     for _ in range(starts):
         for name, (command, options) in servers.items():
             os.environ.pop("VIRTUAL_ENV", None)
-            times[name].append((await measure(command, options, files, 0))["first"][0])
+            measured = await measure(command, options, files, 0)
+            times[name].append(measured["first"][0])
+            items[name] += measured["items"]
     print(f"spawn to first completion in {files[0].name}, {starts} interleaved starts (ms)")
     for name, values in times.items():
-        print(f"{name:<28} median {statistics.median(values):>8.1f}   all {[round(v) for v in values]}")
+        print(
+            f"{name:<28} median {statistics.median(values):>8.1f}   all {[round(v) for v in values]}"
+            f"   items {sorted(set(int(n) for n in items[name]))}"
+        )
     ours, jls = times["evalens"], next(v for k, v in times.items() if k.startswith("jedi"))
     print(f"\nevalens / jedi-language-server: {statistics.median(ours) / statistics.median(jls):.2f}x (target <= 1)")
 
@@ -198,11 +224,15 @@ async def main() -> None:
         os.environ.pop("VIRTUAL_ENV", None)
         table[name] = await measure(command, options, files, args.rounds)
         print(f"  measured {name}", flush=True)
-    print(f"\n{'server':<28} {'completion median':>18} {'p95':>9} {'hover median':>13} {'p95':>9} {'spawn→first':>12}")
+    print(
+        f"\n{'server':<28} {'completion median':>18} {'p95':>9} {'hover median':>13} {'p95':>9} {'spawn→first':>12}"
+        f"  {'items (min–max)':>15}"
+    )
     for name, res in table.items():
         print(
             f"{name:<28} {statistics.median(res['completion']):>15.1f} ms {p95(res['completion']):>6.1f} ms"
             f" {statistics.median(res['hover']):>10.1f} ms {p95(res['hover']):>6.1f} ms {res['first'][0]:>9.1f} ms"
+            f"  {min(res['items']):>7.0f}–{max(res['items']):.0f}"
         )
     ours, jls = table["evalens"], next(v for k, v in table.items() if k.startswith("jedi"))
     print(

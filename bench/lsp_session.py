@@ -112,6 +112,10 @@ async def reap(client: LanguageClient) -> None:
             if server.returncode is not None:
                 break
             await asyncio.sleep(0.01)
+    if server is not None:
+        # asyncio.subprocess.Process has no close(); its transport, left open, is closed by
+        # the garbage collector after the loop is gone ("Event loop is closed" at exit).
+        server._transport.close()  # type: ignore[attr-defined]
 
 
 def open_document(client: LanguageClient, uri: str, text: str) -> None:
