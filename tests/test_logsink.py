@@ -9,6 +9,8 @@ import os
 import threading
 from pathlib import Path
 
+import pytest
+
 from evalens.logsink import NonBlockingHandler
 from tests.stdio_client import StdioServer, notification, request
 
@@ -70,6 +72,24 @@ def test_a_traceback_is_written_with_its_record() -> None:
     text = stream.getvalue()
     assert text.startswith("ERROR:test-logsink-traceback:hover failed\nTraceback (most recent call last):\n")
     assert text.endswith("ValueError: bad value\n")
+
+
+def test_a_log_call_with_bad_arguments_does_not_raise_into_its_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = io.StringIO()
+    handler = NonBlockingHandler(stream)
+    reported: list[str] = []
+    monkeypatch.setattr(handler, "handleError", lambda record: reported.append(record.msg))
+    log = logging.getLogger("test-logsink-bad")
+    log.propagate = False
+    log.addHandler(handler)
+    try:
+        log.warning("%d documents", "many")  # no exception here
+        log.warning("next")
+        handler.close()
+    finally:
+        log.removeHandler(handler)
+    assert reported == ["%d documents"]
+    assert stream.getvalue() == "WARNING:test-logsink-bad:next\n"
 
 
 async def test_a_client_that_never_reads_stderr_is_still_answered(tmp_path: Path) -> None:

@@ -37,11 +37,15 @@ class NonBlockingHandler(logging.Handler):
         self._thread.start()
 
     def emit(self, record: logging.LogRecord) -> None:
-        # Format here, where the record's arguments and traceback are still current.
-        record.msg, record.args = record.getMessage(), None
-        if record.exc_info:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-            record.exc_info = None
+        try:
+            # Format here, where the record's arguments and traceback are still current.
+            record.msg, record.args = record.getMessage(), None
+            if record.exc_info:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+                record.exc_info = None
+        except Exception:  # a log call with bad arguments: logging's own report, not the caller's error
+            self.handleError(record)
+            return
         try:
             self.records.put_nowait(record)
         except queue.Full:
