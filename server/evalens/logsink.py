@@ -29,7 +29,8 @@ class NonBlockingHandler(logging.Handler):
     def __init__(self, stream: TextIO, capacity: int = QUEUE_RECORDS) -> None:
         super().__init__()
         self.writer = logging.StreamHandler(stream)
-        self.writer.setFormatter(logging.Formatter(FORMAT))
+        self._formatter = logging.Formatter(FORMAT)
+        self.writer.setFormatter(self._formatter)
         self.records: queue.Queue[logging.LogRecord | None] = queue.Queue(capacity)
         self.dropped = 0
         self._count = threading.Lock()
@@ -41,7 +42,7 @@ class NonBlockingHandler(logging.Handler):
             # Format here, where the record's arguments and traceback are still current.
             record.msg, record.args = record.getMessage(), None
             if record.exc_info:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
+                record.exc_text = self._formatter.formatException(record.exc_info)
                 record.exc_info = None
         except Exception:  # a log call with bad arguments: logging's own report, not the caller's error
             self.handleError(record)

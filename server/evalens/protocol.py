@@ -27,7 +27,6 @@ Five things pygls 2.1.1 does not do for us:
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import Callable, Generator
 from typing import Any
@@ -55,7 +54,6 @@ class EvalensProtocol(LanguageServerProtocol):
         #: called with the exit code when the client sends ``exit``; it ends the process
         self.on_exit: Callable[[int], object] | None = None
         self._pruning = False
-        self._writes: set[asyncio.Future[Any]] = set()
 
     def exit_code(self) -> int:
         """LSP's exit code: 0 once a shutdown request has come, 1 without one."""
@@ -114,11 +112,7 @@ class EvalensProtocol(LanguageServerProtocol):
         try:
             body = jsontext.dumps(data, default=self._serialize_message)
             header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
-            written = self.writer.write(header.encode("ascii") + body if self._include_headers else body)
-            if inspect.isawaitable(written):  # a TCP writer's drain
-                task = asyncio.ensure_future(written)
-                self._writes.add(task)
-                task.add_done_callback(self._writes.discard)
+            self.writer.write(header.encode("ascii") + body if self._include_headers else body)
         except BrokenPipeError:
             log.exception("the client's pipe is closed")
             raise

@@ -19,7 +19,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pygls.io_ import StdoutWriter
@@ -66,19 +66,11 @@ def handle_body(server: LanguageServer, body: bytes) -> None:
         log.exception("could not handle a message")
 
 
-async def _read_stdin(server: LanguageServer, fd: int) -> None:
-    """Hand every message on ``fd`` to the server until the client closes it."""
-    loop = asyncio.get_running_loop()
+async def _hand_over(server: LanguageServer, read: Callable[[], Awaitable[bytes]]) -> None:
+    """Hand every message ``read`` delivers to the server until it returns nothing (the
+    client closed stdin or the connection)."""
     parser = FrameParser()
-    while chunk := await loop.run_in_executor(server.thread_pool, os.read, fd, 1 << 20):
-        for body in parser.feed(chunk):
-            handle_body(server, body)
-
-
-async def _read_socket(server: LanguageServer, reader: asyncio.StreamReader) -> None:
-    """Hand every message from a TCP client to the server until it disconnects."""
-    parser = FrameParser()
-    while chunk := await reader.read(1 << 20):
+    while chunk := await read():
         for body in parser.feed(chunk):
             handle_body(server, body)
 
@@ -117,7 +109,10 @@ def serve_stdio(server: EvalensServer) -> NoReturn:
     server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
 
     async def main() -> None:
-        await _serve(server, _read_stdin(server, sys.stdin.fileno()))
+        loop, stdin = asyncio.get_running_loop(), sys.stdin.fileno()
+        await _serve(
+            server, _hand_over(server, lambda: loop.run_in_executor(server.thread_pool, os.read, stdin, 1 << 20))
+        )
 
     _run(server, main())
 
@@ -149,6 +144,6 @@ def serve_tcp(server: EvalensServer, host: str, port: int) -> NoReturn:
         reader, writer = await client
         listener.close()
         server.protocol.set_writer(writer)
-        await _serve(server, _read_socket(server, reader))
+        await _serve(server, _hand_over(server, lambda: reader.read(1 << 20)))
 
     _run(server, main())

@@ -108,14 +108,8 @@ class Lanes:
         if request:
             self._requests += 1
             self._quiet.clear()
-        loop = asyncio.get_running_loop()
         try:
-            try:
-                return await loop.run_in_executor(chosen.executor, job, chosen)
-            except RecursionError:
-                # A kept inference state can lead jedi down a deeper path than a fresh one
-                # (a hover in typing.py after two completions there): once more, fresh.
-                return await loop.run_in_executor(chosen.executor, _afresh, job, chosen)
+            return await _on_lane(chosen, job)
         except Exception as exc:
             if self.closed:  # the executor refuses new work once shut down
                 log.debug("%s dropped at shutdown (%s)", what, exc)
@@ -138,6 +132,16 @@ class Lanes:
         self._quiet.set()
         for lane in [*self.lanes, self.background]:
             lane.executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def _on_lane(lane: Lane, job: Callable[[Lane], T]) -> T:
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(lane.executor, job, lane)
+    except RecursionError:
+        # A kept inference state can lead jedi down a deeper path than a fresh one
+        # (a hover in typing.py after two completions there): once more, fresh.
+        return await loop.run_in_executor(lane.executor, _afresh, job, lane)
 
 
 def _afresh(job: Callable[[Lane], T], lane: Lane) -> T:
