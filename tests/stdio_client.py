@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from evalens.framing import FrameParser
+from evalens.lsp.framing import FrameParser
 
 Message = dict[str, Any]
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalens.commands import BadRequest, Span, check_argument_list, parse_call, parse_eval
+from evalens.execution.requests import BadRequest, Span, check_argument_list, parse_call, parse_eval
 
 
 @pytest.mark.parametrize("source", ["", "3", "3, key=2", "*xs, **kw", "a, b=[1, 2], c={'x': (1,)}", "1 # )"])

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from evalens.environment import interpreter_environment
+from evalens.execution.environment import interpreter_environment
 
 
 def test_editor_control_and_server_settings_are_dropped(tmp_path: Path) -> None:

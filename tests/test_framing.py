@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalens.framing import FrameParser
+from evalens.lsp.framing import FrameParser
 
 
 def frame(body: bytes, length: int | None = None) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalens.graph import dependents, imports_of, reload_order, resolve_relative
+from evalens.execution.graph import dependents, imports_of, reload_order, resolve_relative
 
 
 def test_imports_include_parents_and_from_names() -> None:

@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalens.jsontext import JsonString, dumps, text_of
+from evalens.text.jsontext import JsonString, dumps, text_of
 
 
 @given(st.text(), st.integers(min_value=0, max_value=50))

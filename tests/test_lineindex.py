@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalens.lineindex import LineIndex, split_lines
+from evalens.text.lineindex import LineIndex, split_lines
 
 #: Every character ``str.splitlines`` breaks at, and the three the LSP breaks at.
 PIECES = ["a", "é", "😀", " ", "\n", "\r", "\r\n", "\f", "\v", "\x1c", "\x85", "\u2028", "\u2029", "x = 1\n"]

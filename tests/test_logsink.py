@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evalens.logsink import NonBlockingHandler
+from evalens.lsp.logsink import NonBlockingHandler
 from tests.stdio_client import StdioServer, notification, request
 
 
@@ -48,7 +48,7 @@ def test_a_stuck_stream_drops_records_and_says_how_many_once_free() -> None:
     # the writer holds record 0 (stuck in write), the queue 1-3; 4-9 are dropped
     assert lines == [
         "WARNING:test-logsink:record 0",
-        "WARNING:evalens.logsink:6 log records were dropped: the client did not read the server's stderr",
+        "WARNING:evalens.lsp.logsink:6 log records were dropped: the client did not read the server's stderr",
         "WARNING:test-logsink:record 1",
         "WARNING:test-logsink:record 2",
         "WARNING:test-logsink:record 3",

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalens.modnames import ModuleName, import_roots, name_for_path, name_for_uri, uri_to_path
+from evalens.text.modnames import ModuleName, import_roots, name_for_path, name_for_uri, uri_to_path
 
 ROOTS = ["/ws", "/ws/src"]
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from evalens import lifecycle
-from evalens.lifecycle import Lifecycle
+from evalens.lsp import lifecycle
+from evalens.lsp.lifecycle import Lifecycle
 
 
 def watching(ended: asyncio.Future[int]) -> Lifecycle:

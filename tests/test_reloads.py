@@ -7,9 +7,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalens import graph, reloads
-from evalens.documents import Document
-from evalens.modnames import ModuleName
+from evalens.execution import graph, reloads
+from evalens.text.documents import Document
+from evalens.text.modnames import ModuleName
 
 NAMES = ["a", "b", "pkg", "pkg.x", "pkg.y", "pkg.sub", "pkg.sub.z"]
 PACKAGES = {"pkg", "pkg.sub"}

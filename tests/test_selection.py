@@ -7,7 +7,7 @@ import textwrap
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalens.documents import dedent, selection
+from evalens.text.documents import dedent, selection
 
 TEXT = "x = 1\f\ny = '\u2028'\r\nif x:\r    a = 1\r    b = 2\n"
 

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalens import startcode
-from evalens.startcode import HEADER, CodeCache
+from evalens.lsp import startcode
+from evalens.lsp.startcode import HEADER, CodeCache
 from tests.stdio_client import StdioServer, notification
 
 SOURCE = "def double(x):\n    return 2 * x\n"

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from lsprotocol import types
 from pygls.workspace.text_document import TextDocument
 
-from evalens import textsync
-from evalens.textsync import apply_incremental
+from evalens.lsp import textsync
+from evalens.lsp.textsync import apply_incremental
 
 PIECES = ["a", "é", "😀", "\n", "\r\n", "\r", " ", "x = 1\n", "\f", "\u2028", "\x85", "\v"]
 texts = st.lists(st.sampled_from(PIECES), max_size=15).map("".join)

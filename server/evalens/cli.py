@@ -18,12 +18,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, commands, logsink, startcode
-from .documents import DocumentStore
-from .engine import Engine, Result, Workspace
-from .jsontext import text_of
-from .modnames import import_roots
+from . import __version__
+from .execution import requests
+from .execution.engine import Engine, Result, Workspace
+from .lsp import logsink, startcode
 from .settings import Settings
+from .text.documents import DocumentStore
+from .text.jsontext import text_of
+from .text.modnames import import_roots
 
 if TYPE_CHECKING:
     from .server import EvalensServer
@@ -112,11 +114,11 @@ def run_once(args: argparse.Namespace) -> int:
         else:
             file_part, sep, target = args.target.rpartition(":")
             if not sep or not file_part or not target:
-                raise commands.BadRequest("give the target as FILE:TARGET, e.g. app.py:main")
+                raise requests.BadRequest("give the target as FILE:TARGET, e.g. app.py:main")
             file = Path(file_part)
-            call = commands.parse_call([{"uri": "cli", "target": target, "args": args.args}])
+            call = requests.parse_call([{"uri": "cli", "target": target, "args": args.args}])
             request = {"op": "call", "target": call.target, "argsSource": call.args_source, "args": [], "kwargs": {}}
-    except commands.BadRequest as exc:
+    except requests.BadRequest as exc:
         print(f"evalens: {exc}", file=sys.stderr)
         return 2
     if not file.is_file():
@@ -151,10 +153,10 @@ def _serve(server: EvalensServer, args: argparse.Namespace) -> None:
                 "evalens listens on %s: anyone who can reach it can run code as you; use 127.0.0.1 unless you mean it",
                 args.host,
             )
-        from .transport import serve_tcp
+        from .lsp.transport import serve_tcp
 
         serve_tcp(server, args.host, args.port)
     else:
-        from .transport import serve_stdio
+        from .lsp.transport import serve_stdio
 
         serve_stdio(server)

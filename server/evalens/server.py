@@ -1,4 +1,4 @@
-"""The language server: documents, settings, and the execution commands.
+"""The language server: documents, settings, and the execution requests.
 
 Handlers are thin: they validate with ``commands``, run through ``Engine`` and
 record what came out in ``RunHistory`` for the editor features. Shutdown and exit
@@ -19,20 +19,22 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
-from . import __version__, commands, intelligence, settings, textsync
-from .caches import place_jedi_cache
-from .documents import Document, DocumentStore, selection
-from .engine import Engine, Result, Workspace
+from . import __version__, intelligence, settings
+from .execution import requests
+from .execution.engine import Engine, Result, Workspace
+from .execution.inspector import LiveInspector
 from .features import editor
 from .features.history import RunHistory
+from .features.output import OutputChannel
 from .features.progress import RunProgress
 from .intelligence import IDLE_DELAY, LazyIntelligence
-from .lifecycle import SHUTDOWN_SECONDS, Lifecycle
-from .live import LiveInspector
-from .modnames import import_roots, uri_to_path
-from .output import OutputChannel
-from .protocol import EvalensProtocol
-from .startcode import CodeCache
+from .intelligence.caches import place_jedi_cache
+from .lsp import textsync
+from .lsp.lifecycle import SHUTDOWN_SECONDS, Lifecycle
+from .lsp.protocol import EvalensProtocol
+from .lsp.startcode import CodeCache
+from .text.documents import Document, DocumentStore, selection
+from .text.modnames import import_roots, uri_to_path
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,7 @@ class EvalensServer(LanguageServer):
         document, the configuration (waited for), then trust."""
         try:
             request = parse(args)
-        except commands.BadRequest as exc:
+        except requests.BadRequest as exc:
             raise bad_request(exc) from None
         doc = self.open_document(request.uri, command)
         await self.ready()
@@ -223,7 +225,7 @@ def command(server: EvalensServer, name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def bad_request(exc: commands.BadRequest) -> JsonRpcInvalidParams:
+def bad_request(exc: requests.BadRequest) -> JsonRpcInvalidParams:
     return JsonRpcInvalidParams(str(exc))
 
 
@@ -301,7 +303,7 @@ def create_server() -> EvalensServer:
 
     @command(server, "evalens.eval")
     async def evaluate(ls: EvalensServer, *args: Any) -> Result:
-        request, doc = await ls.prepare_run("evalens.eval", commands.parse_eval, args)
+        request, doc = await ls.prepare_run("evalens.eval", requests.parse_eval, args)
         message: dict[str, Any] = {"op": "eval", "bindings": request.bindings}
         span = request.span
         if span is None:
@@ -321,7 +323,7 @@ def create_server() -> EvalensServer:
 
     @command(server, "evalens.call")
     async def call(ls: EvalensServer, *args: Any) -> Result:
-        request, doc = await ls.prepare_run("evalens.call", commands.parse_call, args)
+        request, doc = await ls.prepare_run("evalens.call", requests.parse_call, args)
         message = {
             "op": "call",
             "target": request.target,
@@ -337,7 +339,7 @@ def create_server() -> EvalensServer:
 
     @command(server, "evalens.runModule")
     async def run_module(ls: EvalensServer, *args: Any) -> Result:
-        _, doc = await ls.prepare_run("evalens.runModule", commands.parse_run_module, args)
+        _, doc = await ls.prepare_run("evalens.runModule", requests.parse_run_module, args)
         result = await ls.run(doc, {"op": "runModule"})
         ls.after_run(result)
         return result
@@ -345,8 +347,8 @@ def create_server() -> EvalensServer:
     @command(server, "evalens.exit")
     async def exit_context(ls: EvalensServer, *args: Any) -> Result:
         try:
-            request = commands.parse_exit(args)
-        except commands.BadRequest as exc:
+            request = requests.parse_exit(args)
+        except requests.BadRequest as exc:
             raise bad_request(exc) from None
         await ls.ready()
         ls.require_trust()
@@ -362,9 +364,9 @@ def create_server() -> EvalensServer:
     def document(ls: EvalensServer, *args: Any) -> dict[str, Any]:
         """The server's view of an open document: its text and module name."""
         try:
-            obj = commands.single_object("evalens.document", args)
-            uri = commands.parse_run_module([obj]).uri
-        except commands.BadRequest as exc:
+            obj = requests.single_object("evalens.document", args)
+            uri = requests.parse_run_module([obj]).uri
+        except requests.BadRequest as exc:
             raise bad_request(exc) from None
         doc = ls.open_document(uri, "evalens.document")
         module = doc.module
@@ -405,8 +407,8 @@ def create_server() -> EvalensServer:
 
 def _empty(command: str, args: tuple[Any, ...]) -> None:
     try:
-        commands.parse_empty(command, args)
-    except commands.BadRequest as exc:
+        requests.parse_empty(command, args)
+    except requests.BadRequest as exc:
         raise bad_request(exc) from None
 
 

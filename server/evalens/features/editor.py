@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from ..documents import selection
-from ..lineindex import split_lines
+from ..text.documents import selection
+from ..text.lineindex import split_lines
 from . import analysis
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..jsontext import JsonString
-from ..lineindex import line_starts
+from ..text.jsontext import JsonString
+from ..text.lineindex import line_starts
 
 HINT_CHARS = 80
 

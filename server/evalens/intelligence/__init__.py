@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from .. import caches
+from . import caches
 
 if TYPE_CHECKING:
     from ..server import EvalensServer

@@ -40,8 +40,8 @@ from .resolve import Interpreter, Resolver, query
 from .snapshot import Snapshot, snapshot
 
 if TYPE_CHECKING:
-    from ..documents import Document
     from ..server import EvalensServer
+    from ..text.documents import Document
 
 log = logging.getLogger(__name__)
 SOURCE = "evalens"

@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 
-from ..modnames import uri_to_path
-from . import completion, help, live, navigation, overlay, symbols
+from ..text.modnames import uri_to_path
+from . import completion, hover, navigation, overlay, runtime, symbols
 from .diagnostics import Diagnostics
 from .lanes import Lane, Lanes
 from .preload import STAND_IN, head_start, import_source, preload
 from .snapshot import Cursor, Snapshot, cursor, snapshot
+from .symbolindex import SymbolIndex
 from .trees import TREES
-from .workspace import WorkspaceIndex
 
 if TYPE_CHECKING:
-    from ..documents import Document
     from ..server import EvalensServer
+    from ..text.documents import Document
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,7 +36,7 @@ class Intelligence:
     def __init__(self, ls: EvalensServer, lanes: int = 3) -> None:
         self.lanes = Lanes(lanes)
         self.diagnostics = Diagnostics(ls, self.lanes)
-        self.workspace = WorkspaceIndex()
+        self.symbol_index = SymbolIndex()
         self.warmed = False
         self._background: set[asyncio.Future[Any]] = set()
         self._preloads: deque[str] = deque(maxlen=PRELOAD_QUEUE)  # opened documents, newest last
@@ -95,7 +95,7 @@ class Intelligence:
             target = completion.attribute_target(where.text, where.column)
         if target is None or where is None:
             return await statically
-        result, names = await asyncio.gather(statically, live.attributes(ls, where.doc.module.name, target[0]))
+        result, names = await asyncio.gather(statically, runtime.attributes(ls, where.doc.module.name, target[0]))
         if result is None:
             result = types.CompletionList(is_incomplete=False, items=[])
         if names:
@@ -116,7 +116,7 @@ class Intelligence:
             ls,
             "hover",
             cursor(ls, params.text_document.uri, params.position),
-            lambda script, where, snap, lane: help.hover(script, where, snap, with_live),
+            lambda script, where, snap, lane: hover.hover(script, where, snap, with_live),
             None,
         )
         if found is None:
@@ -124,9 +124,9 @@ class Intelligence:
         text = found.markdown
         doc = ls.store.get(params.text_document.uri)
         if found.module_name is not None and doc is not None:
-            value = await live.describe(ls, doc.module.name, found.module_name)
+            value = await runtime.describe(ls, doc.module.name, found.module_name)
             if value is not None:
-                text = f"{text}\n\n---\n{live.hover_section(value)}"
+                text = f"{text}\n\n---\n{runtime.hover_section(value)}"
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=found.range)
 
     async def signature_help(self, ls: EvalensServer, params: types.SignatureHelpParams) -> types.SignatureHelp | None:
@@ -134,7 +134,7 @@ class Intelligence:
             ls,
             "signatureHelp",
             cursor(ls, params.text_document.uri, params.position),
-            lambda script, where, snap, lane: help.signature_help(script, where),
+            lambda script, where, snap, lane: hover.signature_help(script, where),
             None,
         )
 
@@ -209,7 +209,7 @@ class Intelligence:
                     TREES.release(lease)
                 found.extend(s for s in symbols.flatten(tree_symbols, uri) if symbols.matches(query, s.name))
             open_paths = {os.path.normpath(path) for _uri, path, _text, _revision in docs}
-            return found + self.workspace.query(grammar, folders, open_paths, query, snap.units)
+            return found + self.symbol_index.query(grammar, folders, open_paths, query, snap.units)
 
         return await self.lanes.run("workspace/symbol", work, [])
 

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from ..lineindex import LineIndex
+from ..lsp.textsync import line_index, units_to_column
 from ..settings import find_interpreter
-from ..textsync import line_index, units_to_column
+from ..text.lineindex import LineIndex
 
 if TYPE_CHECKING:
-    from ..documents import Document
     from ..server import EvalensServer
+    from ..text.documents import Document
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import sys
 import types
 from typing import Any, BinaryIO, Dict, List, Optional
 
-from . import documents, inspection, messages
-from .documents import DocumentTable
+from . import importhook, inspection, messages
+from .importhook import DocumentTable
 from .messages import DocumentInfo, RunResult
 from .running import Interruptible, Runner
 from .streams import Budget, StreamKeeper
@@ -67,7 +67,7 @@ class Worker:
         for entry in reversed(self.roots + list(message["extraPaths"])):
             if entry not in sys.path:
                 sys.path.insert(0, entry)
-        documents.install(self.table, message["hidden"])
+        importhook.install(self.table, message["hidden"])
         _apply_memory_limit(message["memoryMB"])
         self.guard.install()
         return {"pid": os.getpid(), "python": sys.version.split()[0], "executable": sys.executable}
@@ -86,7 +86,7 @@ class Worker:
         module.__file__ = doc["path"]
         sys.modules[name] = module
         try:
-            documents.execute_document(module, doc, self.table)
+            importhook.execute_document(module, doc, self.table)
         except BaseException:
             del sys.modules[name]
             raise
@@ -100,13 +100,13 @@ class Worker:
                 continue
             doc = self.table.by_name.get(name)
             if doc is not None:
-                documents.execute_document(module, doc, self.table)
+                importhook.execute_document(module, doc, self.table)
                 continue
             filename = module.__dict__.get("__file__")
             if filename and filename.endswith(".py") and os.path.isfile(filename):
                 with open(filename, encoding="utf-8") as source:
                     text = source.read()
-                documents.register_source(filename, text)
+                importhook.register_source(filename, text)
                 exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
 
     def prepare(self, message: Dict[str, Any]) -> Optional[RunResult]:

@@ -19,7 +19,7 @@ import types
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .contexts import HeldContexts, lone_with_header
-from .documents import DocumentTable, register_source
+from .importhook import DocumentTable, register_source
 from .messages import ErrorInfo, RunResult
 from .reprs import bounded_repr
 

@@ -37,7 +37,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import RPCMessage, RPCRequest
 from pygls.protocol.language_server import lsp_method
 
-from . import jsontext
+from ..text import jsontext
 
 log = logging.getLogger(__name__)
 

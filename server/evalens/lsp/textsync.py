@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from lsprotocol import types
 from pygls.workspace.text_document import TextDocument
 
-from .lineindex import LineIndex, split_lines
+from ..text.lineindex import LineIndex, split_lines
 
 _INDEXES: weakref.WeakKeyDictionary[TextDocument, LineIndex] = weakref.WeakKeyDictionary()
 

@@ -29,7 +29,7 @@ from .framing import FrameParser
 from .lifecycle import end_process
 
 if TYPE_CHECKING:
-    from .server import EvalensServer
+    from ..server import EvalensServer
 
 log = logging.getLogger(__name__)
 PARSE_ERROR = -32700

@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from ..text.documents import Document
 from . import graph
-from .documents import Document
 
 
 class ImportCache:

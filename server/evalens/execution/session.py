@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..text.jsontext import JsonString
+from ..worker import bootstrap, messages
 from .environment import interpreter_environment
-from .jsontext import JsonString
-from .worker import bootstrap, messages
 
 log = logging.getLogger(__name__)
 WORKER_DIR = str(Path(messages.__file__).resolve().parent)

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..settings import Settings, find_interpreter
+from ..text.documents import Document, DocumentStore
+from ..worker import messages
 from . import graph, reloads
-from .documents import Document, DocumentStore
 from .session import InterpreterDied, Session, SessionConfig, State
-from .settings import Settings, find_interpreter
-from .worker import messages
 
 log = logging.getLogger(__name__)
 

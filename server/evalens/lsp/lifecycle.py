@@ -21,7 +21,7 @@ import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from .server import EvalensServer
+    from ..server import EvalensServer
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ class _Entry:
     symbols: tuple[types.WorkspaceSymbol, ...]
 
 
-class WorkspaceIndex:
+class SymbolIndex:
     """Symbols of files on disk by path; safe to use from several lanes at once."""
 
     def __init__(self) -> None:

@@ -1,0 +1,1 @@
+"""Documents as text: the open documents, their module names, lines and positions."""
