@@ -12,8 +12,8 @@ past the end means the end of the document; columns in the negotiated
 encoding) through the document's ``LineIndex``, which it keeps across edits,
 and splices the string once. ``install`` puts it in place of pygls' method and
 gives ``TextDocument`` LSP lines: ``lines``, and ``offset_at_position``
-through the index. ``tests/test_textsync.py`` checks it against a reference
-model, ``tests/test_edit_fuzz.py`` the server.
+through the index. ``tests/unit/test_textsync.py`` checks it against a reference
+model, ``tests/e2e/test_edit_fuzz.py`` the server.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import asyncio
 from lsprotocol import types
 
 from tests.conftest import Editor, plain, wait_until
-from tests.test_lifecycle import LOOP, send_command, wait_for_state
+from tests.e2e.test_lifecycle import LOOP, send_command, wait_for_state
 
 
 async def test_quick_runs_report_no_progress(editor: Editor) -> None:

@@ -8,7 +8,7 @@ import pytest
 from lsprotocol import types
 
 from tests.conftest import Editor
-from tests.test_lifecycle import LOOP, send_command, wait_for_state
+from tests.e2e.test_lifecycle import LOOP, send_command, wait_for_state
 
 SOURCE = """\
 import builtins

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import re
 import sys
 import threading
 from pathlib import Path
@@ -17,7 +16,6 @@ from hypothesis import strategies as st
 
 from evalens.lsp import startcode
 from evalens.lsp.startcode import HEADER, CodeCache
-from tests.stdio_client import StdioServer, notification
 
 SOURCE = "def double(x):\n    return 2 * x\n"
 
@@ -28,6 +26,18 @@ def saved(path: str, *filenames: str) -> None:
     for filename in filenames:
         cache.compile(SOURCE, filename, "exec")
     assert cache.save() is True
+
+
+def make_point_class() -> type:
+    @attr.define
+    class Point:
+        x: int
+        y: int = 0
+
+    return Point
+
+
+# -- end to end: the server's own start ---------------------------------------------------------
 
 
 def test_a_second_cache_reuses_what_the_first_compiled(tmp_path: Path) -> None:
@@ -140,15 +150,6 @@ def test_calls_it_cannot_key_go_to_the_builtin(tmp_path: Path) -> None:
     assert (cache.reused, cache.compiled) == (0, 0)
 
 
-def make_point_class() -> type:
-    @attr.define
-    class Point:
-        x: int
-        y: int = 0
-
-    return Point
-
-
 def test_attrs_classes_made_while_installed_compile_through_the_cache(tmp_path: Path) -> None:
     import attr._make
 
@@ -192,43 +193,3 @@ def test_cached_code_is_what_compile_gives(tokens: list[str]) -> None:
     cache = CodeCache(None)
     assert cache.compile(source, "<prop>", "eval") == expected
     assert cache.compile(source, "<prop>", "eval") == expected
-
-
-# -- end to end: the server's own start ---------------------------------------------------------
-
-START_UP = re.compile(r"start-up code: (\d+) reused, (\d+) compiled \((.*)\)")
-
-
-async def start_once(tmp_path: Path, **extra: str) -> tuple[int, int, str]:
-    """Start a server with its bytecode under ``tmp_path``, initialize, shut it down: what
-    its start-up code cache reports."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    # A fixed hash seed: the source attrs writes for a frozen class's __hash__ holds a
-    # salted string hash, which would differ between the two starts.
-    env.update(PYTHONPYCACHEPREFIX=str(tmp_path / "pycache"), PYTHONHASHSEED="0", **extra)
-    server = await StdioServer.start("--log-level", "INFO", env=env, stderr=True)
-    try:
-        await server.initialize(tmp_path)
-        assert "result" in await server.request(2, "shutdown", None)
-        await server.send(notification("exit", None))
-        assert await server.exit_code(10) == 0
-        found = START_UP.search(await server.log())
-    finally:
-        await server.kill()
-    assert found is not None
-    return int(found[1]), int(found[2]), found[3]
-
-
-async def test_the_second_start_compiles_nothing_before_answering_initialize(tmp_path: Path) -> None:
-    reused, compiled, path = await start_once(tmp_path)
-    assert reused == 0 and compiled > 500  # lsprotocol's classes: a fresh cache
-    assert path.startswith(str(tmp_path / "pycache"))
-    assert os.path.isfile(path)
-    reused, compiled, _ = await start_once(tmp_path)
-    assert compiled == 0 and reused > 500
-
-
-async def test_no_file_when_python_writes_no_bytecode(tmp_path: Path) -> None:
-    reused, compiled, path = await start_once(tmp_path, PYTHONDONTWRITEBYTECODE="1")
-    assert path == "None" and reused == 0 and compiled > 500
-    assert list(tmp_path.rglob("startcode*")) == []

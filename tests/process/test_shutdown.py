@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.stdio_client import StdioServer, descendants, notification, request, wait_gone
+from tests.process.stdio_client import StdioServer, descendants, notification, request, wait_gone
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads processes from /proc")
 

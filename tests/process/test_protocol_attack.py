@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.stdio_client import StdioServer, frame, notification, request
+from tests.process.stdio_client import StdioServer, frame, notification, request
 
 
 async def test_the_server_survives_malformed_frames(tmp_path: Path) -> None:

@@ -141,7 +141,7 @@ async def test_diagnostic_clears_when_its_document_changes(editor: Editor) -> No
 async def test_a_long_repr_arrives_whole_and_its_hint_shows_its_start(editor: Editor) -> None:
     """A repr longer than RAW_REPR travels as a JSON literal spliced into the response:
     quotes, backslashes, newlines, non-ASCII and astral characters come through unchanged."""
-    from tests.test_settings import configure
+    from tests.e2e.test_settings import configure
 
     configure(editor, {"limits": {"reprChars": 1_000_000}})
     uri = editor.open("big.py", "piece = 'q\"\\\\\\n\u00e9\U0001f600 '\nbig = piece * 20000\nbig\n")
