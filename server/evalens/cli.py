@@ -16,16 +16,19 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .execution import requests
-from .execution.engine import Engine, Result, Workspace
+from .execution.backends.process import ProcessBackend
+from .execution.engine import Engine
+from .execution.results import Result
 from .lsp import logsink, startcode
 from .settings import Settings
 from .text.documents import DocumentStore
 from .text.jsontext import text_of
-from .text.modnames import import_roots
+from .text.modnames import Project, import_roots
+from .worker import messages
 
 if TYPE_CHECKING:
     from .server import EvalensServer
@@ -41,7 +44,7 @@ def project_folder(path: Path) -> Path:
     return path.parent
 
 
-async def evaluate_file(path: Path, request: dict[str, Any], settings: Settings, stream: bool) -> Result:
+async def evaluate_file(path: Path, action: messages.Action, settings: Settings, stream: bool) -> Result:
     folder = project_folder(path)
     # Like `python FILE`: the file's own folder is a root too, so siblings import.
     roots = import_roots([str(folder)])
@@ -55,10 +58,12 @@ async def evaluate_file(path: Path, request: dict[str, Any], settings: Settings,
         target.write(text)
         target.flush()
 
-    engine = Engine(store, Workspace([str(folder)], roots), settings, echo if stream else None)
-    engine.keep_standby = False  # one run: a spare interpreter would be wasted
+    def one_run(engine: Engine) -> ProcessBackend:  # a spare interpreter would be wasted
+        return ProcessBackend(engine.session_config, engine.output_between_runs, keep_standby=False)
+
+    engine = Engine(store, Project([str(folder)], roots), settings, echo if stream else None, backend=one_run)
     try:
-        return await engine.run(doc, request)
+        return await engine.run(doc, action)
     finally:
         await engine.shutdown()
 
@@ -100,31 +105,31 @@ def _print_result(result: Result, as_json: bool) -> None:
     if result["ok"]:
         if result["value"] is not None:
             print(text_of(result["value"]["repr"]))
-    else:
+    elif result["error"] is not None:
         sys.stderr.write(result["error"]["traceback"])
 
 
 def run_once(args: argparse.Namespace) -> int:
     settings = Settings(trusted=True, interpreter=args.interpreter)
-    request: dict[str, Any]
+    action: messages.Action
     try:
         if args.command == "eval":
             file = Path(args.file)
-            request = {"op": "eval", "code": args.code, "filename": None, "firstLine": 0, "bindings": {}}
+            action = messages.eval_action(args.code)
         else:
             file_part, sep, target = args.target.rpartition(":")
             if not sep or not file_part or not target:
                 raise requests.BadRequest("give the target as FILE:TARGET, e.g. app.py:main")
             file = Path(file_part)
             call = requests.parse_call([{"uri": "cli", "target": target, "args": args.args}])
-            request = {"op": "call", "target": call.target, "argsSource": call.args_source, "args": [], "kwargs": {}}
+            action = messages.call_action(call.target, call.args_source)
     except requests.BadRequest as exc:
         print(f"evalens: {exc}", file=sys.stderr)
         return 2
     if not file.is_file():
         print(f"evalens: {file} is not a file; give the path of a Python file", file=sys.stderr)
         return 2
-    result = asyncio.run(evaluate_file(file.resolve(), request, settings, stream=not args.json))
+    result = asyncio.run(evaluate_file(file.resolve(), action, settings, stream=not args.json))
     _print_result(result, args.json)
     return 0 if result["ok"] else 1
 

@@ -1,61 +1,47 @@
-"""The language server: documents, settings, and the execution requests.
+"""The composition root: the language server's parts, made and wired, and its handlers
+registered.
 
-Handlers are thin: they validate with ``commands``, run through ``Engine`` and
-record what came out in ``RunHistory`` for the editor features. Shutdown and exit
-are ``protocol`` and ``lifecycle``.
+``EvalensServer`` holds the parts (documents, settings, the engine, the run
+history, the diagnostics board, static intelligence) and is the ``Host`` each
+feature area asks for: ``features.runs.RunHost``, ``intelligence.Host``,
+``lsp.lifecycle.Parts``. The handlers of documents and configuration live here;
+the execution commands in ``features.commands``, the editor features in
+``features.editor``, static intelligence in ``intelligence``. How pygls is
+adapted is indexed in ``lsp.pygls_fixes``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import os
-import typing
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.progress import Progress
+from pygls.workspace import TextDocument
 
 from . import __version__, intelligence, settings
-from .execution import requests
-from .execution.engine import Engine, Result, Workspace
+from .execution.engine import Engine
 from .execution.inspector import LiveInspector
-from .features import editor
+from .features import commands
+from .features.editor import EditorFeatures
 from .features.history import RunHistory
 from .features.output import OutputChannel
-from .features.progress import RunProgress
+from .features.runs import Runs
 from .intelligence import IDLE_DELAY, LazyIntelligence
 from .intelligence.caches import place_jedi_cache
-from .lsp import textsync
+from .lsp import pygls_fixes
+from .lsp.diagnostics import STATIC, DiagnosticsBoard
 from .lsp.lifecycle import SHUTDOWN_SECONDS, Lifecycle
 from .lsp.protocol import EvalensProtocol
+from .lsp.refresh import ClientRefresh
 from .lsp.startcode import CodeCache
-from .text.documents import Document, DocumentStore, selection
-from .text.modnames import import_roots, uri_to_path
+from .text.documents import DocumentStore
+from .text.modnames import Project, import_roots, uri_to_path
 
 log = logging.getLogger(__name__)
-
-#: JSON-RPC error code for requests refused by policy (LSP's RequestFailed).
-REQUEST_FAILED = -32803
-UNTRUSTED = (
-    "evalens does not run code in an untrusted workspace: set the `trusted` setting to true "
-    '(initializationOptions {"trusted": true} or the `evalens.trusted` configuration) '
-    "once you trust this workspace's code"
-)
-
-
-class HasUri(Protocol):
-    """A parsed command request that names a document."""
-
-    @property
-    def uri(self) -> str: ...
-
-
-DocumentRequest = TypeVar("DocumentRequest", bound=HasUri)
-Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 class EvalensServer(LanguageServer):
@@ -66,19 +52,24 @@ class EvalensServer(LanguageServer):
         self.settings = settings.Settings()
         self.store = DocumentStore()
         self.history = RunHistory()
-        self.engine = Engine(self.store, Workspace([], []), self.settings, self.send_output)
+        self.engine = Engine(self.store, Project([], []), self.settings, self.send_output)
         self.configured = asyncio.Event()
-        self.waiting: dict[Any, asyncio.Task[Any]] = {}
         self.live = LiveInspector(self.engine)
         self.output = OutputChannel(lambda params: self.protocol.notify("evalens/output", params))
+        self.board = DiagnosticsBoard(self.publish_diagnostics)
+        self.refresh = ClientRefresh(self)
+        self.editor = EditorFeatures(
+            self.store, self.history, self.board, lambda: self.settings.trusted, self.text_document
+        )
+        self.runs = Runs(self)
         #: static intelligence, when registered (``create_server`` does)
         self.intelligence: LazyIntelligence | None = None
         #: where jedi keeps its parse cache (inside the workspace), None for memory only
         self.jedi_cache: str | None = None
         #: the code attrs and cattrs generate, kept across starts (``cli`` sets it)
         self.code_cache: CodeCache | None = None
-        self.lifecycle = Lifecycle(self)
-        self.protocol.on_cancel = self.cancel
+        self.lifecycle = Lifecycle(self, self.protocol.exit_code)
+        self.protocol.on_cancel = self.runs.cancel
         self.protocol.on_exit = self.lifecycle.end
 
     # -- settings and workspace ------------------------------------------------------
@@ -88,6 +79,11 @@ class EvalensServer(LanguageServer):
         self.engine.settings = self.settings
         for problem in problems:
             self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, problem))
+
+    @property
+    def project(self) -> Project:
+        """The workspace folders and import roots (kept by the engine)."""
+        return self.engine.project
 
     def workspace_folders(self) -> list[str]:
         paths = [uri_to_path(folder.uri) for folder in self.workspace.folders.values()]
@@ -99,7 +95,7 @@ class EvalensServer(LanguageServer):
     def refresh_workspace(self) -> None:
         folders = self.workspace_folders()
         roots = import_roots(folders)
-        self.engine.workspace = Workspace(folders, roots)
+        self.engine.project = Project(folders, roots)
         if roots != self.store.roots:
             self.store.set_roots(roots)
 
@@ -125,113 +121,51 @@ class EvalensServer(LanguageServer):
             except asyncio.TimeoutError:
                 log.warning("no workspace/configuration answer within 2 s; using initializationOptions")
 
-    # -- requests ------------------------------------------------------------------------
+    # -- what the feature areas ask of the server (their Host protocols) ---------------
 
-    def require_trust(self) -> None:
-        if not self.settings.trusted:
-            raise JsonRpcException(UNTRUSTED, code=REQUEST_FAILED)
+    def text_document(self, uri: str) -> TextDocument:
+        return self.workspace.get_text_document(uri)
 
-    def open_document(self, uri: str, command: str) -> Document:
-        doc = self.store.get(uri)
-        if doc is None:
-            raise JsonRpcInvalidParams(
-                f"{command}: {uri} is not an open document; open it first (textDocument/didOpen)"
-            )
-        return doc
+    def position_units(self) -> Any:
+        return self.workspace.position_codec.client_num_units
 
-    async def prepare_run(
-        self, command: str, parse: Callable[[tuple[Any, ...]], DocumentRequest], args: tuple[Any, ...]
-    ) -> tuple[DocumentRequest, Document]:
-        """What every run on a document checks first, in this order: the arguments, the
-        document, the configuration (waited for), then trust."""
-        try:
-            request = parse(args)
-        except requests.BadRequest as exc:
-            raise bad_request(exc) from None
-        doc = self.open_document(request.uri, command)
-        await self.ready()
-        self.require_trust()
-        return request, doc
+    def running(self) -> bool:
+        return self.engine.busy()
 
-    def cancel(self, msg_id: Any) -> None:
-        if self.engine.running == msg_id and msg_id is not None:
-            self.engine.interrupt()
-        else:
-            task = self.waiting.get(msg_id)
-            if task is not None:
-                task.cancel()
+    def run_progress(self) -> Progress | None:
+        window = self.client_capabilities.window
+        return self.work_done_progress if window is not None and window.work_done_progress else None
 
-    async def run(self, doc: Document | None, request: dict[str, Any]) -> Result:
-        msg_id = self.protocol.msg_id
-        if msg_id is not None and msg_id not in self.protocol._request_futures:
-            # Cancelled before this handler got to run: pygls has already answered.
-            raise asyncio.CancelledError
-        task = asyncio.current_task()
-        if task is not None:
-            self.waiting[msg_id] = task
-        title = describe_run(doc, request)
-        progress = RunProgress(self, title, lambda: self.cancel(msg_id))
-        result: Result | None = None
-        try:
-            result = await self.engine.run(doc, request, tag=msg_id, title=title)
-            return result
-        finally:
-            self.waiting.pop(msg_id, None)
-            self.output.flush()
-            progress.finish(result)
-
-    def after_response(self, action: Callable[[], None]) -> None:
-        """Run ``action`` once the current request has been answered."""
-        msg_id = self.protocol.msg_id
-        if msg_id is not None:
-            self.protocol.after_response.setdefault(msg_id, []).append(action)
-        else:
-            action()
+    def analysis_status(self) -> dict[str, Any]:
+        return self.intelligence.status() if self.intelligence is not None else {"state": "off", "pending": 0}
 
     def send_output(self, uri: str | None, stream: str, text: str) -> None:
         self.output.write(uri, stream, text)
 
-    def after_run(self, result: Result) -> None:
-        open_uris = {doc.uri for doc in self.store}
-        for uri in self.history.record_outcome(result, open_uris):
-            editor.publish_diagnostics(self, uri)
+    def publish_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
 
+    def publish_static_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        self.board.set(uri, STATIC, diagnostics)
 
-def describe_run(doc: Document | None, request: dict[str, Any]) -> str:
-    """What a run is, in a few words, for progress and the queue in evalens.status."""
-    where = doc.module.name if doc is not None else ""
-    op = request.get("op")
-    if op == "eval":
-        code = " ".join(str(request.get("code", "")).split())
-        return f"{where}: {code[:60] + ('…' if len(code) > 60 else '')}"
-    if op == "call":
-        return f"{where}: {request.get('target')}({request.get('argsSource') or ''})"
-    if op == "runModule":
-        return f"{where} as __main__"
-    return "leaving a held `with` block"
+    # -- lsp.lifecycle.Parts -------------------------------------------------------------
 
+    async def stop(self) -> None:
+        await self.engine.shutdown()
 
-def command(server: EvalensServer, name: str) -> Callable[[Handler], Handler]:
-    """``server.command(name)``, with the handler's annotations and signature worked out once:
-    pygls reads both at every executeCommand, and annotations kept as strings (``from
-    __future__ import annotations``) are compiled again each time (0.1-0.2 ms per run)."""
+    def kill(self, reason: str) -> None:
+        self.engine.kill(reason)
+        if self.intelligence is not None:
+            self.intelligence.shutdown()
 
-    def register(handler: Handler) -> Handler:
-        handler.__annotations__ = typing.get_type_hints(handler)
-        handler.__signature__ = inspect.signature(handler)  # type: ignore[attr-defined]
-        server.command(name)(handler)
-        return handler
-
-    return register
-
-
-def bad_request(exc: requests.BadRequest) -> JsonRpcInvalidParams:
-    return JsonRpcInvalidParams(str(exc))
+    def settle(self, timeout: float) -> None:
+        if self.code_cache is not None:
+            self.code_cache.settle(timeout)
 
 
 def create_server() -> EvalensServer:
     """A server with every feature registered."""
-    textsync.install()
+    pygls_fixes.install()
     server = EvalensServer()
 
     @server.feature(types.INITIALIZE)
@@ -241,10 +175,10 @@ def create_server() -> EvalensServer:
         ls.refresh_workspace()
         ls.jedi_cache = place_jedi_cache(ls.workspace_folders())
         if ls.code_cache is not None:
-            ls.after_response(ls.code_cache.save_in_background)
+            ls.protocol.after_current_response(ls.code_cache.save_in_background)
         if ls.settings.trusted:
             # Start the interpreter while the client finishes its side of the handshake.
-            asyncio.ensure_future(ls.engine.ensure_session()).add_done_callback(_log_start_failure)
+            asyncio.ensure_future(ls.engine.start()).add_done_callback(_log_start_failure)
         if ls.intelligence is not None:
             # jedi's import would slow a first evaluation down: wait for the interpreter to be
             # idle, unless nothing can be evaluated (an untrusted workspace).
@@ -258,7 +192,7 @@ def create_server() -> EvalensServer:
         finally:
             ls.configured.set()
         if ls.settings.trusted:
-            asyncio.ensure_future(ls.engine.ensure_session()).add_done_callback(_log_start_failure)
+            asyncio.ensure_future(ls.engine.start()).add_done_callback(_log_start_failure)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: EvalensServer, params: types.DidChangeConfigurationParams) -> None:
@@ -275,24 +209,27 @@ def create_server() -> EvalensServer:
     def did_open(ls: EvalensServer, params: types.DidOpenTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.refresh_workspace()  # a `src/` folder may have appeared since
-        ls.store.set(uri, ls.workspace.get_text_document(uri).source)
-        intelligence.document_opened(ls, uri)
+        ls.store.set(uri, ls.text_document(uri).source)
+        if ls.intelligence is not None:
+            ls.intelligence.document_opened(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: EvalensServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
-        ls.store.set(uri, ls.workspace.get_text_document(uri).source)
-        intelligence.document_changed(ls, uri)
+        ls.store.set(uri, ls.text_document(uri).source)
+        if ls.intelligence is not None:
+            ls.intelligence.document_changed(uri)
         if ls.history.document_changed(uri, list(params.content_changes)):
-            editor.publish_diagnostics(ls, uri)
+            ls.editor.show_run_failure(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: EvalensServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.store.close(uri)
         ls.history.forget(uri)
-        intelligence.document_closed(ls, uri)
-        editor.publish_diagnostics(ls, uri)
+        if ls.intelligence is not None:
+            ls.intelligence.document_closed(uri)
+        ls.board.forget(uri)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: EvalensServer, params: Any) -> None:
@@ -301,115 +238,28 @@ def create_server() -> EvalensServer:
             await asyncio.to_thread(ls.code_cache.save)
         await ls.lifecycle.release(SHUTDOWN_SECONDS)
 
-    @command(server, "evalens.eval")
-    async def evaluate(ls: EvalensServer, *args: Any) -> Result:
-        request, doc = await ls.prepare_run("evalens.eval", requests.parse_eval, args)
-        message: dict[str, Any] = {"op": "eval", "bindings": request.bindings}
-        span = request.span
-        if span is None:
-            message.update(code=request.code, filename=None, firstLine=0)
-        else:
-            text_doc = ls.workspace.get_text_document(doc.uri)
-            start = text_doc.offset_at_position(types.Position(span.start_line, span.start_character))
-            end = text_doc.offset_at_position(types.Position(span.end_line, span.end_character))
-            chosen = selection(doc.text, start, end)
-            message.update(code=chosen.code, filename=doc.module.path, firstLine=chosen.first_line)
-        result = await ls.run(doc, message)
-        if span is not None:
-            ls.history.record_hint(doc.uri, types.Position(span.end_line, span.end_character), result)
-            ls.after_response(lambda: editor.refresh_hints(ls))
-        ls.after_run(result)
-        return result
-
-    @command(server, "evalens.call")
-    async def call(ls: EvalensServer, *args: Any) -> Result:
-        request, doc = await ls.prepare_run("evalens.call", requests.parse_call, args)
-        message = {
-            "op": "call",
-            "target": request.target,
-            "argsSource": request.args_source,
-            "args": request.args,
-            "kwargs": request.kwargs,
-        }
-        result = await ls.run(doc, message)
-        ls.history.record_call(doc.uri, request.target, result)
-        ls.after_response(lambda: editor.refresh_lenses(ls))
-        ls.after_run(result)
-        return result
-
-    @command(server, "evalens.runModule")
-    async def run_module(ls: EvalensServer, *args: Any) -> Result:
-        _, doc = await ls.prepare_run("evalens.runModule", requests.parse_run_module, args)
-        result = await ls.run(doc, {"op": "runModule"})
-        ls.after_run(result)
-        return result
-
-    @command(server, "evalens.exit")
-    async def exit_context(ls: EvalensServer, *args: Any) -> Result:
-        try:
-            request = requests.parse_exit(args)
-        except requests.BadRequest as exc:
-            raise bad_request(exc) from None
-        await ls.ready()
-        ls.require_trust()
-        if not ls.engine.held:
-            raise JsonRpcInvalidParams(
-                "evalens.exit: no `with` block is held open; evaluate a lone `with ...:` line first"
-            )
-        result = await ls.run(None, {"op": "exit", "exception": request.with_exception})
-        ls.after_run(result)
-        return result
-
-    @command(server, "evalens.document")
-    def document(ls: EvalensServer, *args: Any) -> dict[str, Any]:
-        """The server's view of an open document: its text and module name."""
-        try:
-            obj = requests.single_object("evalens.document", args)
-            uri = requests.parse_run_module([obj]).uri
-        except requests.BadRequest as exc:
-            raise bad_request(exc) from None
-        doc = ls.open_document(uri, "evalens.document")
-        module = doc.module
-        return {
-            "uri": doc.uri,
-            "text": doc.text,
-            "version": ls.workspace.get_text_document(uri).version,
-            "module": module.name if module.importable else None,
-            "path": module.path,
-        }
-
-    @command(server, "evalens.interrupt")
-    def interrupt(ls: EvalensServer, *args: Any) -> dict[str, bool]:
-        _empty("evalens.interrupt", args)
-        return {"interrupted": ls.engine.interrupt()}
-
-    @command(server, "evalens.restart")
-    async def restart(ls: EvalensServer, *args: Any) -> dict[str, int]:
-        _empty("evalens.restart", args)
-        await ls.ready()
-        ls.require_trust()
-        try:
-            pid = await ls.engine.restart()
-        except Exception as exc:
-            raise JsonRpcException(f"evalens.restart: {exc}", code=REQUEST_FAILED) from None
-        return {"pid": pid}
-
-    @command(server, "evalens.status")
-    def status(ls: EvalensServer, *args: Any) -> dict[str, Any]:
-        _empty("evalens.status", args)
-        analysis = ls.intelligence.status() if ls.intelligence is not None else {"state": "off", "pending": 0}
-        return {**ls.engine.status(), "analysis": analysis}
-
-    server.intelligence = intelligence.register(server)
-    editor.register(server)
+    for name, handler in commands.COMMANDS.items():
+        pygls_fixes.command(server, name, _command(server.runs, handler))
+    pygls_fixes.feature(server, types.TEXT_DOCUMENT_CODE_ACTION, server.editor.code_actions)
+    pygls_fixes.feature(server, types.TEXT_DOCUMENT_CODE_LENS, server.editor.code_lenses)
+    pygls_fixes.feature(server, types.TEXT_DOCUMENT_INLAY_HINT, server.editor.inlay_hints)
+    server.intelligence = intelligence.register(server, server)
     return server
 
 
-def _empty(command: str, args: tuple[Any, ...]) -> None:
-    try:
-        requests.parse_empty(command, args)
-    except requests.BadRequest as exc:
-        raise bad_request(exc) from None
+def _command(runs: Runs, handler: commands.Handler) -> Any:
+    """A plain function for pygls, which hands a command's ``arguments`` as positional ones."""
+    if asyncio.iscoroutinefunction(handler):
+
+        async def run_async(*args: Any) -> Any:
+            return await handler(runs, args)
+
+        return run_async
+
+    def run(*args: Any) -> Any:
+        return handler(runs, args)
+
+    return run
 
 
 def _log_start_failure(task: asyncio.Future[Any]) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from evalens.features.history import short_repr
+from evalens.features.oneline import inline
 from evalens.worker.messages import RAW_REPR
 from tests.conftest import Editor, plain, wait_until
 
@@ -152,4 +152,4 @@ async def test_a_long_repr_arrives_whole_and_its_hint_shows_its_start(editor: Ed
     hints = await editor.client.text_document_inlay_hint_async(
         types.InlayHintParams(types.TextDocumentIdentifier(uri), position_range(0, 0, 3, 0))
     )
-    assert [h.label for h in hints or []] == ["⇒ " + short_repr({"ok": True, "value": {"repr": expected}})]
+    assert [h.label for h in hints or []] == [inline({"ok": True, "value": {"repr": expected}})]

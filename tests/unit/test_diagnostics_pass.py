@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,29 +34,29 @@ SNIPPETS = [
 ]
 
 
-class FakeEngine:
+class FakeHost:
+    """A host whose interpreter runs user code until told otherwise."""
+
     def __init__(self) -> None:
-        self.running = True
+        self.busy = True
 
-    def busy(self) -> bool:
-        return self.running
+    def running(self) -> bool:
+        return self.busy
 
 
-async def yielding_diagnostics() -> tuple[Diagnostics, Any, list[str]]:
+async def yielding_diagnostics() -> tuple[Diagnostics, FakeHost, list[str]]:
     """Diagnostics whose passes only record that they started, beside a busy interpreter."""
-    from types import SimpleNamespace
-
     from evalens.intelligence.lanes import Lanes
 
-    ls: Any = SimpleNamespace(engine=FakeEngine())
-    diagnostics = Diagnostics(ls, Lanes(1))
+    host = FakeHost()
+    diagnostics = Diagnostics(host, Lanes(1))  # type: ignore[arg-type]
     started: list[str] = []
 
-    async def publish(_ls: Any, uri: str) -> None:
+    async def publish(uri: str) -> None:
         started.append(uri)
 
     diagnostics.publish = publish  # type: ignore[method-assign]
-    return diagnostics, ls, started
+    return diagnostics, host, started
 
 
 async def test_the_parser_process_answers_again_after_it_dies() -> None:
@@ -85,20 +84,20 @@ def test_diff_parsing_reports_what_a_fresh_parse_reports(versions: list[str]) ->
 
 
 async def test_a_pass_waits_for_the_run_to_end() -> None:
-    diagnostics, ls, started = await yielding_diagnostics()
-    diagnostics.schedule(ls, "file:///w/a.py")
+    diagnostics, host, started = await yielding_diagnostics()
+    diagnostics.schedule("file:///w/a.py")
     await wait_until(lambda: diagnostics.yielded >= 2)  # its time came, twice, during the run
     assert started == []
-    ls.engine.running = False
+    host.busy = False
     await wait_until(lambda: started == ["file:///w/a.py"])
     await wait_until(lambda: diagnostics.pending() == 0)  # the pass's task is done
 
 
 async def test_a_pass_waits_for_a_long_run_only_so_long() -> None:
-    diagnostics, ls, started = await yielding_diagnostics()
+    diagnostics, host, started = await yielding_diagnostics()
     loop = asyncio.get_running_loop()
     began = loop.time()
-    diagnostics.schedule(ls, "file:///w/a.py")
+    diagnostics.schedule("file:///w/a.py")
     await wait_until(lambda: started == ["file:///w/a.py"], timeout=DELAY + RUN_YIELD + 5)
-    assert ls.engine.busy()
+    assert host.running()
     assert loop.time() - began >= DELAY + RUN_YIELD

@@ -14,8 +14,8 @@ from evalens.lsp.lifecycle import Lifecycle
 
 
 def watching(ended: asyncio.Future[int]) -> Lifecycle:
-    server: Any = SimpleNamespace(protocol=SimpleNamespace(exit_code=lambda: 1))
-    watch = Lifecycle(server)
+    parts: Any = SimpleNamespace()
+    watch = Lifecycle(parts, exit_code=lambda: 1)
 
     def end(code: int) -> asyncio.Future[int]:  # instead of ending this process
         ended.set_result(code)

@@ -37,7 +37,9 @@ def test_a_document_without_imports_has_nothing_to_preload() -> None:
 def test_preloading_gives_up_when_requests_keep_coming() -> None:
     import jedi  # type: ignore[import-untyped]
 
-    from evalens.intelligence import overlay
+    from evalens.intelligence import overlay, patches
+
+    patches.install(None)  # as the server does when it loads jedi
     from evalens.intelligence.preload import preload
 
     source = "import json\nimport os\nfrom collections import abc\n"

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import jedi  # type: ignore[import-untyped]
 
-from evalens.intelligence import overlay
+from evalens.intelligence import overlay, patches
 from evalens.intelligence.states import MAX_AGE, MAX_USES, StateKeeper
 
 ENVIRONMENT = jedi.InterpreterEnvironment()
+
+patches.install(None)  # as the server does when it loads jedi
 
 
 class Clock:

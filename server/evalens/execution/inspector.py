@@ -1,4 +1,5 @@
-"""Live values for hover and completion (the ``ls.live`` seam of ``intelligence.live``).
+"""Live values for hover and completion: what ``intelligence.runtime.RuntimeValues`` asks of
+the interpreter.
 
 Answers come from the idle interpreter without running user code; when the
 interpreter is busy, not started or slow, the answer is None and hover and
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..worker import messages
 from .engine import Engine
 
 
@@ -17,9 +19,9 @@ class LiveInspector:
         self.engine = engine
 
     async def describe(self, module_name: str, name: str) -> dict[str, Any] | None:
-        answer = await self.engine.inspect({"kind": "describe", "module": module_name, "name": name})
+        answer = await self.engine.inspect(messages.describe_query(module_name, name))
         return answer if isinstance(answer, dict) else None
 
     async def attributes(self, module_name: str, expression: str) -> list[str] | None:
-        answer = await self.engine.inspect({"kind": "attributes", "module": module_name, "expression": expression})
+        answer = await self.engine.inspect(messages.attributes_query(module_name, expression))
         return [name for name in answer if isinstance(name, str)] if isinstance(answer, list) else None

@@ -11,24 +11,9 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..text.jsontext import JsonString
+from ..execution.results import Result
 from ..text.lineindex import line_starts
-
-HINT_CHARS = 80
-
-
-def short_repr(result: dict[str, Any], limit: int = HINT_CHARS) -> str:
-    """One line for a lens title or an inlay hint: the value, or the error."""
-    if result.get("ok"):
-        value = result.get("value")
-        shown = "✓" if value is None else value["repr"]
-        # A long repr kept as JSON: decode only its start (generous: spaces are folded below).
-        text = shown.head(4 * limit) if isinstance(shown, JsonString) else shown
-    else:
-        error = result.get("error") or {}
-        text = f"{error.get('type', 'Error')}: {error.get('message', '')}".rstrip(": ")
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+from .oneline import inline, summary
 
 
 @dataclass
@@ -53,25 +38,26 @@ class RunHistory:
     hints: dict[str, list[Hint]] = field(default_factory=dict)
     failure: Failure | None = None
 
-    def record_call(self, uri: str, target: str, result: dict[str, Any]) -> None:
-        self.calls.setdefault(uri, {})[target] = short_repr(result)
+    def record_call(self, uri: str, target: str, result: Result) -> None:
+        self.calls.setdefault(uri, {})[target] = summary(result)
 
-    def record_hint(self, uri: str, end: types.Position, result: dict[str, Any]) -> None:
+    def record_hint(self, uri: str, end: types.Position, result: Result) -> None:
         hints = [h for h in self.hints.get(uri, []) if (h.line, h.character) != (end.line, end.character)]
-        hints.append(Hint(end.line, end.character, f"⇒ {short_repr(result)}"))
+        hints.append(Hint(end.line, end.character, inline(result)))
         self.hints[uri] = hints
 
-    def record_outcome(self, result: dict[str, Any], open_uris: set[str]) -> set[str]:
+    def record_outcome(self, result: Result, open_uris: set[str]) -> set[str]:
         """Remember the failure of this run (or forget the last one); return URIs to republish."""
         touched = {self.failure.uri} if self.failure else set()
         self.failure = None
-        error = result.get("error")
-        if not result.get("ok") and error:
-            for frame in reversed(error.get("frames") or []):
-                if frame.get("uri") in open_uris:
+        error = result["error"]
+        if not result["ok"] and error:
+            for frame in reversed(error["frames"]):
+                uri = frame["uri"]
+                if uri is not None and uri in open_uris:
                     message = f"{error['type']}: {error['message']}".rstrip(": ")
-                    self.failure = Failure(frame["uri"], frame["line"], message)
-                    touched.add(frame["uri"])
+                    self.failure = Failure(uri, frame["line"], message)
+                    touched.add(uri)
                     break
         return touched
 

@@ -11,35 +11,30 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
+from pygls.progress import Progress
 
-from .history import short_repr
-
-if TYPE_CHECKING:
-    from ..server import EvalensServer
+from ..execution.results import Result
+from .oneline import summary
 
 log = logging.getLogger(__name__)
 DELAY = 0.5
 
 
-def supported(ls: EvalensServer) -> bool:
-    window = ls.client_capabilities.window
-    return bool(window is not None and window.work_done_progress)
-
-
 class RunProgress:
-    """The progress of one run, begun only if the run outlasts ``DELAY``."""
+    """The progress of one run, begun only if the run outlasts ``DELAY``; ``progress`` is None
+    for a client without work-done progress."""
 
-    def __init__(self, ls: EvalensServer, title: str, on_cancel: Callable[[], None]) -> None:
-        self.ls = ls
+    def __init__(self, progress: Progress | None, title: str, on_cancel: Callable[[], None]) -> None:
+        self.progress = progress
         self.title = title
         self.on_cancel = on_cancel
         self.token: str | None = None
         self.finished = False
         self.task: asyncio.Future[None] | None = None
-        self.timer = asyncio.get_running_loop().call_later(DELAY, self._start) if supported(ls) else None
+        self.timer = asyncio.get_running_loop().call_later(DELAY, self._start) if progress is not None else None
 
     def _start(self) -> None:
         self.timer = None
@@ -47,7 +42,8 @@ class RunProgress:
             self.task = asyncio.ensure_future(self._begin(f"evalens-run-{uuid.uuid4().hex}"))
 
     async def _begin(self, token: str) -> None:
-        progress = self.ls.work_done_progress
+        progress = self.progress
+        assert progress is not None
         try:
             await progress.create_async(token)
         except Exception as exc:  # the client refused: the run goes on without progress
@@ -63,11 +59,11 @@ class RunProgress:
         if future.cancelled() and not self.finished:
             self.on_cancel()
 
-    def finish(self, result: dict[str, Any] | None) -> None:
+    def finish(self, result: Result | None) -> None:
         self.finished = True
         if self.timer is not None:
             self.timer.cancel()
-        if self.token is not None:
-            message = short_repr(result) if result is not None else "cancelled"
-            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
-            self.ls.work_done_progress.tokens.pop(self.token, None)
+        if self.token is not None and self.progress is not None:
+            message = summary(result) if result is not None else "cancelled"
+            self.progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.progress.tokens.pop(self.token, None)

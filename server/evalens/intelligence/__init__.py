@@ -5,18 +5,14 @@ references, document highlight, document and workspace symbols come from jedi
 seeing the text of every open document (``overlay``), on worker threads
 (``lanes``), never on the event loop. Diagnostics report syntax errors and
 unresolved imports (``diagnostics``). Hover and completion consult the live
-interpreter through the optional ``ls.live`` seam (``live``).
+interpreter through ``Host.live`` (``runtime``). ``Host`` is all it knows of
+the server.
 
 Importing jedi and parso takes a tenth of a second, so nothing here imports
 them until the server has answered ``initialize``: ``register`` installs thin
 handlers and returns a ``LazyIntelligence``, which imports ``handlers`` (and
-with it jedi) on a thread when ``load`` is first called; requests and
-document events that come earlier wait for it.
-
-``server.py`` calls ``register`` once, keeps what it returns as
-``ls.intelligence``, calls ``load`` after ``initialize``, and calls
-``document_opened`` / ``document_changed`` / ``document_closed`` from its
-document handlers.
+with it jedi) on a thread when ``load`` is first called and applies the jedi
+patches (``patches``); requests and document events that come earlier wait for it.
 """
 
 from __future__ import annotations
@@ -28,19 +24,21 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.lsp.server import LanguageServer
 
-from . import caches
+from ..lsp import pygls_fixes
+from .host import Host
 
 if TYPE_CHECKING:
-    from ..server import EvalensServer
     from .handlers import Intelligence
 
-__all__ = ["IDLE_DELAY", "LazyIntelligence", "document_changed", "document_closed", "document_opened", "register"]
+__all__ = ["IDLE_DELAY", "Host", "LazyIntelligence", "register"]
 
 log = logging.getLogger(__name__)
 IDLE_DELAY = 0.5  # seconds after initialize before jedi is imported, unless a request needs it
 
-#: LSP method -> (the Intelligence method answering it, registration options)
+#: LSP method -> (the Intelligence method answering it, registration options); the methods of
+#: ``handlers.AT_CURSOR`` are answered by ``Intelligence.at_cursor``
 FEATURES: dict[str, tuple[str, Any]] = {
     types.TEXT_DOCUMENT_COMPLETION: (
         "completion",
@@ -49,13 +47,13 @@ FEATURES: dict[str, tuple[str, Any]] = {
     types.COMPLETION_ITEM_RESOLVE: ("resolve", None),
     types.TEXT_DOCUMENT_HOVER: ("hover", None),
     types.TEXT_DOCUMENT_SIGNATURE_HELP: (
-        "signature_help",
+        "at_cursor",
         types.SignatureHelpOptions(trigger_characters=["(", ","], retrigger_characters=[","]),
     ),
-    types.TEXT_DOCUMENT_DEFINITION: ("definition", None),
-    types.TEXT_DOCUMENT_DECLARATION: ("declaration", None),
-    types.TEXT_DOCUMENT_REFERENCES: ("references", None),
-    types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT: ("highlight", None),
+    types.TEXT_DOCUMENT_DEFINITION: ("at_cursor", None),
+    types.TEXT_DOCUMENT_DECLARATION: ("at_cursor", None),
+    types.TEXT_DOCUMENT_REFERENCES: ("at_cursor", None),
+    types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT: ("at_cursor", None),
     types.TEXT_DOCUMENT_DOCUMENT_SYMBOL: ("document_symbols", None),
     types.WORKSPACE_SYMBOL: ("workspace_symbols", None),
 }
@@ -64,8 +62,8 @@ FEATURES: dict[str, tuple[str, Any]] = {
 class LazyIntelligence:
     """The static intelligence of one server, imported on a thread on first use."""
 
-    def __init__(self, server: EvalensServer) -> None:
-        self._server = server
+    def __init__(self, host: Host) -> None:
+        self._host = host
         self._loading: asyncio.Future[Intelligence] | None = None
         self.instance: Intelligence | None = None
         self._waiting: list[Callable[[Intelligence], None]] = []  # document events before loading
@@ -79,7 +77,7 @@ class LazyIntelligence:
 
     async def _load(self) -> Intelligence:
         module = await asyncio.to_thread(self._import)
-        instance: Intelligence = module.Intelligence(self._server)
+        instance: Intelligence = module.Intelligence(self._host)
         self.instance = instance
         waiting, self._waiting = self._waiting, []
         for action in waiting:
@@ -88,7 +86,7 @@ class LazyIntelligence:
 
     def _import(self) -> Any:
         module = importlib.import_module(f"{__name__}.handlers")
-        caches.use_jedi_cache(self._server.jedi_cache)
+        importlib.import_module(f"{__name__}.patches").install(self._host.jedi_cache)
         return module
 
     async def get(self) -> Intelligence:
@@ -124,9 +122,17 @@ class LazyIntelligence:
         pending = self.instance.pending()
         return {"state": "busy" if pending else "idle", "pending": pending}
 
-    def static_diagnostics(self, ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
-        """The last syntax and import diagnostics of an open document (none before loading)."""
-        return self.instance.diagnostics.last(ls, uri) if self.instance is not None else []
+    # -- documents ------------------------------------------------------------------
+
+    def document_opened(self, uri: str) -> None:
+        """A new module may satisfy other documents' imports: check every document."""
+        self.then(lambda instance: instance.upkeep.changed(uri, everyone=True))
+
+    def document_changed(self, uri: str) -> None:
+        self.then(lambda instance: instance.upkeep.changed(uri, everyone=False))
+
+    def document_closed(self, uri: str) -> None:
+        self.then(lambda instance: instance.upkeep.closed(uri))
 
     def shutdown(self) -> None:
         if self.instance is not None:
@@ -139,35 +145,19 @@ def _report_failure(loading: asyncio.Future[Any]) -> None:
         log.error("static intelligence is unavailable: %s", loading.exception())
 
 
-def register(server: EvalensServer) -> LazyIntelligence:
+def register(server: LanguageServer, host: Host) -> LazyIntelligence:
     """Register the handlers on ``server``; the instance they share is for the server to keep."""
-    lazy = LazyIntelligence(server)
+    lazy = LazyIntelligence(host)
     for method, (name, options) in FEATURES.items():
-        server.feature(method, options)(_handler(lazy, name))
+        pygls_fixes.feature(server, method, _answer(lazy, method, name), options)
     return lazy
 
 
-def _handler(lazy: LazyIntelligence, name: str) -> Callable[..., Any]:
-    """A plain function for pygls, which cannot register bound methods."""
+def _answer(lazy: LazyIntelligence, method: str, name: str) -> Callable[[Any], Any]:
+    async def answer(params: Any) -> Any:
+        instance = await lazy.get()
+        if name == "at_cursor":
+            return await instance.at_cursor(method, params)
+        return await getattr(instance, name)(params)
 
-    async def handler(ls: EvalensServer, params: Any) -> Any:
-        answer = getattr(await lazy.get(), name)
-        return await answer(ls, params)
-
-    return handler
-
-
-def document_opened(ls: EvalensServer, uri: str) -> None:
-    """A new module may satisfy other documents' imports: check every document."""
-    if ls.intelligence is not None:
-        ls.intelligence.then(lambda instance: instance.changed(ls, uri, everyone=True))
-
-
-def document_changed(ls: EvalensServer, uri: str) -> None:
-    if ls.intelligence is not None:
-        ls.intelligence.then(lambda instance: instance.changed(ls, uri, everyone=False))
-
-
-def document_closed(ls: EvalensServer, uri: str) -> None:
-    if ls.intelligence is not None:
-        ls.intelligence.then(lambda instance: instance.closed(ls, uri))
+    return answer

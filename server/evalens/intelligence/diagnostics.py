@@ -5,10 +5,9 @@ change; opening a document also reschedules the documents with unresolved
 imports (its module may satisfy them), closing one the documents that name
 it (``handlers.Intelligence.changed`` / ``closed``). The pass parses in the
 ``SyntaxChecker`` process, resolves the imports on the background lane, keeps
-the result per document revision, and publishes through
-``features.editor.publish_diagnostics``, whose ``diagnostics_for`` appends
-``Diagnostics.last`` to the run-failure diagnostic (one publication per
-document, so neither overwrites the other).
+the result per document revision, and hands it to the server's diagnostics
+board (``Host.publish_static_diagnostics``), which publishes it with the other
+sources' (the failure of the last run).
 
 A pass whose time comes while the interpreter runs user code waits for the run to end,
 for at most ``RUN_YIELD`` seconds: the user is waiting for that run, and on a
@@ -30,18 +29,15 @@ import json
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from ..text.documents import Document
 from . import syntax
+from .host import Host
 from .lanes import Lane, Lanes
 from .resolve import Interpreter, Resolver, query
 from .snapshot import Snapshot, snapshot
-
-if TYPE_CHECKING:
-    from ..server import EvalensServer
-    from ..text.documents import Document
 
 log = logging.getLogger(__name__)
 SOURCE = "evalens"
@@ -52,7 +48,8 @@ IMPORT = "Import "  # how an unresolved-import message begins
 
 
 class Diagnostics:
-    def __init__(self, ls: EvalensServer, lanes: Lanes) -> None:
+    def __init__(self, host: Host, lanes: Lanes) -> None:
+        self.host = host
         self.lanes = lanes
         self.results: dict[str, tuple[int, list[types.Diagnostic]]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
@@ -72,20 +69,21 @@ class Diagnostics:
         """Documents whose diagnostics pass is scheduled or running."""
         return len(self._timers) + len(self._tasks)
 
-    def schedule(self, ls: EvalensServer, uri: str) -> None:
+    def schedule(self, uri: str) -> None:
         timer = self._timers.pop(uri, None)
         if timer is not None:
             timer.cancel()
         loop = asyncio.get_running_loop()
-        self._timers[uri] = loop.call_later(DELAY, self._start, ls, uri)
+        self._timers[uri] = loop.call_later(DELAY, self._start, uri)
 
-    def _context(self, ls: EvalensServer) -> tuple[Snapshot, frozenset[str]]:
+    def _context(self) -> tuple[Snapshot, frozenset[str]]:
         """The snapshot and the open module names, built once per set of open documents
         (not once per document: opening 1,000 documents would build 1,000 of each)."""
-        key = (ls.store.generation, id(ls.settings), tuple(ls.engine.workspace.folders))
+        host = self.host
+        key = (host.store.generation, id(host.settings), tuple(host.project.folders))
         if self._shared is None or self._shared[0] != key:
-            names = frozenset(d.module.name for d in ls.store if d.module.importable)
-            self._shared = (key, snapshot(ls), names)
+            names = frozenset(d.module.name for d in host.store if d.module.importable)
+            self._shared = (key, snapshot(host), names)
         return self._shared[1], self._shared[2]
 
     def unresolved(self) -> list[str]:
@@ -94,11 +92,6 @@ class Diagnostics:
             uri for uri, (_revision, found) in self.results.items() if any(d.message.startswith(IMPORT) for d in found)
         ]
 
-    def last(self, ls: EvalensServer, uri: str) -> list[types.Diagnostic]:
-        """The last static diagnostics computed for an open document."""
-        entry = self.results.get(uri)
-        return list(entry[1]) if entry is not None and ls.store.get(uri) is not None else []
-
     def forget(self, uri: str) -> None:
         timer = self._timers.pop(uri, None)
         if timer is not None:
@@ -106,24 +99,25 @@ class Diagnostics:
         self.results.pop(uri, None)
         self.checker.forget(uri)
 
-    def _start(self, ls: EvalensServer, uri: str, waiting_since: float | None = None) -> None:
+    def _start(self, uri: str, waiting_since: float | None = None) -> None:
         self._timers.pop(uri, None)
         loop = asyncio.get_running_loop()
         now = loop.time()
-        if ls.engine.busy() and (waiting_since is None or now - waiting_since < RUN_YIELD):
+        if self.host.running() and (waiting_since is None or now - waiting_since < RUN_YIELD):
             self.yielded += 1
             since = now if waiting_since is None else waiting_since
-            self._timers[uri] = loop.call_later(RUN_POLL, self._start, ls, uri, since)
+            self._timers[uri] = loop.call_later(RUN_POLL, self._start, uri, since)
             return
-        task = asyncio.ensure_future(self.publish(ls, uri))
+        task = asyncio.ensure_future(self.publish(uri))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def publish(self, ls: EvalensServer, uri: str) -> None:
-        doc = ls.store.get(uri)
+    async def publish(self, uri: str) -> None:
+        store = self.host.store
+        doc = store.get(uri)
         if doc is None:
             return
-        snap, open_modules = self._context(ls)
+        snap, open_modules = self._context()
         interpreter = await self.interpreter(snap.executable)
         search = [*snap.sys_path, *interpreter.sys_path]
         revision = doc.revision
@@ -135,13 +129,11 @@ class Diagnostics:
             return compute(report, doc, snap, Resolver(search, interpreter.builtins, open_modules))
 
         found = await self.lanes.run(f"diagnostics of {uri}", job, None, self.lanes.background)
-        current = ls.store.get(uri)
+        current = store.get(uri)
         if found is None or current is None or current.revision != revision:
             return
         self.results[uri] = (revision, found)
-        from ..features import editor
-
-        editor.publish_diagnostics(ls, uri)
+        self.host.publish_static_diagnostics(uri, found)
 
 
 def compute(report: syntax.Report, doc: Document, snap: Snapshot, resolver: Resolver) -> list[types.Diagnostic]:

@@ -275,7 +275,17 @@ class _Plugin:
     import_module = staticmethod(import_module)
 
 
-plugin_manager.register(_Plugin)
-jedi_references._find_project_modules = _project_files
-SubModuleDictMixin.sub_modules_dict = _sub_modules_dict
-jedi_imports.iter_module_names = _iter_module_names
+_installed = False
+
+
+def install() -> None:
+    """Register the plugin and put the editor's documents into jedi's module listing and
+    reference search (once per process; ``patches.install``)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    plugin_manager.register(_Plugin)
+    jedi_references._find_project_modules = _project_files
+    SubModuleDictMixin.sub_modules_dict = _sub_modules_dict
+    jedi_imports.iter_module_names = _iter_module_names

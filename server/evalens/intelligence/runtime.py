@@ -1,6 +1,6 @@
-"""The seam for live values: static answers, enriched by the interpreter when it can.
+"""Live values beside static answers: what hover and completion ask of the interpreter.
 
-The execution side may set ``ls.live`` to an object with two coroutines:
+``RuntimeValues`` has two coroutines (``execution.inspector.LiveInspector`` answers them):
 
 ``async describe(module_name: str, name: str) -> dict | None``
     the live value of a module-level ``name``: ``{"repr": str, "type": str,
@@ -9,9 +9,8 @@ The execution side may set ``ls.live`` to an object with two coroutines:
     the runtime attribute names of the value of ``expression`` (a dotted name),
     or None when unknown.
 
-Hover and completion call them when ``ls.live`` exists; when it is missing,
-returns None or fails, the answer is the static one. They must never call
-properties or ``__getattr__`` nor wait on a busy interpreter: that is the
+When they return None or fail, the answer is the static one. They must never
+call properties or ``__getattr__`` nor wait on a busy interpreter: that is the
 implementer's contract.
 """
 
@@ -23,16 +22,13 @@ from typing import Any, Protocol
 log = logging.getLogger(__name__)
 
 
-class Live(Protocol):
+class RuntimeValues(Protocol):
     async def describe(self, module_name: str, name: str) -> dict[str, Any] | None: ...
 
     async def attributes(self, module_name: str, expression: str) -> list[str] | None: ...
 
 
-async def describe(ls: Any, module_name: str, name: str) -> dict[str, Any] | None:
-    live: Live | None = getattr(ls, "live", None)
-    if live is None:
-        return None
+async def describe(live: RuntimeValues, module_name: str, name: str) -> dict[str, Any] | None:
     try:
         return await live.describe(module_name, name)
     except Exception:
@@ -40,10 +36,7 @@ async def describe(ls: Any, module_name: str, name: str) -> dict[str, Any] | Non
         return None
 
 
-async def attributes(ls: Any, module_name: str, expression: str) -> list[str] | None:
-    live: Live | None = getattr(ls, "live", None)
-    if live is None:
-        return None
+async def attributes(live: RuntimeValues, module_name: str, expression: str) -> list[str] | None:
     try:
         return await live.attributes(module_name, expression)
     except Exception:

@@ -10,17 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from ..lsp.textsync import line_index, units_to_column
 from ..settings import find_interpreter
+from ..text.documents import Document
 from ..text.lineindex import LineIndex
-
-if TYPE_CHECKING:
-    from ..server import EvalensServer
-    from ..text.documents import Document
+from .host import Host
 
 
 @dataclass(frozen=True)
@@ -32,22 +29,22 @@ class Snapshot:
     units: Callable[[str], int]  # the client's position units in a string (UTF-16 by default)
 
 
-def snapshot(ls: EvalensServer) -> Snapshot:
-    workspace = ls.engine.workspace
-    docs = list(ls.store)
+def snapshot(host: Host) -> Snapshot:
+    project = host.project
+    docs = list(host.store)
     files = {doc.module.path: (doc.text, doc.revision) for doc in docs if doc.module.importable}
-    roots = [*workspace.roots, *ls.settings.extra_paths]
+    roots = [*project.roots, *host.settings.extra_paths]
     for doc in docs:
         root = doc.module.root
         if root and root not in roots:
             roots.append(root)
-    project_path = workspace.folders[0] if workspace.folders else (roots[0] if roots else os.getcwd())
+    project_path = project.folders[0] if project.folders else (roots[0] if roots else os.getcwd())
     return Snapshot(
-        executable=find_interpreter(ls.settings, workspace.folders),
+        executable=find_interpreter(host.settings, project.folders),
         project_path=project_path,
         sys_path=tuple(roots),
         files=files,
-        units=ls.workspace.position_codec.client_num_units,
+        units=host.position_units(),
     )
 
 
@@ -62,19 +59,14 @@ class Cursor:
     text: str  # the line's text, without its line break
 
 
-def cursor(ls: EvalensServer, uri: str, position: types.Position) -> Cursor | None:
+def cursor(host: Host, uri: str, position: types.Position) -> Cursor | None:
     """Where a request points, found through the document's line index (no split of the text)."""
-    doc = ls.store.get(uri)
+    doc = host.store.get(uri)
     if doc is None:
         return None
-    document = ls.workspace.get_text_document(uri)
+    document = host.text_document(uri)
     index = line_index(document) if document.source is doc.text else LineIndex(doc.text)
     line = min(position.line, len(index) - 1)
     text = index.content(line)
     column = units_to_column(text, position.character, document.position_codec.encoding)
     return Cursor(doc, doc.module.path, line + 1, column, text)
-
-
-def client_column(line_text: str, column: int, units: Callable[[str], int]) -> int:
-    """A code-point column of a line in the client's units."""
-    return units(line_text[:column])

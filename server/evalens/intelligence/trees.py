@@ -30,10 +30,6 @@ from parso.cache import _NodeCacheItem, parser_cache
 from parso.python.tree import Module
 from parso.utils import split_lines
 
-from . import treequeries
-
-treequeries.install()
-
 
 @dataclass(eq=False)
 class Lease:

@@ -18,10 +18,8 @@ import contextlib
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
-
-if TYPE_CHECKING:
-    from ..server import EvalensServer
+from collections.abc import Callable
+from typing import Any, NoReturn, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +31,29 @@ EXIT_SECONDS = 0.5
 PARENT_POLL_SECONDS = 5.0
 
 
+class Parts(Protocol):
+    """What ending the server ends: the interpreter, the analysis, files being written."""
+
+    async def stop(self) -> None:
+        """Stop them and wait until they are gone."""
+        ...
+
+    def kill(self, reason: str) -> None:
+        """Kill them now, without waiting (a run under way ends with InterpreterDied)."""
+        ...
+
+    def settle(self, timeout: float) -> None:
+        """Let a file being written be finished, for at most ``timeout`` seconds."""
+        ...
+
+
 class Lifecycle:
     """One release of the server's resources, shared by shutdown, exit and the end of stdin."""
 
-    def __init__(self, server: EvalensServer) -> None:
-        self.server = server
+    def __init__(self, parts: Parts, exit_code: Callable[[], int]) -> None:
+        self.parts = parts
+        #: LSP's exit code at this moment (0 once a shutdown request has come)
+        self.exit_code = exit_code
         self._release: asyncio.Future[None] | None = None
         self._ending: asyncio.Future[Any] | None = None
         self._parent_poll: asyncio.TimerHandle | None = None
@@ -69,7 +85,7 @@ class Lifecycle:
             asyncio.get_running_loop().remove_reader(fd)
             os.close(fd)
         log.warning("the client's process %d ended without shutting the server down; shutting down", pid)
-        self.end(self.server.protocol.exit_code())
+        self.end(self.exit_code())
 
     async def release(self, timeout: float) -> None:
         """Stop the interpreter (standby included) and the jedi lanes, within ``timeout``."""
@@ -85,15 +101,11 @@ class Lifecycle:
 
     async def _stop_everything(self) -> None:
         self.kill_now()  # a run in progress ends now, with InterpreterDied
-        await self.server.engine.shutdown()
+        await self.parts.stop()
 
     def kill_now(self) -> None:
         """Kill the interpreter's process group and drop queued jedi jobs, without waiting."""
-        session = self.server.engine.session
-        if session is not None:
-            session.kill("the language server shut down")
-        if self.server.intelligence is not None:
-            self.server.intelligence.shutdown()
+        self.parts.kill("the language server shut down")
 
     def end(self, code: int) -> asyncio.Future[Any]:
         """Release what is left, then end the process with ``code``; the first call decides."""
@@ -108,8 +120,7 @@ class Lifecycle:
     def end_now(self, code: int) -> NoReturn:
         """Kill what is left, let a file being written be finished, end the process."""
         self.kill_now()
-        if self.server.code_cache is not None:
-            self.server.code_cache.settle(EXIT_SECONDS)
+        self.parts.settle(EXIT_SECONDS)
         end_process(code)
 
 

@@ -48,7 +48,7 @@ INVALID_REQUEST = -32600
 class EvalensProtocol(LanguageServerProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.after_response: dict[Any, list[Callable[[], None]]] = {}
+        self._follow_ups: dict[Any, list[Callable[[], None]]] = {}
         #: called with the id of a request the client cancelled
         self.on_cancel: Callable[[Any], None] | None = None
         #: called with the exit code when the client sends ``exit``; it ends the process
@@ -91,6 +91,18 @@ class EvalensProtocol(LanguageServerProtocol):
 
     # -- cancellation and follow-ups -------------------------------------------------------
 
+    def is_pending(self, msg_id: Any) -> bool:
+        """Whether request ``msg_id`` still waits for its answer (not cancelled, not answered)."""
+        return msg_id in self._request_futures
+
+    def after_current_response(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the request being handled has been answered (at once outside one)."""
+        msg_id = self.msg_id
+        if msg_id is not None:
+            self._follow_ups.setdefault(msg_id, []).append(action)
+        else:
+            action()
+
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         if self.on_cancel is not None:
             self.on_cancel(msg_id)
@@ -99,7 +111,7 @@ class EvalensProtocol(LanguageServerProtocol):
     def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
         super()._send_response(msg_id, result, error)
         self._schedule_pruning()
-        for action in self.after_response.pop(msg_id, []):
+        for action in self._follow_ups.pop(msg_id, []):
             action()
 
     def _send_data(self, data: Any) -> None:

@@ -20,16 +20,14 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, NoReturn
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NoReturn, Protocol
 
 from pygls.io_ import StdoutWriter
-from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from .framing import FrameParser
-from .lifecycle import end_process
-
-if TYPE_CHECKING:
-    from ..server import EvalensServer
+from .lifecycle import Lifecycle, end_process
 
 log = logging.getLogger(__name__)
 PARSE_ERROR = -32700
@@ -37,11 +35,23 @@ INVALID_PARAMS = -32602
 INVALID_REQUEST = -32600
 
 
+class Served(Protocol):
+    """A language server with a lifecycle: what the transports serve."""
+
+    lifecycle: Lifecycle
+
+    @property
+    def protocol(self) -> LanguageServerProtocol: ...
+
+    @property
+    def thread_pool(self) -> ThreadPoolExecutor: ...
+
+
 def error_response(msg_id: Any, code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}}
 
 
-def handle_body(server: LanguageServer, body: bytes) -> None:
+def handle_body(server: Served, body: bytes) -> None:
     """Hand one body to pygls; answer the client ourselves when pygls cannot."""
     protocol = server.protocol
     try:
@@ -66,7 +76,7 @@ def handle_body(server: LanguageServer, body: bytes) -> None:
         log.exception("could not handle a message")
 
 
-async def _hand_over(server: LanguageServer, read: Callable[[], Awaitable[bytes]]) -> None:
+async def _hand_over(server: Served, read: Callable[[], Awaitable[bytes]]) -> None:
     """Hand every message ``read`` delivers to the server until it returns nothing (the
     client closed stdin or the connection)."""
     parser = FrameParser()
@@ -75,11 +85,11 @@ async def _hand_over(server: LanguageServer, read: Callable[[], Awaitable[bytes]
             handle_body(server, body)
 
 
-async def _serve(server: EvalensServer, messages: Coroutine[Any, Any, None]) -> None:
+async def _serve(server: Served, messages: Coroutine[Any, Any, None]) -> None:
     """Handle ``messages`` until the client goes, then end the process (``lifecycle``)."""
 
     def terminated() -> None:
-        server.lifecycle.end(server.protocol.exit_code())
+        server.lifecycle.end(server.lifecycle.exit_code())
 
     with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' loop
         # An editor that gives up waiting terminates the server: take the interpreter along.
@@ -90,20 +100,20 @@ async def _serve(server: EvalensServer, messages: Coroutine[Any, Any, None]) -> 
     except (BrokenPipeError, ConnectionError) as error:
         log.error("the client's connection broke (%s); shutting down", error)
     # Unless ``exit`` came first, the client left without one.
-    await server.lifecycle.end(server.protocol.exit_code())
+    await server.lifecycle.end(server.lifecycle.exit_code())
 
 
-def _run(server: EvalensServer, main: Coroutine[Any, Any, None]) -> NoReturn:
+def _run(server: Served, main: Coroutine[Any, Any, None]) -> NoReturn:
     try:
         asyncio.run(main)
     except KeyboardInterrupt:
         log.info("interrupted; shutting down")
     except BaseException:
         log.exception("the server stopped")
-    server.lifecycle.end_now(server.protocol.exit_code())
+    server.lifecycle.end_now(server.lifecycle.exit_code())
 
 
-def serve_stdio(server: EvalensServer) -> NoReturn:
+def serve_stdio(server: Served) -> NoReturn:
     """Serve ``server`` on this process's stdin and stdout until the client sends ``exit``,
     closes stdin or terminates the process; then end the process (``lifecycle``)."""
     server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
@@ -117,7 +127,7 @@ def serve_stdio(server: EvalensServer) -> NoReturn:
     _run(server, main())
 
 
-def serve_tcp(server: EvalensServer, host: str, port: int) -> NoReturn:
+def serve_tcp(server: Served, host: str, port: int) -> NoReturn:
     """Listen on ``host``:``port`` (0: any free port), announce the address on stderr and
     serve the first client that connects, as on stdio: the process ends when it sends
     ``exit``, disconnects or the process is terminated. One client per process: the

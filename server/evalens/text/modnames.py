@@ -27,6 +27,14 @@ class ModuleName:
     root: str | None = None  # the import root the name is relative to
 
 
+@dataclass(frozen=True)
+class Project:
+    """The workspace folders and the import roots they give (``import_roots``)."""
+
+    folders: list[str]
+    roots: list[str]
+
+
 def import_roots(folders: list[str], is_dir: Callable[[str], bool] = os.path.isdir) -> list[str]:
     """Each workspace folder, and its ``src/`` when that folder exists."""
     roots: list[str] = []

@@ -12,11 +12,23 @@ import importlib
 import os
 import sys
 import types
-from typing import Any, BinaryIO, Dict, List, Optional
+from typing import Any, BinaryIO, Dict, List, Optional, Union, cast
 
 from . import importhook, inspection, messages
 from .importhook import DocumentTable
-from .messages import DocumentInfo, RunResult
+from .messages import (
+    DocumentInfo,
+    HelloInfo,
+    HelloReply,
+    HelloRequest,
+    InspectReply,
+    InspectRequest,
+    Query,
+    Run,
+    RunReply,
+    RunRequest,
+    RunResult,
+)
 from .running import Interruptible, Runner
 from .streams import Budget, StreamKeeper
 
@@ -57,11 +69,11 @@ class Worker:
 
     # -- setup -----------------------------------------------------------
 
-    def hello(self, message: Dict[str, Any]) -> Dict[str, Any]:
+    def hello(self, message: HelloRequest) -> HelloInfo:
         self.token = message["token"].encode()
         self.roots = [os.path.abspath(p) for p in message["roots"]]
         self.runner.repr_chars = message["reprChars"]
-        self.output_bytes = message.get("outputBytes", self.output_bytes)
+        self.output_bytes = message["outputBytes"]
         self.keeper = StreamKeeper(self.budget)
         os.register_at_fork(after_in_child=self._after_fork_in_child)
         for entry in reversed(self.roots + list(message["extraPaths"])):
@@ -109,10 +121,9 @@ class Worker:
                 importhook.register_source(filename, text)
                 exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
 
-    def prepare(self, message: Dict[str, Any]) -> Optional[RunResult]:
+    def prepare(self, sync: messages.Sync) -> Optional[RunResult]:
         """Apply the editor's changes; an error here is the run's Result."""
-        sync: messages.Sync = message["sync"]
-        for root in reversed(sync.get("roots") or []):
+        for root in reversed(sync["roots"]):
             if root not in sys.path:
                 sys.path.insert(0, root)
                 self.roots.append(root)
@@ -156,40 +167,33 @@ class Worker:
 
     # -- requests ----------------------------------------------------------
 
-    def run(self, message: Dict[str, Any]) -> RunResult:
-        failure = self.prepare(message)
+    def run(self, run: Run) -> RunResult:
+        failure = self.prepare(run["sync"])
         if failure is not None:
             return failure
-        op = message["op"]
-        if op == messages.OP_EXIT:
-            return self.runner.exit_context(bool(message.get("exception")))
-        if op == messages.OP_RUN_MODULE:
-            doc = self.table.by_name[message["module"]]
+        action = run["action"]
+        if action["kind"] == messages.ACTION_EXIT:
+            return self.runner.exit_context(action["exception"])
+        module = run["module"]
+        assert module is not None, f"a {action['kind']} run names its module"
+        if action["kind"] == messages.ACTION_RUN_MODULE:
+            doc = self.table.by_name[module]
             return self.runner.run_main(doc["path"], doc["text"])
         try:
-            namespace = self.namespace_of(message["module"])
+            namespace = self.namespace_of(module)
         except _LoadFailed as failed:
             return failed.result
-        if op == messages.OP_EVAL:
-            for key, value in message.get("bindings", {}).items():
-                namespace[key] = value
-            return self.runner.run_source(
-                namespace, message["code"], message.get("filename"), message.get("firstLine", 0)
-            )
-        return self.runner.call(
-            namespace,
-            message["target"],
-            message.get("argsSource"),
-            message.get("args", []),
-            message.get("kwargs", {}),
-        )
+        if action["kind"] == messages.ACTION_EVAL:
+            namespace.update(action["bindings"])
+            return self.runner.run_source(namespace, action["code"], action["filename"], action["firstLine"])
+        return self.runner.call(namespace, action["target"], action["argsSource"], action["args"], action["kwargs"])
 
-    def inspect(self, message: Dict[str, Any]) -> Any:
+    def inspect(self, query: Query) -> Any:
         """Live values for hover and completion; runs no user code."""
         try:
-            if message["kind"] == "describe":
-                return inspection.describe(message["module"], message["name"], min(self.runner.repr_chars, 2000))
-            return inspection.attributes(message["module"], message["expression"])
+            if query["kind"] == messages.QUERY_DESCRIBE:
+                return inspection.describe(query["module"], query["name"], min(self.runner.repr_chars, 2000))
+            return inspection.attributes(query["module"], query["expression"])
         except Exception as exc:  # report, never crash the session over a lookup
             return {"failed": f"{type(exc).__name__}: {exc}"}
 
@@ -225,22 +229,27 @@ class Worker:
                 pass
         return marked
 
-    def answer(self, message: Dict[str, Any]) -> Dict[str, Any]:
+    def answer(self, message: Dict[str, Any]) -> Union[HelloReply, InspectReply, RunReply]:
         op = message["op"]
         if op == messages.OP_HELLO:
-            return {"id": message["id"], "hello": self.hello(message)}
+            hello = cast(HelloRequest, message)
+            return {"id": hello["id"], "hello": self.hello(hello)}
         if op == messages.OP_INSPECT:
-            return {"id": message["id"], "inspected": self.inspect(message)}
-        self.guard.begin(message.get("interrupts", 0))
+            inspect = cast(InspectRequest, message)
+            return {"id": inspect["id"], "inspected": self.inspect(inspect["query"])}
+        return self.answer_run(cast(RunRequest, message))
+
+    def answer_run(self, request: RunRequest) -> RunReply:
+        self.guard.begin(request["interrupts"])
         self.budget.reset(self.output_bytes)
         try:
-            result = self.run(message)
+            result = self.run(request["run"])
         except KeyboardInterrupt as exc:  # the interrupt landed between user code and us
             result = self.runner.error(exc)
         self.leave_if_forked_child()
-        reply: Dict[str, Any] = {"id": message["id"], "result": result}
         if self.budget.dropped:
             result["truncated"] = True
+        reply: RunReply = {"id": request["id"], "result": result, "held": [], "marked": []}
         if self.keeper is not None:
             self.keeper.flush()
             repaired = self.keeper.restore()
@@ -250,7 +259,7 @@ class Worker:
         if (
             len(sys.modules) != self.module_count
             or len(self.table.loaded) != self.loaded_count
-            or message["sync"]["reload"]
+            or request["run"]["sync"]["reload"]
         ):
             self.module_count, self.loaded_count = len(sys.modules), len(self.table.loaded)
             modules = self.user_modules()

@@ -3,13 +3,18 @@
 This is the only module the two sides share. It is stdlib-only and runs on
 CPython 3.9+, because the worker imports it inside the user's interpreter.
 
-The channel is a pair of private pipes carrying one JSON object per line.
-The server sends a ``Request`` (``id`` and ``op`` plus the op's fields) and
-the worker answers each one, in order, with a ``Reply`` carrying the same ``id``.
-A run request also carries ``interrupts``: how many SIGINTs the server had sent
-to the process before writing it, so that the worker can tell a late interrupt
+The channel is a pair of private pipes carrying one JSON object per line. The
+server sends a request (``id`` and ``op`` plus the op's fields: ``HelloRequest``,
+``RunRequest``, ``InspectRequest``) and the worker answers each one, in order,
+with the reply of the same ``id`` (``HelloReply``, ``RunReply``, ``InspectReply``).
+Every message has one writer: the builder functions below. A run is built in
+layers, each wrapping the one inside instead of adding fields to it: the editor
+feature builds the ``Action`` (what to do), the engine the ``Run`` (the action,
+the module it runs in, and the ``Sync`` of documents before it), the session the
+``RunRequest`` (its ``id`` and ``interrupts``: how many SIGINTs the server had
+sent to the process before writing it, so the worker can tell a late interrupt
 of an earlier run from one meant for this run that arrived before user code
-started.
+started).
 
 A value's repr of ``RAW_REPR`` characters or more leaves the reply line (its
 ``repr`` is null and ``rawRepr`` gives a byte count) and follows it as a JSON
@@ -21,15 +26,25 @@ string that may be megabytes long.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, TypedDict
+from typing import Any, Dict, Final, List, Literal, Optional, TypedDict, Union
 
-#: Operations the worker understands.
-OP_HELLO = "hello"
-OP_EVAL = "eval"
-OP_CALL = "call"
-OP_RUN_MODULE = "runModule"
-OP_EXIT = "exit"  # leave the innermost held `with` block
-OP_INSPECT = "inspect"  # live values for hover and completion, no user code
+#: Requests the worker answers.
+OP_HELLO: Final = "hello"
+OP_RUN: Final = "run"
+OP_INSPECT: Final = "inspect"  # live values for hover and completion, no user code
+
+#: What a run does (``Action.kind``).
+ACTION_EVAL: Final = "eval"
+ACTION_CALL: Final = "call"
+ACTION_RUN_MODULE: Final = "runModule"
+ACTION_EXIT: Final = "exit"  # leave the innermost held `with` block
+
+#: What an inspection asks (``Query.kind``).
+QUERY_DESCRIBE: Final = "describe"  # repr, type and length of a module-level name
+QUERY_ATTRIBUTES: Final = "attributes"  # attribute names of a dotted expression's value
+
+
+# -- documents --------------------------------------------------------------------------
 
 
 class DocumentInfo(TypedDict):
@@ -46,7 +61,7 @@ class DocumentInfo(TypedDict):
 
 
 class Sync(TypedDict):
-    """What changed in the editor since the last request, sent with every run."""
+    """What changed in the editor since the last run, sent with every run."""
 
     documents: List[DocumentInfo]
     closed: List[str]  # module names no longer served from the editor
@@ -54,9 +69,127 @@ class Sync(TypedDict):
     roots: List[str]  # import roots that appeared since the session started
 
 
-class Hello(TypedDict):
+# -- actions: what a run does -----------------------------------------------------------
+
+
+class EvalAction(TypedDict):
+    kind: Literal["eval"]
+    code: str
+    filename: Optional[str]  # the document's file when ``code`` is a range of it; None for typed-in code
+    firstLine: int  # the 0-based line of the document ``code`` starts on
+    bindings: Dict[str, Any]  # names bound in the namespace first
+
+
+class CallAction(TypedDict):
+    kind: Literal["call"]
+    target: str  # an expression naming a callable
+    argsSource: Optional[str]  # Python source of an argument list, or None
+    args: List[Any]  # JSON positional arguments (when ``argsSource`` is None)
+    kwargs: Dict[str, Any]  # JSON keyword arguments
+
+
+class RunModuleAction(TypedDict):
+    kind: Literal["runModule"]
+
+
+class ExitAction(TypedDict):
+    kind: Literal["exit"]
+    exception: bool  # hand the last run's exception to ``__exit__``
+
+
+Action = Union[EvalAction, CallAction, RunModuleAction, ExitAction]
+
+
+def eval_action(
+    code: str, filename: Optional[str] = None, first_line: int = 0, bindings: Optional[Dict[str, Any]] = None
+) -> EvalAction:
+    return {
+        "kind": ACTION_EVAL,
+        "code": code,
+        "filename": filename,
+        "firstLine": first_line,
+        "bindings": bindings or {},
+    }
+
+
+def call_action(
+    target: str,
+    args_source: Optional[str] = None,
+    args: Optional[List[Any]] = None,
+    kwargs: Optional[Dict[str, Any]] = None,
+) -> CallAction:
+    return {
+        "kind": ACTION_CALL,
+        "target": target,
+        "argsSource": args_source,
+        "args": args or [],
+        "kwargs": kwargs or {},
+    }
+
+
+def run_module_action() -> RunModuleAction:
+    return {"kind": ACTION_RUN_MODULE}
+
+
+def exit_action(with_exception: bool) -> ExitAction:
+    return {"kind": ACTION_EXIT, "exception": with_exception}
+
+
+class Run(TypedDict):
+    """An action in a module, after the documents are brought up to date."""
+
+    action: Action
+    module: Optional[str]  # the module whose namespace it runs in; None for an exit
+    sync: Sync
+
+
+def run(action: Action, module: Optional[str], sync: Sync) -> Run:
+    return {"action": action, "module": module, "sync": sync}
+
+
+# -- queries: live values without user code ---------------------------------------------
+
+
+class DescribeQuery(TypedDict):
+    kind: Literal["describe"]
+    module: str
+    name: str
+
+
+class AttributesQuery(TypedDict):
+    kind: Literal["attributes"]
+    module: str
+    expression: str  # a dotted name
+
+
+Query = Union[DescribeQuery, AttributesQuery]
+
+
+def describe_query(module: str, name: str) -> DescribeQuery:
+    return {"kind": QUERY_DESCRIBE, "module": module, "name": name}
+
+
+def attributes_query(module: str, expression: str) -> AttributesQuery:
+    return {"kind": QUERY_ATTRIBUTES, "module": module, "expression": expression}
+
+
+class Description(TypedDict):
+    """The answer to a ``DescribeQuery`` (None when the name is unbound)."""
+
+    repr: str
+    type: str
+    len: Optional[int]
+    truncated: bool
+
+
+# -- requests: what crosses the pipe ----------------------------------------------------
+
+
+class HelloRequest(TypedDict):
     """The first request: configures the session."""
 
+    id: int
+    op: Literal["hello"]
     token: str  # written to stdout and stderr after each run, marks its end
     roots: List[str]
     extraPaths: List[str]
@@ -66,24 +199,123 @@ class Hello(TypedDict):
     outputBytes: int
 
 
+class RunRequest(TypedDict):
+    id: int
+    op: Literal["run"]
+    interrupts: int  # SIGINTs the server had sent to this process before writing this request
+    run: Run
+
+
+class InspectRequest(TypedDict):
+    id: int
+    op: Literal["inspect"]
+    query: Query
+
+
+def hello_request(
+    request_id: int,
+    token: str,
+    roots: List[str],
+    extra_paths: List[str],
+    hidden: List[str],
+    memory_mb: int,
+    repr_chars: int,
+    output_bytes: int,
+) -> HelloRequest:
+    return {
+        "id": request_id,
+        "op": OP_HELLO,
+        "token": token,
+        "roots": roots,
+        "extraPaths": extra_paths,
+        "hidden": hidden,
+        "memoryMB": memory_mb,
+        "reprChars": repr_chars,
+        "outputBytes": output_bytes,
+    }
+
+
+def run_request(request_id: int, interrupts: int, body: Run) -> RunRequest:
+    return {"id": request_id, "op": OP_RUN, "interrupts": interrupts, "run": body}
+
+
+def inspect_request(request_id: int, query: Query) -> InspectRequest:
+    return {"id": request_id, "op": OP_INSPECT, "query": query}
+
+
+# -- replies ----------------------------------------------------------------------------
+
+
+class HelloInfo(TypedDict):
+    pid: int
+    python: str  # the version, e.g. "3.11.7"
+    executable: str  # sys.executable
+
+
+class HelloReply(TypedDict):
+    id: int
+    hello: HelloInfo
+
+
+class InspectReply(TypedDict):
+    id: int
+    inspected: Any  # Description, a list of names, None, or {"failed": message}
+
+
+class Value(TypedDict):
+    repr: str
+    type: str
+
+
+class Frame(TypedDict):
+    uri: Optional[str]  # the document's for open documents, a file URI for other files
+    line: int  # 0-based
+    name: str
+
+
 class ErrorInfo(TypedDict):
     type: str
     message: str
     traceback: str
-    frames: List[Dict[str, Any]]
+    frames: List[Frame]  # outermost first
 
 
 class RunResult(TypedDict):
     """The worker's part of a Result; the server adds output and timing."""
 
     ok: bool
-    value: Optional[Dict[str, str]]
-    valueName: Optional[str]
+    value: Optional[Value]
+    valueName: Optional[str]  # the `_N` name the value is kept under in the session
     error: Optional[ErrorInfo]
     truncated: bool
 
 
-def encode(message: Dict[str, Any]) -> bytes:
+class _RunReplyRequired(TypedDict):
+    id: int
+    result: RunResult
+    held: List[str]  # `with` items held open, outermost first
+    marked: List[str]  # the streams the end-of-run token was written to
+
+
+class RunReply(_RunReplyRequired, total=False):
+    modules: Dict[str, str]  # every loaded user module -> its file, when that changed
+    loaded: Dict[str, int]  # modules (re)executed since the last reply -> the revision they ran
+    unloaded: List[str]  # modules no longer loaded since the last reply
+    repaired: List[str]  # what user code did to the streams that was undone after the run
+
+
+def ok_result(value: Optional[Value] = None, value_name: Optional[str] = None, truncated: bool = False) -> RunResult:
+    return {"ok": True, "value": value, "valueName": value_name, "error": None, "truncated": truncated}
+
+
+def error_result(error: ErrorInfo) -> RunResult:
+    return {"ok": False, "value": None, "valueName": None, "error": error, "truncated": False}
+
+
+# -- encoding ---------------------------------------------------------------------------
+
+
+def encode(message: Any) -> bytes:
     """One message as one line of UTF-8 JSON."""
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
 
@@ -92,7 +324,7 @@ def encode(message: Dict[str, Any]) -> bytes:
 RAW_REPR = 1 << 16
 
 
-def encode_reply(message: Dict[str, Any]) -> bytes:
+def encode_reply(message: Any) -> bytes:
     """A reply as its line, followed by its value's repr as a line of its own when that is long."""
     value = (message.get("result") or {}).get("value") or {}
     text = value.get("repr")

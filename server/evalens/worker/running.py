@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .contexts import HeldContexts, lone_with_header
 from .importhook import DocumentTable, register_source
-from .messages import ErrorInfo, RunResult
+from .messages import ErrorInfo, Frame, RunResult, error_result, ok_result
 from .reprs import bounded_repr
 
 _WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -150,7 +150,7 @@ class Runner:
         tb = exc.__traceback__
         while tb is not None and _is_internal(tb.tb_frame.f_code.co_filename):
             tb = tb.tb_next
-        frames: List[Dict[str, Any]] = []
+        frames: List[Frame] = []
         for frame, lineno in traceback.walk_tb(tb):
             filename = frame.f_code.co_filename
             if _is_internal(filename):
@@ -171,11 +171,11 @@ class Runner:
             "traceback": text,
             "frames": frames,
         }
-        return {"ok": False, "value": None, "valueName": None, "error": info, "truncated": False}
+        return error_result(info)
 
     def value(self, value: Any) -> RunResult:
         if value is _NO_VALUE:
-            return {"ok": True, "value": None, "valueName": None, "error": None, "truncated": False}
+            return ok_result()
         try:
             with self.guard.user_code():
                 text, truncated = bounded_repr(value, self.repr_chars)
@@ -187,13 +187,7 @@ class Runner:
             name = f"_{self.count}"
             setattr(builtins, name, value)
             builtins._ = value  # type: ignore[attr-defined]
-        return {
-            "ok": True,
-            "value": {"repr": text, "type": type_name(value)},
-            "valueName": name,
-            "error": None,
-            "truncated": truncated,
-        }
+        return ok_result({"repr": text, "type": type_name(value)}, name, truncated)
 
     # -- running ---------------------------------------------------------
 

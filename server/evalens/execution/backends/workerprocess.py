@@ -1,6 +1,6 @@
 """The server side of the interpreter process: spawn, talk, capture, interrupt, kill.
 
-``Session`` owns one worker process. Requests and replies travel over two
+``WorkerProcess`` (a ``backend.Session``) owns one worker process. Requests and replies travel over two
 private pipes; the process's own stdout and stderr are pipes read here, so
 output from C code and child processes is captured too and can never reach the
 message channel. Nothing here blocks the event loop.
@@ -9,9 +9,7 @@ message channel. Nothing here blocks the event loop.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
-import enum
 import itertools
 import logging
 import os
@@ -19,51 +17,19 @@ import secrets
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from ..text.jsontext import JsonString
-from ..worker import bootstrap, messages
-from .environment import interpreter_environment
+from ...text.jsontext import JsonString
+from ...worker import bootstrap, messages
+from ..backend import InterpreterDied, OutputSink, RunOutcome, SessionConfig, SessionState
+from ..environment import interpreter_environment
+from .capture import Capture, partial_token
 
 log = logging.getLogger(__name__)
 WORKER_DIR = str(Path(messages.__file__).resolve().parent)
 #: Top-level packages of the server that user code must not import.
 SERVER_PACKAGES = ["evalens", "pygls", "lsprotocol", "jedi", "parso", "pytest_lsp"]
-
-OutputSink = Callable[[str, str], None]  # (stream, text)
-
-
-class State(str, enum.Enum):
-    STARTING = "starting"
-    IDLE = "idle"
-    BUSY = "busy"
-    STOPPED = "stopped"
-
-
-class InterpreterDied(Exception):
-    """The interpreter process ended (or could not start) while we needed it.
-
-    ``output`` holds what the run printed before the process ended.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.output: dict[str, str] = {"stdout": "", "stderr": ""}
-
-
-@dataclass(frozen=True)
-class SessionConfig:
-    executable: str
-    roots: list[str]
-    extra_paths: list[str]
-    cwd: str | None
-    memory_mb: int = 4096
-    output_bytes: int = 1_000_000
-    repr_chars: int = 10_000
-    grace_seconds: float = 3.0
-    env: dict[str, str] = field(default_factory=dict)
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -85,75 +51,21 @@ def hidden_packages(executable: str) -> list[str]:
     return SERVER_PACKAGES if same else ["evalens"]
 
 
-class Capture:
-    """The output of one run: kept up to a byte limit, streamed to a sink."""
-
-    def __init__(self, limit: int, sink: OutputSink | None) -> None:
-        self.limit = limit
-        self.sink = sink
-        self.kept = 0
-        self.truncated = False
-        self.text = {"stdout": [], "stderr": []}  # type: dict[str, list[str]]
-        self.decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in self.text}
-        self.marked: set[str] = set()
-        self.expected: set[str] = set()
-        self.complete: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def mark(self, stream: str) -> None:
-        """The worker's end-of-run token arrived on ``stream``."""
-        self.marked.add(stream)
-        self._check()
-
-    def expect(self, streams: list[str]) -> None:
-        self.expected = set(streams)
-        self._check()
-
-    def end(self) -> None:
-        """No more output can come (the process ended)."""
-        if not self.complete.done():
-            self.complete.set_result(None)
-
-    def _check(self) -> None:
-        if self.expected and self.expected <= self.marked:
-            self.end()
-
-    def add(self, stream: str, data: bytes) -> None:
-        room = self.limit - self.kept
-        if len(data) > room:
-            data = data[: max(room, 0)]
-            self.truncated = True
-        if not data:
-            return
-        self.kept += len(data)
-        text = self.decoders[stream].decode(data)
-        if text:
-            self.text[stream].append(text)
-            if self.sink is not None:
-                self.sink(stream, text)
-
-    def finish(self) -> dict[str, str]:
-        for name, decoder in self.decoders.items():
-            rest = decoder.decode(b"", final=True)
-            if rest:
-                self.text[name].append(rest)
-        return {name: "".join(parts) for name, parts in self.text.items()}
-
-
-def _partial_token(data: bytes, token: bytes) -> int:
-    """Length of the longest suffix of ``data`` that starts ``token``."""
-    for size in range(min(len(token) - 1, len(data)), 0, -1):
-        if data.endswith(token[:size]):
-            return size
-    return 0
-
-
-class Session:
+class WorkerProcess:
     """One interpreter process and the conversation with it."""
 
-    def __init__(self, config: SessionConfig, background: OutputSink | None = None) -> None:
+    def __init__(
+        self,
+        config: SessionConfig,
+        background: OutputSink | None = None,
+        on_exit: Callable[[WorkerProcess], None] | None = None,
+    ) -> None:
         self.config = config
+        #: output printed while no run is under way
         self.background = background
-        self.state = State.STOPPED
+        #: called once the process has ended and every request has been told
+        self.on_exit = on_exit
+        self.state = SessionState.STOPPED
         self.pid: int | None = None
         self.python: str | None = None
         self.executable: str = config.executable
@@ -173,7 +85,7 @@ class Session:
     # -- lifecycle ---------------------------------------------------------
 
     async def start(self) -> None:
-        self.state = State.STARTING
+        self.state = SessionState.STARTING
         self._death = None
         self._exited = asyncio.Event()
         self.killed_after_interrupt = False
@@ -202,7 +114,7 @@ class Session:
         except OSError as exc:
             for fd in (to_worker_r, to_worker_w, from_worker_r, from_worker_w):
                 os.close(fd)
-            self.state = State.STOPPED
+            self.state = SessionState.STOPPED
             raise InterpreterDied(
                 f"could not start the interpreter {self.config.executable!r}: {exc.strerror or exc}; "
                 "set `evalens.interpreter` to a Python 3.9+ executable"
@@ -225,22 +137,20 @@ class Session:
         ]
         self.pid = process.pid
         log.debug("interpreter %s started as pid %s", self.config.executable, self.pid)
-        hello = await self._request(
-            {
-                "op": messages.OP_HELLO,
-                "token": self.token.decode(),
-                "roots": self.config.roots,
-                "extraPaths": self.config.extra_paths,
-                "hidden": hidden_packages(self.config.executable),
-                "memoryMB": self.config.memory_mb,
-                "reprChars": self.config.repr_chars,
-                "outputBytes": self.config.output_bytes,
-            }
+        hello = messages.hello_request(
+            next(self._ids),
+            token=self.token.decode(),
+            roots=self.config.roots,
+            extra_paths=self.config.extra_paths,
+            hidden=hidden_packages(self.config.executable),
+            memory_mb=self.config.memory_mb,
+            repr_chars=self.config.repr_chars,
+            output_bytes=self.config.output_bytes,
         )
-        info = hello["hello"]
+        info = cast(messages.HelloReply, await self._request(hello, starting=True))["hello"]
         self.python = info["python"]
         self.executable = info["executable"]
-        self.state = State.IDLE
+        self.state = SessionState.IDLE
 
     async def stop(self, reason: str = "the interpreter was stopped by evalens.restart") -> None:
         """Kill the process group and wait for the process to be gone."""
@@ -277,7 +187,7 @@ class Session:
             transport = getattr(process, "_transport", None)
             if transport is not None:
                 transport.close()
-        self.state = State.STOPPED
+        self.state = SessionState.STOPPED
 
     @property
     def alive(self) -> bool:
@@ -291,37 +201,37 @@ class Session:
 
     # -- requests ------------------------------------------------------------
 
-    async def _request(self, message: dict[str, Any]) -> dict[str, Any]:
-        starting = message["op"] == messages.OP_HELLO
+    async def _request(
+        self, request: messages.HelloRequest | messages.RunRequest | messages.InspectRequest, starting: bool = False
+    ) -> dict[str, Any]:
         if not (self.alive or starting) or self._channel is None or self._death is not None:
             raise InterpreterDied(self._death or "the interpreter is not running")
-        message["id"] = request_id = next(self._ids)
+        request_id = request["id"]
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
-        self._channel.write(messages.encode(message))
-        log.debug("sent request %s (%s) to pid %s", request_id, message.get("op"), self.pid)
+        self._channel.write(messages.encode(request))
+        log.debug("sent request %s (%s) to pid %s", request_id, request["op"], self.pid)
         try:
             return await future
         finally:
             self._pending.pop(request_id, None)
 
-    async def inspect(self, message: dict[str, Any]) -> Any:
+    async def inspect(self, query: messages.Query) -> Any:
         """A lookup that runs no user code; only sent while the interpreter is idle."""
-        message["op"] = messages.OP_INSPECT
-        reply = await self._request(message)
-        return reply.get("inspected")
+        reply = await self._request(messages.inspect_request(next(self._ids), query))
+        return cast(messages.InspectReply, reply)["inspected"]
 
-    async def run(
-        self, message: dict[str, Any], sink: OutputSink | None
-    ) -> tuple[dict[str, Any], dict[str, str], bool]:
-        """Send one run; return the reply, the captured output and whether it was cut."""
+    async def run(self, body: messages.Run, sink: OutputSink | None) -> RunOutcome:
+        """Send one run; its reply and output once both are whole."""
         capture = Capture(self.config.output_bytes, sink)
         self._capture = capture
-        self.state = State.BUSY
-        message["interrupts"] = self._interrupts_sent
+        self.state = SessionState.BUSY
+        request = messages.run_request(next(self._ids), self._interrupts_sent, body)
         try:
-            reply = await self._request(message)
-            marked = reply.get("marked", [])
+            reply = cast(messages.RunReply, await self._request(request))
+            if reply.get("repaired"):
+                log.info("after the run, the interpreter undid what user code did to: %s", ", ".join(reply["repaired"]))
+            marked = reply["marked"]
             if marked:
                 capture.expect(marked)
                 await capture.complete
@@ -335,9 +245,10 @@ class Session:
                 self._kill_timer.cancel()
                 self._kill_timer = None
             self._capture = None
-            if self.state is State.BUSY:
-                self.state = State.IDLE
-        return reply, capture.finish(), capture.truncated
+            if self.state is SessionState.BUSY:
+                self.state = SessionState.IDLE
+        output = capture.finish()
+        return RunOutcome(reply, output["stdout"], output["stderr"], capture.truncated)
 
     async def _drain(self) -> None:
         """Give the output pipes a moment to deliver what the dead process wrote."""
@@ -347,7 +258,7 @@ class Session:
 
     def interrupt(self) -> bool:
         """SIGINT the running code; kill the process if it ignores it for the grace period."""
-        if self.state is not State.BUSY or self._process is None or self._process.returncode is not None:
+        if self.state is not SessionState.BUSY or self._process is None or self._process.returncode is not None:
             return False
         self._interrupts_sent += 1
         with contextlib.suppress(ProcessLookupError):
@@ -395,7 +306,7 @@ class Session:
                 if self._capture is not None:
                     self._capture.mark(stream)
                 data = data[index + len(token) :]
-            keep = _partial_token(data, token)
+            keep = partial_token(data, token)
             self._deliver(stream, data[: len(data) - keep])
             pending = data[len(data) - keep :]
         self._deliver(stream, pending)
@@ -420,4 +331,6 @@ class Session:
         for future in list(self._pending.values()):
             if not future.done():
                 future.set_exception(died)
-        self.state = State.STOPPED
+        self.state = SessionState.STOPPED
+        if self.on_exit is not None:
+            self.on_exit(self)

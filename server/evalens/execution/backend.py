@@ -1,0 +1,139 @@
+"""The interface between the engine and whatever provides the interpreter.
+
+A ``Backend`` gives the engine ``Session``s: one interpreter at a time, in
+which the worker (``evalens/worker``) answers the requests of
+``worker/messages``. The engine never knows how: today a private process of the
+user's Python (``backends/process.py``); a Jupyter kernel with the worker sent
+into it fits the same two protocols. What the engine hands a backend is a
+``SessionConfig``; what it gets back is a ``Session`` to run in, and events:
+output (``OutputSink``) as it is printed, during a run and between runs.
+
+A backend owns its sessions' whole life: starting one, starting a fresh one when
+the configuration changes or the last one died, restarting, stopping. A
+``Session`` that ended raises ``InterpreterDied`` from every request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..worker import messages
+
+#: (stream, text) as the interpreter prints it; stream is "stdout" or "stderr"
+OutputSink = Callable[[str, str], None]
+
+
+class SessionState(str, enum.Enum):
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    STOPPED = "stopped"
+
+
+class InterpreterDied(Exception):
+    """The interpreter ended (or could not start) while we needed it.
+
+    ``output`` holds what the run printed before it ended.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.output: dict[str, str] = {"stdout": "", "stderr": ""}
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """What a session starts with; a change to anything but ``roots`` needs a new session
+    (new import roots reach a running one with the next run's ``Sync``)."""
+
+    executable: str
+    roots: list[str]
+    extra_paths: list[str]
+    cwd: str | None
+    memory_mb: int = 4096
+    output_bytes: int = 1_000_000
+    repr_chars: int = 10_000
+    grace_seconds: float = 3.0
+    env: dict[str, str] = field(default_factory=dict)
+
+    def same_session(self, other: SessionConfig) -> bool:
+        """Whether a session started with ``other`` serves this configuration."""
+        return dataclasses.replace(self, roots=[]) == dataclasses.replace(other, roots=[])
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A finished run: the worker's reply and the output captured with it."""
+
+    reply: messages.RunReply
+    stdout: str
+    stderr: str
+    truncated: bool  # output was cut at ``SessionConfig.output_bytes``
+
+
+class Session(Protocol):
+    """One interpreter and the conversation with the worker in it."""
+
+    config: SessionConfig
+    #: the process id, when there is one to name
+    pid: int | None
+    #: the Python version, once the worker has said hello
+    python: str | None
+    executable: str
+    state: SessionState
+
+    @property
+    def alive(self) -> bool:
+        """Started, and not ended."""
+        ...
+
+    async def run(self, body: messages.Run, sink: OutputSink | None) -> RunOutcome:
+        """Run one action; output goes to ``sink`` as it comes. Raises ``InterpreterDied``."""
+        ...
+
+    async def inspect(self, query: messages.Query) -> Any:
+        """A lookup that runs no user code; only asked while the session is idle."""
+        ...
+
+    def interrupt(self) -> bool:
+        """Interrupt the run under way (escalating as the backend sees fit); False if none."""
+        ...
+
+    def kill(self, reason: str) -> None:
+        """End the interpreter now; requests raise ``InterpreterDied`` with ``reason``."""
+        ...
+
+
+class Backend(Protocol):
+    """Where sessions come from."""
+
+    @property
+    def session(self) -> Session | None:
+        """The current session, if one was started (it may have ended since)."""
+        ...
+
+    @property
+    def starting(self) -> bool:
+        """A session is being started."""
+        ...
+
+    async def start(self) -> Session:
+        """The current session, or a new one when there is none, it ended, or the
+        configuration changed. Raises ``InterpreterDied`` when none can start."""
+        ...
+
+    async def restart(self) -> Session:
+        """End the current session and start a fresh one."""
+        ...
+
+    def kill(self, reason: str) -> None:
+        """End every interpreter now, without waiting (the server is ending)."""
+        ...
+
+    async def shutdown(self) -> None:
+        """End every interpreter and wait until they are gone."""
+        ...

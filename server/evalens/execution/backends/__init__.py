@@ -1,0 +1,1 @@
+"""The interpreter backends (``execution.backend``'s protocols), one module each."""

@@ -1,0 +1,68 @@
+"""The Result of a run, as the command API returns it (``docs/protocol.md``, "Result").
+
+The worker's ``RunResult`` (value or error) plus what only the server knows:
+the output captured from the interpreter's streams and how long the run took.
+A long repr stays the JSON literal the worker sent (``JsonString``) all the way
+into the LSP response.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from ..text.jsontext import JsonString
+from ..worker import messages
+
+
+class Value(TypedDict):
+    repr: str | JsonString
+    type: str
+
+
+class _ResultFields(TypedDict):
+    ok: bool
+    value: Value | None
+    stdout: str
+    stderr: str
+    truncated: bool
+    error: messages.ErrorInfo | None
+    durationMs: float
+
+
+class Result(_ResultFields, total=False):
+    #: the `_N` name the value is kept under in the session (absent when the interpreter died)
+    valueName: str | None
+
+
+def finished(outcome_result: messages.RunResult, stdout: str, stderr: str, cut: bool, duration_ms: float) -> Result:
+    """The Result of a run the interpreter answered."""
+    return {
+        "ok": outcome_result["ok"],
+        # the session put a long repr there as the JSON literal it came as (a JsonString)
+        "value": outcome_result["value"],  # type: ignore[typeddict-item]
+        "valueName": outcome_result["valueName"],
+        "error": outcome_result["error"],
+        "truncated": outcome_result["truncated"] or cut,
+        "stdout": stdout,
+        "stderr": stderr,
+        "durationMs": round(duration_ms, 3),
+    }
+
+
+def died(message: str, duration_ms: float, stdout: str = "", stderr: str = "") -> Result:
+    """The Result of a run whose interpreter ended (or could not start)."""
+    shown = message if "fresh interpreter" in message else f"{message}; the next request starts a fresh interpreter"
+    return {
+        "ok": False,
+        "value": None,
+        "stdout": stdout,
+        "stderr": stderr,
+        "truncated": False,
+        "error": {
+            "type": "InterpreterDied",
+            "message": shown,
+            "traceback": f"InterpreterDied: {message}\n",
+            "frames": [],
+        },
+        "durationMs": duration_ms,
+    }

@@ -1,0 +1,169 @@
+"""What every run from the editor goes through, around the engine: the checks before it
+(arguments, the document, the configuration, trust), cancellation, progress, streamed
+output, and afterwards the history and the run-failure diagnostic.
+
+``Runs`` holds that; the command handlers (``commands``) hold only what each command
+does. ``RunHost`` is what ``Runs`` needs of the server, and all it may touch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.progress import Progress
+from pygls.workspace import TextDocument
+
+from ..execution import requests
+from ..execution.engine import Engine
+from ..execution.results import Result
+from ..lsp.protocol import EvalensProtocol
+from ..lsp.refresh import ClientRefresh
+from ..settings import Settings
+from ..text.documents import Document, DocumentStore
+from ..worker import messages
+from .editor import EditorFeatures
+from .history import RunHistory
+from .output import OutputChannel
+from .progress import RunProgress
+
+#: JSON-RPC error code for requests refused by policy (LSP's RequestFailed).
+REQUEST_FAILED = -32803
+UNTRUSTED = (
+    "evalens does not run code in an untrusted workspace: set the `trusted` setting to true "
+    '(initializationOptions {"trusted": true} or the `evalens.trusted` configuration) '
+    "once you trust this workspace's code"
+)
+
+
+class HasUri(Protocol):
+    """A parsed command request that names a document."""
+
+    @property
+    def uri(self) -> str: ...
+
+
+DocumentRequest = TypeVar("DocumentRequest", bound=HasUri)
+
+
+class RunHost(Protocol):
+    """What runs need of the language server."""
+
+    store: DocumentStore
+    engine: Engine
+    history: RunHistory
+    editor: EditorFeatures
+    output: OutputChannel
+    refresh: ClientRefresh
+    protocol: EvalensProtocol
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def text_document(self, uri: str) -> TextDocument: ...
+
+    def run_progress(self) -> Progress | None:
+        """pygls' work-done progress, when the client supports it."""
+        ...
+
+    async def ready(self) -> None:
+        """Wait (briefly) for the client's configuration before the first run."""
+        ...
+
+    def analysis_status(self) -> dict[str, Any]:
+        """``analysis`` in ``evalens.status``: how far the static analysis has got."""
+        ...
+
+
+def bad_request(exc: requests.BadRequest) -> JsonRpcInvalidParams:
+    return JsonRpcInvalidParams(str(exc))
+
+
+class Runs:
+    def __init__(self, host: RunHost) -> None:
+        self.host = host
+        #: requests waiting for the interpreter, by request id (cancelled by ``$/cancelRequest``)
+        self.waiting: dict[Any, asyncio.Task[Any]] = {}
+
+    def require_trust(self) -> None:
+        if not self.host.settings.trusted:
+            raise JsonRpcException(UNTRUSTED, code=REQUEST_FAILED)
+
+    def open_document(self, uri: str, command: str) -> Document:
+        doc = self.host.store.get(uri)
+        if doc is None:
+            raise JsonRpcInvalidParams(
+                f"{command}: {uri} is not an open document; open it first (textDocument/didOpen)"
+            )
+        return doc
+
+    async def prepare(
+        self, command: str, parse: Callable[[tuple[Any, ...]], DocumentRequest], args: tuple[Any, ...]
+    ) -> tuple[DocumentRequest, Document]:
+        """What every run on a document checks first, in this order: the arguments, the
+        document, the configuration (waited for), then trust."""
+        try:
+            request = parse(args)
+        except requests.BadRequest as exc:
+            raise bad_request(exc) from None
+        doc = self.open_document(request.uri, command)
+        await self.host.ready()
+        self.require_trust()
+        return request, doc
+
+    def cancel(self, msg_id: Any) -> None:
+        """The client cancelled request ``msg_id``: interrupt it if it runs, drop it if it waits."""
+        engine = self.host.engine
+        if engine.running == msg_id and msg_id is not None:
+            engine.interrupt()
+        else:
+            task = self.waiting.get(msg_id)
+            if task is not None:
+                task.cancel()
+
+    async def run(self, doc: Document | None, action: messages.Action) -> Result:
+        """Run ``action`` for the request being handled, then record its outcome."""
+        protocol = self.host.protocol
+        msg_id = protocol.msg_id
+        if msg_id is not None and not protocol.is_pending(msg_id):
+            # Cancelled before this handler got to run: pygls has already answered.
+            raise asyncio.CancelledError
+        task = asyncio.current_task()
+        if task is not None:
+            self.waiting[msg_id] = task
+        title = describe_run(doc, action)
+        progress = RunProgress(self.host.run_progress(), title, lambda: self.cancel(msg_id))
+        result: Result | None = None
+        try:
+            result = await self.host.engine.run(doc, action, tag=msg_id, title=title)
+        finally:
+            self.waiting.pop(msg_id, None)
+            self.host.output.flush()
+            progress.finish(result)
+        self._show_outcome(result)
+        return result
+
+    def _show_outcome(self, result: Result) -> None:
+        """The failure of this run as a diagnostic, the last one's cleared."""
+        open_uris = {doc.uri for doc in self.host.store}
+        for uri in self.host.history.record_outcome(result, open_uris):
+            self.host.editor.show_run_failure(uri)
+
+    def after_response(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the current request has been answered."""
+        self.host.protocol.after_current_response(action)
+
+
+def describe_run(doc: Document | None, action: messages.Action) -> str:
+    """What a run is, in a few words, for progress and the queue in evalens.status."""
+    where = doc.module.name if doc is not None else ""
+    if action["kind"] == messages.ACTION_EVAL:
+        code = " ".join(action["code"].split())
+        return f"{where}: {code[:60] + ('…' if len(code) > 60 else '')}"
+    if action["kind"] == messages.ACTION_CALL:
+        return f"{where}: {action['target']}({action['argsSource'] or ''})"
+    if action["kind"] == messages.ACTION_RUN_MODULE:
+        return f"{where} as __main__"
+    return "leaving a held `with` block"
