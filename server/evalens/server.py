@@ -29,7 +29,7 @@ from .features import commands
 from .features.editor import EditorFeatures
 from .features.history import RunHistory
 from .features.output import OutputChannel
-from .features.runs import Runs
+from .features.runs import AnalysisStatus, Runs
 from .intelligence import IDLE_DELAY, LazyIntelligence
 from .intelligence.caches import place_jedi_cache
 from .lsp import pygls_fixes
@@ -136,7 +136,7 @@ class EvalensServer(LanguageServer):
         window = self.client_capabilities.window
         return self.work_done_progress if window is not None and window.work_done_progress else None
 
-    def analysis_status(self) -> dict[str, Any]:
+    def analysis_status(self) -> AnalysisStatus:
         return self.intelligence.status() if self.intelligence is not None else {"state": "off", "pending": 0}
 
     def send_output(self, uri: str | None, stream: str, text: str) -> None:

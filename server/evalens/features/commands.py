@@ -17,10 +17,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from ..execution import requests
+from ..execution.engine import EngineStatus
 from ..execution.results import Result
 from ..text.documents import selection
 from ..worker import messages
-from .runs import REQUEST_FAILED, Runs, bad_request
+from .runs import REQUEST_FAILED, AnalysisStatus, Runs, bad_request
 
 Handler = Callable[[Runs, tuple[Any, ...]], Awaitable[Any] | Any]
 
@@ -104,7 +105,11 @@ async def restart(runs: Runs, args: tuple[Any, ...]) -> dict[str, int]:
     return {"pid": pid}
 
 
-def status(runs: Runs, args: tuple[Any, ...]) -> dict[str, Any]:
+class Status(EngineStatus):
+    analysis: AnalysisStatus
+
+
+def status(runs: Runs, args: tuple[Any, ...]) -> Status:
     _empty("evalens.status", args)
     return {**runs.host.engine.status(), "analysis": runs.host.analysis_status()}
 

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TypedDict
 
-Send = Callable[[dict[str, Any]], None]
+
+class OutputParams(TypedDict):
+    """The ``evalens/output`` notification."""
+
+    uri: str | None  # the document of the run that printed it; null between runs
+    stream: str  # "stdout" or "stderr"
+    text: str
+
+
+Send = Callable[[OutputParams], None]
 
 
 class OutputChannel:

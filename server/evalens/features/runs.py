@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypedDict, TypeVar
 
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.progress import Progress
@@ -48,6 +48,13 @@ class HasUri(Protocol):
 DocumentRequest = TypeVar("DocumentRequest", bound=HasUri)
 
 
+class AnalysisStatus(TypedDict):
+    """``analysis`` in ``evalens.status``."""
+
+    state: str  # "off", "waiting" (jedi not loaded yet), "loading", "busy" or "idle"
+    pending: int  # jobs and documents under way
+
+
 class RunHost(Protocol):
     """What runs need of the language server."""
 
@@ -72,7 +79,7 @@ class RunHost(Protocol):
         """Wait (briefly) for the client's configuration before the first run."""
         ...
 
-    def analysis_status(self) -> dict[str, Any]:
+    def analysis_status(self) -> AnalysisStatus:
         """``analysis`` in ``evalens.status``: how far the static analysis has got."""
         ...
 

@@ -21,7 +21,7 @@ import asyncio
 import importlib
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -57,6 +57,11 @@ FEATURES: dict[str, tuple[str, Any]] = {
     types.TEXT_DOCUMENT_DOCUMENT_SYMBOL: ("document_symbols", None),
     types.WORKSPACE_SYMBOL: ("workspace_symbols", None),
 }
+
+
+class AnalysisStatus(TypedDict):
+    state: str  # "waiting" (jedi not imported yet), "loading", "busy" or "idle"
+    pending: int  # jobs and documents under way
 
 
 class LazyIntelligence:
@@ -114,7 +119,7 @@ class LazyIntelligence:
 
         loop.call_later(delay, check)
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> AnalysisStatus:
         """``analysis`` in ``evalens.status``: ``waiting`` (jedi not imported yet), ``loading``,
         ``busy`` (``pending`` jobs and documents under way) or ``idle``."""
         if self.instance is None:
