@@ -36,6 +36,8 @@ _LIMIT_KEYS = {
     "reprChars": ("repr_chars", int),
     "interruptGraceSeconds": ("interrupt_grace_seconds", float),
 }
+#: every key ``merge`` reads, as the client writes it (docs/protocol.md, "Settings")
+KEYS = ("trusted", "interpreter", "extraPaths", *(f"limits.{key}" for key in _LIMIT_KEYS))
 
 
 def _flatten(raw: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Module names from import roots, exactly as SPEC.md states them."""
+"""Module names from import roots, exactly as docs/protocol.md states them."""
 
 from __future__ import annotations
 

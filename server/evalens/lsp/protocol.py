@@ -4,7 +4,7 @@ Five things pygls 2.1.1 does not do for us:
 
 - ``$/cancelRequest`` only cancels a future; ``on_cancel`` lets the server interrupt
   the interpreter running that request.
-- Follow-ups (``after_response``) run once a response is sent, so the client sees a
+- Follow-ups (``after_current_response``) run once a response is sent, so the client sees a
   result before the refresh it triggers.
 - A long repr the worker sent as a JSON literal (``jsontext.JsonString``) is written
   into the response as it is, not decoded and encoded again.

@@ -1,4 +1,4 @@
-"""Module names for documents, from the workspace's import roots (SPEC.md).
+"""Module names for documents, from the workspace's import roots (docs/protocol.md, "Module names").
 
 Each workspace folder is an import root, and so is its ``src/`` when present.
 A document's module name is its path relative to the deepest root holding it,

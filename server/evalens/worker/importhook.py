@@ -55,7 +55,7 @@ class DocumentTable:
             register_source(doc["path"], doc["text"])
             root = doc.get("root")
             if root and root not in sys.path:
-                # A document under no workspace root is a root itself (SPEC.md).
+                # A document under no workspace root is a root itself (docs/protocol.md, "Module names").
                 sys.path.append(root)
                 self.added_roots.append(root)
 
