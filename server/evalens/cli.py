@@ -15,11 +15,13 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
 from .execution import requests
+from .execution.backend import OutputSink, SessionConfig
 from .execution.backends.process import ProcessBackend
 from .execution.engine import Engine
 from .execution.results import Result
@@ -58,8 +60,8 @@ async def evaluate_file(path: Path, action: messages.Action, settings: Settings,
         target.write(text)
         target.flush()
 
-    def one_run(engine: Engine) -> ProcessBackend:  # a spare interpreter would be wasted
-        return ProcessBackend(engine.session_config, engine.output_between_runs, keep_standby=False)
+    def one_run(config: Callable[[], SessionConfig], output: OutputSink) -> ProcessBackend:
+        return ProcessBackend(config, output, keep_standby=False)  # a spare interpreter would be wasted
 
     engine = Engine(store, Project([str(folder)], roots), settings, echo if stream else None, backend=one_run)
     try:

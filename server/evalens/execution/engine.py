@@ -19,9 +19,9 @@ from ..settings import Settings, find_interpreter
 from ..text.documents import Document, DocumentStore
 from ..text.modnames import Project
 from ..worker import messages
-from . import reloads, results
-from .backend import Backend, InterpreterDied, Session, SessionConfig, SessionState
-from .backends.process import ProcessBackend
+from . import backends, reloads, results
+from .backend import InterpreterDied, Session, SessionConfig, SessionState
+from .backends import BackendFactory
 from .mirror import WorkerMirror
 from .results import Result
 
@@ -56,15 +56,16 @@ class Engine:
         project: Project,
         settings: Settings,
         on_output: OutputListener | None = None,
-        backend: Callable[[Engine], Backend] | None = None,
+        backend: BackendFactory | None = None,
     ) -> None:
         self.store = store
         self.project = project
         self.settings = settings
         self.on_output = on_output
-        self.backend = (
-            backend(self) if backend is not None else ProcessBackend(self.session_config, self.output_between_runs)
-        )
+        #: the backend's factory; None: the one ``backends.choose`` picks for the settings in force
+        self._fixed = backend
+        self._factory = backend or backends.choose(settings)
+        self.backend = self._factory(self.session_config, self.output_between_runs)
         self._queue = asyncio.Lock()
         self._imports = reloads.ImportCache()
         self._mirror: tuple[Session, WorkerMirror] | None = None  # the worker of the current session
@@ -95,6 +96,11 @@ class Engine:
 
     async def start(self) -> Session:
         """The running session, started (again) if it is gone or its settings changed."""
+        if self._fixed is None and (chosen := backends.choose(self.settings)) is not self._factory:
+            # The settings now call for another backend: end this one's interpreters first.
+            await self.backend.shutdown()
+            self._factory = chosen
+            self.backend = chosen(self.session_config, self.output_between_runs)
         return await self.backend.start()
 
     def mirror(self, session: Session) -> WorkerMirror:
