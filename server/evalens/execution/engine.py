@@ -97,10 +97,11 @@ class Engine:
     async def start(self) -> Session:
         """The running session, started (again) if it is gone or its settings changed."""
         if self._fixed is None and (chosen := backends.choose(self.settings)) is not self._factory:
-            # The settings now call for another backend: end this one's interpreters first.
-            await self.backend.shutdown()
-            self._factory = chosen
+            # The settings now call for another backend: it takes over once the old one's
+            # interpreters are gone (switched first, so a second caller does not switch again).
+            old, self._factory = self.backend, chosen
             self.backend = chosen(self.session_config, self.output_between_runs)
+            await old.shutdown()
         return await self.backend.start()
 
     def mirror(self, session: Session) -> WorkerMirror:
