@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Editor
+from tests.harness import Editor
 
 SOURCE = """\
 import contextlib

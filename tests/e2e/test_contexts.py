@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pygls.exceptions import JsonRpcException
 
-from tests.conftest import Editor
+from tests.harness import Editor
 
 SOURCE = """\
 import contextlib

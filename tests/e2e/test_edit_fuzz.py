@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import Editor
+from tests.harness import Editor
 
 ALPHABET = st.sampled_from(
     ["a", "b", " ", "\n", "\r\n", "\r", "é", "字", "😀", "𝄞", "\t", "#", "'", "\f", "\u2028", "\x85", "\v"]

@@ -8,7 +8,7 @@ from lsprotocol import types
 
 from evalens.features.oneline import inline
 from evalens.worker.messages import RAW_REPR
-from tests.conftest import Editor, plain, wait_until
+from tests.harness import Editor, plain, wait_until
 
 SOURCE = """\
 def ready():

@@ -35,31 +35,22 @@ async def test_the_server_writes_nothing_outside_the_workspace(tmp_path: Path) -
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
 
+    from tests.harness import Editor
+
     home, workspace = tmp_path / "home", tmp_path / "workspace"
     home.mkdir()
     workspace.mkdir()
     env = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), TMPDIR=str(home / "tmp"))
     client = LanguageClient("fs-test", "0")
+    editor = Editor(client, workspace)
     await client.start_io(sys.executable, "-m", "evalens", env=env)
     try:
-        await client.initialize_async(
-            types.InitializeParams(
-                capabilities=types.ClientCapabilities(),
-                root_uri=workspace.as_uri(),
-                workspace_folders=[types.WorkspaceFolder(workspace.as_uri(), "ws")],
-                initialization_options={"trusted": True},
-            )
-        )
-        client.initialized(types.InitializedParams())
-        uri = (workspace / "main.py").as_uri()
-        text = "import collections\nvalue = collections.OrderedDict()\nvalue.\n"
-        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+        await editor.initialize({"trusted": True})
+        uri = editor.open("main.py", "import collections\nvalue = collections.OrderedDict()\nvalue.\n")
         document = types.TextDocumentIdentifier(uri)
         await client.text_document_completion_async(types.CompletionParams(document, types.Position(2, 6)))
         await client.text_document_hover_async(types.HoverParams(document, types.Position(1, 1)))
-        await client.workspace_execute_command_async(
-            types.ExecuteCommandParams(command="evalens.eval", arguments=[{"uri": uri, "code": "len(value)"}])
-        )
+        await editor.eval(uri, "len(value)")
         await client.shutdown_async(None)
         client.exit(None)
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Editor, wait_until
+from tests.harness import Editor, wait_until
 
 
 def span(a: int, b: int, c: int, d: int) -> dict[str, Any]:

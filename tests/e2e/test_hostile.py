@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.conftest import Editor, wait_until
+from tests.harness import Editor, wait_until
 
 
 async def alive(editor: Editor, uri: str) -> None:

@@ -6,7 +6,7 @@ import asyncio
 
 from lsprotocol import types
 
-from tests.conftest import Editor
+from tests.harness import Editor
 
 HELPERS = 'def double(x):\n    """Twice x."""\n    return 2 * x\n'
 MAIN = "import helpers\n\ntotal = helpers.double(21)\nhelpers.\n"

@@ -6,7 +6,7 @@ import asyncio
 
 from lsprotocol import types
 
-from tests.conftest import Editor, wait_until
+from tests.harness import Editor, wait_until
 
 
 def shown(editor: Editor, uri: str) -> list[tuple[int, int, int, int, str]]:

@@ -9,7 +9,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from tests.conftest import Editor, plain, wait_until
+from tests.harness import Editor, plain, wait_until
 
 LOOP = "import time\nwhile True:\n    time.sleep(0.01)\n"
 

@@ -7,8 +7,8 @@ import importlib.util
 import pytest
 from lsprotocol import types
 
-from tests.conftest import Editor
 from tests.e2e.test_lifecycle import LOOP, send_command, wait_for_state
+from tests.harness import Editor
 
 SOURCE = """\
 import builtins

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import Editor
+from tests.harness import Editor
 
 
 async def test_unsaved_document_is_imported_before_disk(editor: Editor) -> None:

@@ -6,8 +6,8 @@ import asyncio
 
 from lsprotocol import types
 
-from tests.conftest import Editor, plain, wait_until
 from tests.e2e.test_lifecycle import LOOP, send_command, wait_for_state
+from tests.harness import Editor, plain, wait_until
 
 
 async def test_quick_runs_report_no_progress(editor: Editor) -> None:

@@ -10,7 +10,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from tests.conftest import Editor
+from tests.harness import Editor
 
 
 def configure(editor: Editor, settings: dict[str, object]) -> None:

@@ -1,4 +1,4 @@
-from tests.conftest import Editor
+from tests.harness import Editor
 
 
 async def test_expression_gives_its_value(editor: Editor) -> None:

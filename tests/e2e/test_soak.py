@@ -8,7 +8,7 @@ from pathlib import Path
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.conftest import Editor, wait_until
+from tests.harness import Editor, wait_until
 
 EVALUATIONS = int(os.environ.get("EVALENS_SOAK", "10000"))
 #: Growth allowed after warm-up, in kB of resident memory.

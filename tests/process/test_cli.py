@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from tests.conftest import plain
+from tests.harness import Editor, plain
 
 EVALENS = [sys.executable, "-m", "evalens"]
 
@@ -80,23 +79,12 @@ async def listening(*args: str) -> tuple[asyncio.subprocess.Process, int]:
 async def test_tcp_serves_lsp_on_loopback(tmp_path: Path) -> None:
     server, port = await listening()
     client = LanguageClient("tcp-test", "0")
+    editor = Editor(client, tmp_path)
     try:
         await client.start_tcp("127.0.0.1", port)
-        await client.initialize_async(
-            types.InitializeParams(
-                capabilities=types.ClientCapabilities(),
-                root_uri=tmp_path.as_uri(),
-                initialization_options={"trusted": True},
-            )
-        )
-        client.initialized(types.InitializedParams())
-        uri = (tmp_path / "m.py").as_uri()
-        client.text_document_did_open(
-            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, "x = 6\n"))
-        )
-        result = await client.workspace_execute_command_async(
-            types.ExecuteCommandParams(command="evalens.eval", arguments=[{"uri": uri, "code": "x * 7"}])
-        )
+        await editor.initialize({"trusted": True})
+        uri = editor.open("m.py", "x = 6\n")
+        result = await editor.eval(uri, "x * 7")
         assert plain(result)["value"] == {"repr": "42", "type": "int"}
         await client.shutdown_async(None)
         client.exit(None)
