@@ -32,6 +32,7 @@ import memory
 import roundtrip
 import startup
 from lsp_session import start_like_a_user
+from peers import ensure_peers
 
 EVALENS = [sys.executable, "-m", "evalens"]
 #: figure, evalens, peer or floor, its value, target (text)
@@ -219,7 +220,7 @@ def main() -> None:
     quick = args.quick
     began = time.perf_counter()
     start_like_a_user()
-    python = completion.ensure_peers()
+    python = ensure_peers()
     rows: list[Row] = []
     plan: list[tuple[str, Any]] = [
         ("round trip", lambda: run_roundtrip(30 if quick else 100, 1.0 if quick else 3.0)),

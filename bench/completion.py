@@ -30,21 +30,10 @@ from pygls.lsp.client import LanguageClient
 from pytest_lsp import client_capabilities
 
 from lsp_session import reap, start_like_a_user
+from peers import ensure_peers, version
 
-PEERS = Path("/tmp/bench-peers")
-PEER_PACKAGES = ["jedi-language-server>=0.47,<0.48", "python-lsp-server>=1.15,<1.16", "tornado"]
 PER_FILE = 6  # positions per file
 TIMEOUT = 60.0
-
-
-def ensure_peers() -> Path:
-    python = PEERS / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
-    probe = subprocess.run([str(python), "-c", "import jedi_language_server, pylsp, tornado"], capture_output=True)
-    if probe.returncode != 0:
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
-    return python
 
 
 def peer_files(python: Path) -> list[Path]:
@@ -76,11 +65,6 @@ def item_count(answer: object) -> int:
     if isinstance(answer, types.CompletionList):
         return len(answer.items)
     return len(answer) if isinstance(answer, list) else 0
-
-
-def version(python: Path, dist: str) -> str:
-    code = f"import importlib.metadata as m; print(m.version({dist!r}))"
-    return subprocess.check_output([str(python), "-c", code], text=True).strip()
 
 
 async def measure(

@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from completion import ensure_peers, version
 from lsp_session import BenchClient, connect, disconnect, evaluate, execute, field, open_document
+from peers import ensure_peers, version
 
 MODULE = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(13))
 MiB = 1024 * 1024
