@@ -2,8 +2,10 @@
 # The VS Code extension in real VS Code: installs what the test needs (Debian's
 # chromium and the build tools for code-server's native modules, Node 24 from
 # npm, code-server 4.139.1), builds and packages editors/vscode as a .vsix on
-# the machine's Node, then runs editors/vscode/test/e2e.mjs (code-server on
-# 127.0.0.1 driven by playwright-core and chromium).
+# the machine's Node, runs its unit test (`npm test`: the one-line text of a
+# Result against tests/fixtures/inline_results.json), then
+# editors/vscode/test/e2e.mjs (code-server on 127.0.0.1 driven by playwright-core
+# and chromium).
 #
 # Run as root on Debian with Node 20+ and npm. EVALENS_PYTHON: a Python with
 # evalens installed (default: a venv made here with this checkout installed).
@@ -67,6 +69,8 @@ rm -f "$EXT/evalens.vsix"
 (cd "$EXT" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent package) 2>&1 |
   grep -v -E "^npm warn install-scripts" || true
 [ -f "$EXT/evalens.vsix" ] || { echo "the .vsix was not built" >&2; exit 1; }
+elapsed "unit test of the extension (npm test)"
+(cd "$EXT" && npm test --silent)
 
 # -- a Python with evalens
 if [ -z "${EVALENS_PYTHON:-}" ]; then

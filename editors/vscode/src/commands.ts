@@ -5,10 +5,25 @@ import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { pickTarget } from "./functions";
 import type { OutputLog } from "./output";
-import type { JsonRange, Result } from "./protocol";
+import { Command, type JsonRange, type Result } from "./protocol";
 import type { InlineResults } from "./results";
 import { type RunArgument, type Runner, errorText, sendCommand } from "./runs";
 import type { ServerConnection } from "./server";
+
+/**
+ * The extension's own commands (contributed in package.json, plus showProblem for the status
+ * item): editor commands, not the server's (those are `Command` in protocol.ts).
+ */
+export const EditorCommand = {
+  evaluateSelection: "evalens.evaluateSelection",
+  callFunction: "evalens.callFunction",
+  runFile: "evalens.runFile",
+  interruptRun: "evalens.interruptRun",
+  restartInterpreter: "evalens.restartInterpreter",
+  clearResults: "evalens.clearResults",
+  showOutput: "evalens.showOutput",
+  showProblem: "evalens.showProblem",
+} as const;
 
 export class EditorCommands {
   constructor(
@@ -21,14 +36,14 @@ export class EditorCommands {
   register(context: vscode.ExtensionContext): void {
     const command = (id: string, fn: (...args: any[]) => unknown) =>
       context.subscriptions.push(vscode.commands.registerCommand(id, fn));
-    command("evalens.evaluateSelection", (arg?: unknown) => this.evaluateSelection(arg));
-    command("evalens.callFunction", (arg?: unknown) => this.callFunction(arg));
-    command("evalens.runFile", (arg?: unknown) => this.runFile(arg));
-    command("evalens.interruptRun", () => this.interrupt());
-    command("evalens.restartInterpreter", () => this.restart());
-    command("evalens.clearResults", () => this.results.clear(vscode.window.activeTextEditor?.document.uri));
-    command("evalens.showOutput", () => this.output.show());
-    command("evalens.showProblem", () => this.server.showProblem());
+    command(EditorCommand.evaluateSelection, (arg?: unknown) => this.evaluateSelection(arg));
+    command(EditorCommand.callFunction, (arg?: unknown) => this.callFunction(arg));
+    command(EditorCommand.runFile, (arg?: unknown) => this.runFile(arg));
+    command(EditorCommand.interruptRun, () => this.interrupt());
+    command(EditorCommand.restartInterpreter, () => this.restart());
+    command(EditorCommand.clearResults, () => this.results.clear(vscode.window.activeTextEditor?.document.uri));
+    command(EditorCommand.showOutput, () => this.output.show());
+    command(EditorCommand.showProblem, () => this.server.showProblem());
   }
 
   /** The active editor and the ready client, or undefined when either is missing. */
@@ -51,7 +66,7 @@ export class EditorCommands {
     let range: vscode.Range = editor.selection;
     if (arg && typeof arg === "object" && "code" in arg) {
       const code = String((arg as { code: unknown }).code);
-      return this.runner.runAndSend(client, "evalens.eval", { uri: uriOf(client, document), code });
+      return this.runner.runAndSend(client, Command.eval, { uri: uriOf(client, document), code });
     }
     if (editor.selection.isEmpty) {
       const line = document.lineAt(editor.selection.active.line);
@@ -61,7 +76,7 @@ export class EditorCommands {
       }
       range = line.range;
     }
-    return this.runner.runAndSend(client, "evalens.eval", { uri: uriOf(client, document), range: toJsonRange(range) });
+    return this.runner.runAndSend(client, Command.eval, { uri: uriOf(client, document), range: toJsonRange(range) });
   }
 
   private async callFunction(arg?: unknown): Promise<Result | undefined> {
@@ -90,7 +105,7 @@ export class EditorCommands {
     if (args.trim()) {
       request.args = args.trim();
     }
-    return this.runner.runAndSend(client, "evalens.call", request);
+    return this.runner.runAndSend(client, Command.call, request);
   }
 
   private async runFile(arg?: unknown): Promise<Result | undefined> {
@@ -103,7 +118,7 @@ export class EditorCommands {
       return undefined;
     }
     const document = await vscode.workspace.openTextDocument(uri);
-    return this.runner.runAndSend(client, "evalens.runModule", { uri: uriOf(client, document) });
+    return this.runner.runAndSend(client, Command.runModule, { uri: uriOf(client, document) });
   }
 
   private async interrupt(): Promise<void> {
@@ -113,7 +128,7 @@ export class EditorCommands {
       return;
     }
     try {
-      const answer = (await sendCommand(client, "evalens.interrupt", {})) as { interrupted?: boolean };
+      const answer = (await sendCommand(client, Command.interrupt, {})) as { interrupted?: boolean };
       vscode.window.setStatusBarMessage(
         answer?.interrupted ? "evalens: interrupted" : "evalens: nothing is running",
         3000,
@@ -133,7 +148,7 @@ export class EditorCommands {
       return;
     }
     try {
-      const answer = (await sendCommand(client, "evalens.restart", {})) as { pid?: number };
+      const answer = (await sendCommand(client, Command.restart, {})) as { pid?: number };
       this.output.line(`↻ restarted the interpreter (pid ${answer?.pid ?? "?"})`);
       vscode.window.setStatusBarMessage(`evalens: restarted the interpreter (pid ${answer?.pid ?? "?"})`, 3000);
     } catch (error) {

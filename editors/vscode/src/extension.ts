@@ -1,8 +1,10 @@
 // The evalens VS Code extension's entry point: builds its parts and wires them together.
 //   server.ts    starts `python -m evalens`, maps workspace trust to `trusted`
-//   commands.ts  the editor commands;  functions.ts  the function picker
+//   commands.ts  the editor commands;  functions.ts  the function picker (document symbols)
 //   runs.ts      running a command that answers a Result, and where it is shown
-//   results.ts   inline results;  output.ts  the output channel;  status.ts  the status item
+//   results.ts   inline results;  inline.ts  a Result in one line (no vscode import)
+//   output.ts    the output channel;  status.ts  the status item
+//   protocol.ts  the server's command names and the shapes of their answers
 //   settings.ts  the settings sent to the server;  python.ts  the server's Python
 
 import type * as vscode from "vscode";

@@ -2,14 +2,14 @@
 // tracebacks, revealed as the `evalens.revealOutput` setting asks.
 
 import * as vscode from "vscode";
-import type { Output } from "./protocol";
+import type { OutputParams } from "./protocol";
 
 export class OutputLog implements vscode.Disposable {
   private readonly channel = vscode.window.createOutputChannel("evalens");
   private atLineStart = true;
 
   /** Output the program printed (the server's `evalens/output` notification). */
-  onOutput(output: Output): void {
+  onOutput(output: OutputParams): void {
     this.text(output.text);
     if (vscode.workspace.getConfiguration("evalens").get("revealOutput", "onOutput") === "onOutput") {
       this.show();

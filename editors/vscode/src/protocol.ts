@@ -1,23 +1,55 @@
-// The evalens server's command contract (see the project README, "The command API").
+// The evalens server's contract as this extension uses it (docs/protocol.md): the server
+// commands it sends, the notification it handles, and the shapes of their answers.
+// tests/editors/test_contract.py fails when this file and the server disagree: every
+// command name here is one of the server's (evalens.features.commands.COMMANDS),
+// RESULT_COMMANDS are exactly those answering with a Result, and each interface has the
+// fields of the server's TypedDict of the same name (optional ones with `?:`).
 
+/** Server commands (`workspace/executeCommand`), by what they do. */
+export const Command = {
+  eval: "evalens.eval",
+  call: "evalens.call",
+  runModule: "evalens.runModule",
+  exit: "evalens.exit",
+  interrupt: "evalens.interrupt",
+  restart: "evalens.restart",
+} as const;
+
+export type ServerCommand = (typeof Command)[keyof typeof Command];
+
+/** Server commands that run user code and answer with a Result. */
+export const RESULT_COMMANDS: ReadonlySet<string> = new Set<ServerCommand>([
+  Command.eval,
+  Command.call,
+  Command.runModule,
+  Command.exit,
+]);
+
+/** The notification that streams what the running code prints. */
+export const OUTPUT_NOTIFICATION = "evalens/output";
+
+// evalens.execution.results.Value
 export interface Value {
   repr: string;
   type: string;
 }
 
+// evalens.worker.messages.Frame
 export interface Frame {
   uri: string | null;
   line: number; // 0-based
   name: string;
 }
 
-export interface RunError {
+// evalens.worker.messages.ErrorInfo
+export interface ErrorInfo {
   type: string;
   message: string;
   traceback: string;
-  frames: Frame[];
+  frames: Frame[]; // outermost first
 }
 
+// evalens.execution.results.Result
 export interface Result {
   ok: boolean;
   value: Value | null;
@@ -25,30 +57,46 @@ export interface Result {
   stdout: string;
   stderr: string;
   truncated: boolean;
-  error: RunError | null;
+  error: ErrorInfo | null;
   durationMs: number;
 }
 
-export interface Output {
+// evalens.features.output.OutputParams: the evalens/output notification
+export interface OutputParams {
   uri: string | null;
-  stream: string;
+  stream: string; // "stdout" or "stderr"
   text: string;
 }
 
-export interface Status {
-  state: "idle" | "busy" | "starting" | "stopped";
-  pid: number | null;
-  python: string | null;
-  executable: string | null;
+// evalens.execution.engine.Queued
+export interface Queued {
+  title: string;
+  uri: string | null;
 }
 
+// evalens.features.runs.AnalysisStatus
+export interface AnalysisStatus {
+  state: string; // "off", "waiting", "loading", "busy" or "idle"
+  pending: number;
+}
+
+// evalens.features.commands.Status: the answer of evalens.status
+export interface Status {
+  state: string; // "idle", "busy", "starting" or "stopped"
+  pid: number | null;
+  python: string | null;
+  executable: string;
+  held: string[];
+  running: Queued | null;
+  queue: Queued[];
+  analysis: AnalysisStatus;
+}
+
+/** An LSP Range as JSON (the `range` of evalens.eval). */
 export interface JsonRange {
   start: { line: number; character: number };
   end: { line: number; character: number };
 }
-
-/** Server commands that run user code and answer with a Result. */
-export const RUN_COMMANDS = new Set(["evalens.eval", "evalens.call", "evalens.runModule", "evalens.exit"]);
 
 export function isResult(value: unknown): value is Result {
   return typeof value === "object" && value !== null && "ok" in value && "durationMs" in value;

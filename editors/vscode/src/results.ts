@@ -3,9 +3,8 @@
 // with edits above them and disappear when their own lines are edited.
 
 import * as vscode from "vscode";
+import { inlineText } from "./inline";
 import type { Result } from "./protocol";
-
-const MAX_INLINE = 120;
 
 interface Shown {
   line: number; // the line the decoration is attached to (its end)
@@ -113,24 +112,6 @@ export class InlineResults implements vscode.Disposable {
     this.errorType.dispose();
     this.subscriptions.forEach((d) => d.dispose());
   }
-}
-
-function oneLine(text: string): string {
-  const flat = text.replace(/\s*\n\s*/g, " ").trim();
-  return flat.length > MAX_INLINE ? `${flat.slice(0, MAX_INLINE - 1)}…` : flat;
-}
-
-/** The short text shown after the code. */
-export function inlineText(result: Result): string {
-  if (result.error) {
-    const message = result.error.message ? `${result.error.type}: ${result.error.message}` : result.error.type;
-    return `✖ ${oneLine(message)}`;
-  }
-  if (result.value) {
-    return `⇒ ${oneLine(result.value.repr)}`;
-  }
-  const printed = result.stdout.trim().split("\n").pop();
-  return printed ? `✔ ${oneLine(printed)}` : "✔";
 }
 
 function fence(text: string, language = ""): string {

@@ -5,9 +5,10 @@
 import * as vscode from "vscode";
 import { ExecuteCommandRequest, type LanguageClient } from "vscode-languageclient/node";
 import { defLine } from "./functions";
+import { FAILED, inlineText } from "./inline";
 import type { OutputLog } from "./output";
-import { type JsonRange, type Result, isResult } from "./protocol";
-import { type InlineResults, inlineText } from "./results";
+import { Command, type JsonRange, type Result, type ServerCommand, isResult } from "./protocol";
+import type { InlineResults } from "./results";
 
 /** The one argument object of an evalens command. */
 export type RunArgument = Record<string, unknown> & { uri?: string };
@@ -19,7 +20,7 @@ interface Place {
 }
 
 /** Sends `workspace/executeCommand` `command` with the one argument `argument`. */
-export function sendCommand(client: LanguageClient, command: string, argument: unknown): Promise<unknown> {
+export function sendCommand(client: LanguageClient, command: ServerCommand, argument: unknown): Promise<unknown> {
   return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [argument] });
 }
 
@@ -47,7 +48,7 @@ export class Runner implements vscode.Disposable {
   }
 
   /** Sends `command` and runs it as `run` does; answers its Result. */
-  runAndSend(client: LanguageClient, command: string, argument: RunArgument): Promise<Result | undefined> {
+  runAndSend(client: LanguageClient, command: ServerCommand, argument: RunArgument): Promise<Result | undefined> {
     return this.run(command, argument, () => sendCommand(client, command, argument)).then((answer) =>
       isResult(answer) ? answer : undefined,
     );
@@ -61,12 +62,12 @@ export class Runner implements vscode.Disposable {
     try {
       const answer = await send();
       if (isResult(answer)) {
-        this.showResult(command, argument, answer);
+        await this.showResult(command, argument, answer);
       }
       return answer;
     } catch (error) {
       const message = errorText(error);
-      this.output.line(`✖ ${message}`);
+      this.output.line(`${FAILED} ${message}`);
       void vscode.window.showErrorMessage(`evalens: ${message}`);
       return undefined;
     } finally {
@@ -75,20 +76,20 @@ export class Runner implements vscode.Disposable {
     }
   }
 
-  private showResult(command: string, argument: RunArgument, result: Result): void {
+  private async showResult(command: string, argument: RunArgument, result: Result): Promise<void> {
     if (result.error) {
       this.output.traceback(result.error.traceback || `${result.error.type}: ${result.error.message}`);
     } else {
       this.output.line(inlineText(result));
     }
-    const place = this.placeFor(command, argument, result);
+    const place = await this.placeFor(command, argument, result);
     if (place) {
       this.results.show(place.uri, place.firstLine, place.line, result);
     }
   }
 
   /** Where a result is shown: after the evaluated range, the called function's `def`, or the failing line. */
-  private placeFor(command: string, argument: RunArgument, result: Result): Place | undefined {
+  private async placeFor(command: string, argument: RunArgument, result: Result): Promise<Place | undefined> {
     const uriText = typeof argument.uri === "string" ? argument.uri : undefined;
     if (!uriText) {
       return undefined;
@@ -102,18 +103,18 @@ export class Runner implements vscode.Disposable {
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
     const cursorLine = editor?.selection.active.line ?? 0;
     const range = argument.range as JsonRange | undefined;
-    if (command === "evalens.eval" && range) {
+    if (command === Command.eval && range) {
       let last = range.end.line;
       if (range.end.character === 0 && last > range.start.line) {
         last -= 1;
       }
       return { uri, firstLine: range.start.line, line: last };
     }
-    if (command === "evalens.call" && typeof argument.target === "string") {
-      const line = defLine(document, argument.target);
+    if (command === Command.call && typeof argument.target === "string") {
+      const line = await defLine(document.uri, argument.target);
       return { uri, firstLine: line ?? cursorLine, line: line ?? cursorLine };
     }
-    if (command === "evalens.runModule") {
+    if (command === Command.runModule) {
       const frames = result.error?.frames.filter((f) => f.uri === uriText) ?? [];
       const innermost = frames[frames.length - 1];
       if (innermost) {
@@ -137,13 +138,13 @@ function describeRun(command: string, argument: RunArgument): string {
   const file = typeof argument.uri === "string" ? decodeURIComponent(argument.uri.split("/").pop() ?? "") : "";
   const range = argument.range as JsonRange | undefined;
   switch (command) {
-    case "evalens.eval":
+    case Command.eval:
       return range
         ? `eval ${file}:${range.start.line + 1}${range.end.line > range.start.line ? `-${range.end.line + 1}` : ""}`
         : `eval ${file}: ${String(argument.code ?? "")}`;
-    case "evalens.call":
+    case Command.call:
       return `call ${file}: ${String(argument.target)}(${typeof argument.args === "string" ? argument.args : ""})`;
-    case "evalens.runModule":
+    case Command.runModule:
       return `run ${file}`;
     default:
       return command;

@@ -12,7 +12,7 @@ import {
   State,
 } from "vscode-languageclient/node";
 import type { OutputLog } from "./output";
-import { type Output, RUN_COMMANDS } from "./protocol";
+import { OUTPUT_NOTIFICATION, type OutputParams, RESULT_COMMANDS } from "./protocol";
 import { checkServerPython, describe, findServerPython, onDidChangePythonExtensionInterpreter } from "./python";
 import type { ServerPython } from "./python";
 import { type RunArgument, errorText } from "./runs";
@@ -113,7 +113,7 @@ export class ServerConnection implements vscode.Disposable {
       initializationOptions: serverSettings(),
       middleware: {
         executeCommand: async (command, args, next) => {
-          if (!RUN_COMMANDS.has(command)) {
+          if (!RESULT_COMMANDS.has(command)) {
             return next(command, args);
           }
           return this.runHook(command, (args[0] ?? {}) as RunArgument, () => Promise.resolve(next(command, args)));
@@ -138,7 +138,7 @@ export class ServerConnection implements vscode.Disposable {
       },
     };
     const client = new LanguageClient("evalens", "evalens language server", serverOptions, clientOptions);
-    client.onNotification("evalens/output", (output: Output) => this.output.onOutput(output));
+    client.onNotification(OUTPUT_NOTIFICATION, (output: OutputParams) => this.output.onOutput(output));
     client.onDidChangeState((event) => {
       if (event.newState === State.Stopped && this.current === client && !this.problemMessage) {
         this.problemMessage =

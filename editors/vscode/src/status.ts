@@ -2,6 +2,7 @@
 // untrusted workspace, or the server's problem (click for details).
 
 import * as vscode from "vscode";
+import { EditorCommand } from "./commands";
 import type { Runner } from "./runs";
 import type { ServerConnection } from "./server";
 import { UNTRUSTED } from "./settings";
@@ -26,7 +27,7 @@ export class StatusItem implements vscode.Disposable {
     if (this.server.problem) {
       item.text = "$(error) evalens";
       item.tooltip = this.server.problem;
-      item.command = "evalens.showProblem";
+      item.command = EditorCommand.showProblem;
       item.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
     } else if (!vscode.workspace.isTrusted) {
       item.text = "$(shield) evalens: restricted";
@@ -35,15 +36,15 @@ export class StatusItem implements vscode.Disposable {
     } else if (this.runner.busy) {
       item.text = "$(sync~spin) evalens: busy";
       item.tooltip = "evalens is running code. Click to interrupt.";
-      item.command = "evalens.interruptRun";
+      item.command = EditorCommand.interruptRun;
     } else if (this.server.isStarting) {
       item.text = "$(loading~spin) evalens";
       item.tooltip = "evalens is starting";
-      item.command = "evalens.showOutput";
+      item.command = EditorCommand.showOutput;
     } else {
       item.text = "$(check) evalens: idle";
       item.tooltip = `evalens is idle (server: ${this.server.pythonCommand ?? "?"}). Click to show the output.`;
-      item.command = "evalens.showOutput";
+      item.command = EditorCommand.showOutput;
     }
   }
 

@@ -1,7 +1,8 @@
 // End-to-end test of the evalens extension in real VS Code (code-server),
 // driven by playwright-core and Debian's chromium, as a user would:
 // open a workspace, evaluate a selection with Shift+Enter, click code lenses,
-// see an error inline, interrupt an infinite loop, take a screenshot; then, in
+// see an error inline, interrupt an infinite loop, call a method picked from the
+// function quick pick (the server's document symbols), take a screenshot; then, in
 // a second code-server with workspace trust on, check that a restricted
 // workspace runs nothing and says why, and that granting trust turns
 // execution on.
@@ -104,6 +105,12 @@ def spin():
 
 x = 40 + 2
 print(x * 2)
+
+
+class Counter:
+    @staticmethod
+    def answer(n):
+        return 2 * n
 `;
 
 // -- the workspace, code-server's folders and settings ----------------------------------
@@ -267,11 +274,17 @@ function dumpLogs() {
   }
 }
 
-/** Text of everything rendered after or before code: decoration pseudo-elements and injected text. */
-async function decorationTexts() {
-  return page.evaluate(() => {
+/**
+ * Text of everything rendered after or before code: decoration pseudo-elements and injected
+ * text; only on the editor lines whose text holds `onLine` when it is given.
+ */
+async function decorationTexts(onLine) {
+  return page.evaluate((onLine) => {
     const texts = [];
-    for (const el of document.querySelectorAll(".monaco-editor .view-lines span")) {
+    const lines = [...document.querySelectorAll(".monaco-editor .view-lines .view-line")].filter(
+      (line) => onLine === undefined || line.textContent.replace(/\u00a0/g, " ").includes(onLine),
+    );
+    for (const el of lines.flatMap((line) => [...line.querySelectorAll("span")])) {
       for (const pseudo of ["::after", "::before"]) {
         const content = getComputedStyle(el, pseudo).content;
         if (content && content !== "none" && content !== "normal") {
@@ -280,7 +293,7 @@ async function decorationTexts() {
       }
     }
     return texts;
-  });
+  }, onLine);
 }
 
 async function lensTexts() {
@@ -400,8 +413,8 @@ try {
 
   await step("an error shows inline (▶ boom()), its hover holds the traceback", async () => {
     await clickLens("boom", 9);
-    await waitFor("a decoration '✖ ZeroDivisionError'", async () =>
-      (await decorationTexts()).some((t) => t.includes("✖ ZeroDivisionError")),
+    await waitFor("a decoration '✗ ZeroDivisionError' on the def line", async () =>
+      (await decorationTexts("def boom")).some((t) => t.includes("✗ ZeroDivisionError: division by zero")),
     30000);
     const line = page.locator(".monaco-editor .view-lines .view-line", { hasText: "def boom" }).first();
     await line.hover({ position: { x: 20, y: 8 } });
@@ -421,8 +434,8 @@ try {
       throw new Error("the loop stopped by itself");
     }
     await runCommand("evalens: Interrupt");
-    await waitFor("a decoration '✖ KeyboardInterrupt'", async () =>
-      (await decorationTexts()).some((t) => t.includes("KeyboardInterrupt")),
+    await waitFor("a decoration '✗ KeyboardInterrupt'", async () =>
+      (await decorationTexts()).some((t) => t.includes("✗ KeyboardInterrupt")),
     20000);
     await waitFor("status item back to idle", async () => (await statusText()).includes("evalens: idle"), 10000);
   });
@@ -432,7 +445,38 @@ try {
     await goToLine(18); // x = 40 + 2  (a statement: no value)
     await page.keyboard.press("End");
     await page.keyboard.press("Shift+Enter");
-    await waitFor("a decoration '✔' for the statement", async () => (await decorationTexts()).some((t) => t.trim() === "✔"), 20000);
+    await waitFor("a decoration '✓' for the statement", async () => (await decorationTexts()).some((t) => t.trim() === "✓"), 20000);
+  });
+
+  await step("evalens: Call Function… lists the document's symbols; a method's result shows on its def line", async () => {
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await goToLine(1);
+    await runCommand("evalens: Call Function…");
+    const input = page.locator(".quick-input-widget input");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "spin" }).first().waitFor({ timeout: 15000 });
+    const rows = await page.locator(".quick-input-list .monaco-list-row").allTextContents();
+    for (const expected of ["answer", "boom", "spin", "Counter"]) {
+      if (!rows.some((row) => row.includes(expected))) {
+        throw new Error(`no ${expected} in the quick pick: ${JSON.stringify(rows)}`);
+      }
+    }
+    await input.fill("Counter.answer");
+    const method = page.locator(".quick-input-list .monaco-list-row", { hasText: "Counter.answer" }).first();
+    await method.waitFor({ timeout: 10000 });
+    const methodRow = await method.textContent();
+    if (!methodRow.includes("(n)") || !methodRow.includes("line 24")) {
+      throw new Error(`the method's row: ${methodRow}`);
+    }
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-title", { hasText: "call Counter.answer" }).waitFor({ timeout: 10000 });
+    await page.keyboard.type("21");
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-widget input").waitFor({ state: "hidden", timeout: 10000 });
+    await goToLine(24); // the editor draws only the lines in view
+    // The top-level answer() (line 4) has the same name: the dotted target finds the method.
+    await waitFor("a decoration '⇒ 42' on the line of def answer(n)", async () =>
+      (await decorationTexts("def answer(n)")).some((t) => t.includes("⇒ 42")),
+    20000);
   });
 
   await step("save a screenshot", async () => {

@@ -1,0 +1,38 @@
+// A Result in one line, as every evalens client shows it after the code that ran: the
+// server's rule (evalens.features.oneline.inline), pinned for all clients by
+// tests/fixtures/inline_results.json (test/inline.test.mjs reads it). No `vscode`
+// import, so the test runs it in plain Node.
+
+import type { Result } from "./protocol";
+
+/** Before a value: `⇒ 42`. */
+export const VALUE = "⇒";
+/** A run that finished without a value (what it printed is output, not the result). */
+export const DONE = "✓";
+/** Before a failure: `✗ ZeroDivisionError: division by zero`. */
+export const FAILED = "✗";
+/** The longest text after the glyph, in characters (code points). */
+export const MAX_INLINE = 120;
+
+// ASCII whitespace only: a no-break space in a repr stays as it is.
+const WHITESPACE = /[ \t\n\r\f\v]+/g;
+
+/** `text` with whitespace runs folded to one space, the ends trimmed, cut to `limit` characters. */
+export function fold(text: string, limit: number): string {
+  const flat = text.replace(WHITESPACE, " ").replace(/^ | $/g, "");
+  const chars = Array.from(flat); // code points: an emoji counts once, not as two UTF-16 units
+  return chars.length <= limit ? flat : `${chars.slice(0, limit - 1).join("")}…`;
+}
+
+/** The short text shown after the code: `⇒ repr`, `✓`, or `✗ Type: message`. */
+export function inlineText(result: Result, limit: number = MAX_INLINE): string {
+  if (!result.ok) {
+    const kind = result.error?.type || "Error";
+    const message = result.error?.message || "";
+    return `${FAILED} ${fold(message ? `${kind}: ${message}` : kind, limit)}`;
+  }
+  if (result.value == null) {
+    return DONE;
+  }
+  return `${VALUE} ${fold(result.value.repr, limit)}`;
+}

@@ -1,0 +1,30 @@
+// The extension's one-line text of a Result against the fixture every evalens client
+// shares (tests/fixtures/inline_results.json). `npm test` bundles src/inline.ts to
+// out/test/inline.mjs with esbuild first, then runs this with `node --test`.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { MAX_INLINE, inlineText } = await import(join(here, "..", "out", "test", "inline.mjs"));
+const fixture = join(here, "..", "..", "..", "tests", "fixtures", "inline_results.json");
+const { cases } = JSON.parse(readFileSync(fixture, "utf8"));
+
+test("the fixture has cases", () => {
+  assert.ok(cases.length > 0, `no cases in ${fixture}`);
+});
+
+for (const c of cases) {
+  test(c.name, () => {
+    assert.equal(inlineText(c.result, c.limit), c.inline);
+  });
+}
+
+test("the default width is the extension's (120 characters after the glyph)", () => {
+  assert.equal(MAX_INLINE, 120);
+  const result = { ok: true, value: { repr: "x".repeat(200), type: "str" } };
+  assert.equal(inlineText(result), `⇒ ${"x".repeat(119)}…`);
+});
