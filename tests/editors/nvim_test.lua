@@ -8,6 +8,8 @@
 -- Neovim exits 0 when every step passed (`qall!`), 1 otherwise (`cquit 1`).
 
 local api = vim.api
+-- This script's folder: tests/fixtures is beside it.
+local here = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h")
 local report_path = assert(os.getenv("EVALENS_REPORT"), "EVALENS_REPORT is not set")
 local report = assert(io.open(report_path, "w"))
 local failed = false
@@ -70,8 +72,15 @@ local function main()
     "a = 40", -- 23
     "a + 2", -- 24
     "", -- 25
-    'if __name__ == "__main__":', -- 26
-    '    print("ran as main")', -- 27
+    "", -- 26
+    "class Counter:", -- 27
+    "    @staticmethod", -- 28
+    "    def double(x):", -- 29
+    "        return 3 * x", -- 30
+    "", -- 31
+    "", -- 32
+    'if __name__ == "__main__":', -- 33
+    '    print("ran as main")', -- 34
   }
   vim.fn.mkdir(workspace, "p")
   vim.fn.writefile({ "[project]", 'name = "demo"' }, workspace .. "/pyproject.toml")
@@ -149,6 +158,24 @@ local function main()
     end
   end
 
+  step("a Result in one line, as tests/fixtures/inline_results.json says", function()
+    local file = assert(io.open(here .. "/../fixtures/inline_results.json", "rb"))
+    local cases = vim.fn.json_decode(file:read("*a")).cases
+    file:close()
+    expect(#cases > 0, "no cases in the fixture")
+    local width = evalens.ui.max_width
+    local wrong = {}
+    for _, case in ipairs(cases) do
+      evalens.ui.max_width = case.limit
+      local ok, text = pcall(evalens.ui.describe, case.result)
+      if not ok or text ~= case.inline then
+        table.insert(wrong, string.format("%s: %s, expected %s", case.name, vim.inspect(text), vim.inspect(case.inline)))
+      end
+    end
+    evalens.ui.max_width = width
+    expect(#wrong == 0, table.concat(wrong, "; "))
+  end)
+
   step("attach", function()
     vim.cmd("edit " .. vim.fn.fnameescape(path))
     bufnr = api.nvim_get_current_buf()
@@ -214,6 +241,21 @@ local function main()
     expect(wait(10000, function()
       return mark_on(4) == "⇒ 42"
     end), "line 4 shows " .. tostring(mark_on(4)))
+  end)
+
+  step("call a method: the value on its def line (the server's document symbols)", function()
+    -- Counter.double, not the top-level double of line 4
+    vim.cmd("EvalensCall Counter.double 14")
+    expect(wait(10000, function()
+      return mark_on(29) == "⇒ 42"
+    end), "line 29 shows " .. tostring(mark_on(29)) .. "; marks: " .. marks_text())
+  end)
+
+  step(":EvalensCall completes the top-level functions (the server's document symbols)", function()
+    local names = vim.fn.getcompletion("EvalensCall ", "cmdline")
+    expect(table.concat(names, " ") == "double main boom spin", "completions: " .. vim.inspect(names))
+    names = vim.fn.getcompletion("EvalensCall b", "cmdline")
+    expect(table.concat(names, " ") == "boom", "completions of b: " .. vim.inspect(names))
   end)
 
   step("an error is a diagnostic on its line and an error in virtual text", function()

@@ -1,7 +1,8 @@
 """The Neovim plugin (editors/nvim) in real, headless Neovim: 0.7 from Debian and 0.11.4 from binwheels.
 
 The Lua script tests/editors/nvim_test.lua does what a user does: open a file, evaluate
-a range, a visual selection and a line, run a code lens, call with arguments, see
+a range, a visual selection and a line, run a code lens, call with arguments and a
+method (placed by the server's document symbols), see
 output in evalens://output and an error as a diagnostic, interrupt an infinite loop,
 run the module, restart. `.ci/editors.sh` installs both Neovims.
 """
@@ -71,5 +72,13 @@ def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> 
     assert proc.returncode == 0, f"{version(nvim)} exited {proc.returncode}\n{log}"
     report = Path(env["EVALENS_REPORT"]).read_text()
     assert "FAIL" not in report, log
-    for step in ["eval a line range", "run a lens", "an error is a diagnostic", "interrupt an infinite loop"]:
+    for step in [
+        "a Result in one line",
+        "eval a line range",
+        "run a lens",
+        "call a method",
+        ":EvalensCall completes",
+        "an error is a diagnostic",
+        "interrupt an infinite loop",
+    ]:
         assert f"ok {step}" in report, log

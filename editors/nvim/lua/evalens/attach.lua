@@ -8,6 +8,7 @@ local commands = require("evalens.commands")
 local config = require("evalens.config")
 local lenses = require("evalens.lenses")
 local lsp = require("evalens.lsp")
+local protocol = require("evalens.protocol")
 local run = require("evalens.run")
 local ui = require("evalens.ui")
 
@@ -79,7 +80,7 @@ local function client_config(root)
     capabilities = capabilities,
     commands = run.client_commands,
     handlers = {
-      ["evalens/output"] = on_output,
+      [protocol.output_notification] = on_output,
       ["workspace/codeLens/refresh"] = function()
         vim.schedule(lenses.refresh_all)
         return vim.NIL

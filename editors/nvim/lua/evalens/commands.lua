@@ -2,6 +2,7 @@
 
 local api = vim.api
 local run = require("evalens.run")
+local symbols = require("evalens.symbols")
 local ui = require("evalens.ui")
 
 local M = {}
@@ -30,11 +31,11 @@ local function call_command(opts)
   run.call(0, target, rest)
 end
 
+--- The buffer's top-level functions starting with `arglead` (the server's document symbols).
 local function call_complete(arglead)
   local names = {}
-  for _, text in ipairs(api.nvim_buf_get_lines(0, 0, -1, false)) do
-    local name = text:match("^def%s+([%w_]+)") or text:match("^async%s+def%s+([%w_]+)")
-    if name and name:sub(1, #arglead) == arglead then
+  for _, name in ipairs(symbols.function_names(api.nvim_get_current_buf())) do
+    if name:sub(1, #arglead) == arglead then
       table.insert(names, name)
     end
   end

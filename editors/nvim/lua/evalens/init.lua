@@ -7,7 +7,9 @@
 --   run.lua       evaluate, call, run the module, interrupt, restart, status
 --   commands.lua  the buffer-local :Evalens* commands
 --   lenses.lua    code lens refreshes
---   ui.lua        virtual text, the evalens://output buffer, messages
+--   symbols.lua   where functions are (the server's document symbols)
+--   protocol.lua  the server's command names
+--   ui.lua        virtual text (a Result in one line), the evalens://output buffer, messages
 --
 --   require("evalens").setup({ trusted = true })
 --

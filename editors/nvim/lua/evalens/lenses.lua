@@ -4,6 +4,7 @@
 local api = vim.api
 local config = require("evalens.config")
 local lsp = require("evalens.lsp")
+local protocol = require("evalens.protocol")
 
 local M = {}
 
@@ -35,21 +36,38 @@ function M.refresh_all()
   end
 end
 
---- Whether an evalens lens on 0-based `line` calls `target`: its title shows the result.
-function M.shows(bufnr, line, target)
+--- The evalens lenses of `bufnr` that call `target`.
+local function calling(bufnr, target)
+  local found = {}
   if not config.options.codelens then
-    return false
+    return found
   end
   for _, lens in ipairs(vim.lsp.codelens.get(bufnr)) do
     local command = lens.command
-    if lens.range.start.line == line and type(command) == "table" and command.command == "evalens.call" then
+    if type(command) == "table" and command.command == protocol.commands.call then
       local argument = (command.arguments or {})[1]
       if type(argument) == "table" and argument.target == target then
-        return true
+        table.insert(found, lens)
       end
     end
   end
+  return found
+end
+
+--- Whether an evalens lens on 0-based `line` calls `target`: its title shows the result.
+function M.shows(bufnr, line, target)
+  for _, lens in ipairs(calling(bufnr, target)) do
+    if lens.range.start.line == line then
+      return true
+    end
+  end
   return false
+end
+
+--- The 0-based line of the lens that calls `target` (its function's line), or nil.
+function M.line_of(bufnr, target)
+  local lens = calling(bufnr, target)[1]
+  return lens and lens.range.start.line or nil
 end
 
 return M

@@ -29,6 +29,14 @@ function M.request(client, method, params, handler, bufnr)
   return client.request(method, params, handler, bufnr)
 end
 
+--- `client.request_sync`: `{ err = ..., result = ... }`, or nil and an error on a timeout.
+function M.request_sync(client, method, params, timeout_ms, bufnr)
+  if HAS_011 then
+    return client:request_sync(method, params, timeout_ms, bufnr)
+  end
+  return client.request_sync(method, params, timeout_ms, bufnr)
+end
+
 function M.is_stopped(client)
   if HAS_011 then
     return client:is_stopped()

@@ -6,7 +6,11 @@ local api = vim.api
 local config = require("evalens.config")
 local lenses = require("evalens.lenses")
 local lsp = require("evalens.lsp")
+local protocol = require("evalens.protocol")
+local symbols = require("evalens.symbols")
 local ui = require("evalens.ui")
+
+local commands = protocol.commands
 
 local M = {}
 
@@ -26,38 +30,31 @@ local function short_name(bufnr)
   return vim.fn.fnamemodify(api.nvim_buf_get_name(bufnr), ":t")
 end
 
---- 0-based line of `def name` in `bufnr` (the last dotted part of `target`), or nil.
-local function def_line(bufnr, target)
-  local name = target:match("([%w_]+)%s*$")
-  if not name then
-    return nil
-  end
-  local lines = api.nvim_buf_get_lines(bufnr, 0, -1, false)
-  for i, text in ipairs(lines) do
-    if text:match("^%s*def%s+" .. name .. "%s*%(") or text:match("^%s*async%s+def%s+" .. name .. "%s*%(") then
-      return i - 1
-    end
-  end
-  return nil
-end
-
 --- Run an execution command whose Result is shown at the end of 0-based `line`
 --- (for a call of a function with a lens, the lens title shows it instead).
-local function run(bufnr, line, command, argument, header)
-  ui.show_pending(bufnr, line)
+--- `locate(found)`, when given, is asked for the line first (the called function's, from
+--- the server); the command is sent at once, and its Result waits for the line if need be.
+local function run(bufnr, line, command, argument, header, locate)
   local record = ui.begin_run(header)
-  local sent = lsp.execute(bufnr, command, argument, function(err, result)
+  local located = locate == nil
+  local sent_ok -- nil until the command is sent (true) or could not be (false)
+  local answer -- { err, result } once the server answered
+  local function clear()
+    if api.nvim_buf_is_valid(bufnr) then
+      api.nvim_buf_clear_namespace(bufnr, ui.ns, line, line + 1)
+    end
+  end
+  local function finish()
+    local err, result = answer[1], answer[2]
     if err then
-      if api.nvim_buf_is_valid(bufnr) then
-        api.nvim_buf_clear_namespace(bufnr, ui.ns, line, line + 1)
-      end
+      clear()
       ui.notify(type(err) == "table" and (err.message or vim.inspect(err)) or tostring(err), vim.log.levels.ERROR)
       ui.end_run(record, nil)
       return
     end
     M.last_result = result
-    if command == "evalens.call" and lenses.shows(bufnr, line, argument.target) then
-      api.nvim_buf_clear_namespace(bufnr, ui.ns, line, line + 1)
+    if command == commands.call and lenses.shows(bufnr, line, argument.target) then
+      clear()
     else
       ui.show_result(bufnr, line, result)
     end
@@ -66,10 +63,38 @@ local function run(bufnr, line, command, argument, header)
       ui.open_output()
     end
     lenses.refresh_all()
+  end
+  if located then
+    ui.show_pending(bufnr, line)
+  else
+    locate(function(found)
+      line = found or line
+      located = true
+      if answer then
+        finish()
+      elseif sent_ok ~= false then
+        ui.show_pending(bufnr, line)
+      end
+    end)
+  end
+  sent_ok = lsp.execute(bufnr, command, argument, function(err, result)
+    answer = { err, result }
+    if located then
+      finish()
+    end
   end)
-  if not sent then
+  if not sent_ok then
     ui.end_run(record, nil)
-    api.nvim_buf_clear_namespace(bufnr, ui.ns, line, line + 1)
+    if located then
+      clear()
+    end
+  end
+end
+
+--- The line of the function `target` calls, for `run`: from the server's document symbols.
+local function function_line(bufnr, target)
+  return function(found)
+    symbols.locate(bufnr, target, found)
   end
 end
 
@@ -93,7 +118,7 @@ function M.eval_range(bufnr, start_row, start_col, end_row, end_col)
   run(
     bufnr,
     end_row,
-    "evalens.eval",
+    commands.eval,
     { uri = vim.uri_from_bufnr(bufnr), range = range },
     "eval " .. short_name(bufnr) .. ":" .. where
   )
@@ -125,24 +150,22 @@ function M.call(bufnr, target, args)
   elseif type(args) == "table" then
     argument.args = args
   end
-  local line = def_line(bufnr, target)
-  if not line then
-    line = (bufnr == api.nvim_get_current_buf()) and (api.nvim_win_get_cursor(0)[1] - 1) or 0
-  end
+  -- Shown on the line of the function's `def`, or on the cursor's line when it is not found.
+  local line = (bufnr == api.nvim_get_current_buf()) and (api.nvim_win_get_cursor(0)[1] - 1) or 0
   local shown = type(argument.args) == "string" and argument.args or ""
-  run(bufnr, line, "evalens.call", argument, "call " .. target .. "(" .. shown .. ")")
+  run(bufnr, line, commands.call, argument, "call " .. target .. "(" .. shown .. ")", function_line(bufnr, target))
 end
 
 --- Run the buffer as `__main__`; the Result is shown on its last line.
 function M.run_module(bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and api.nvim_get_current_buf() or bufnr
   local last = api.nvim_buf_line_count(bufnr) - 1
-  run(bufnr, last, "evalens.runModule", { uri = vim.uri_from_bufnr(bufnr) }, "run " .. short_name(bufnr))
+  run(bufnr, last, commands.runModule, { uri = vim.uri_from_bufnr(bufnr) }, "run " .. short_name(bufnr))
 end
 
 --- Interrupt the running evaluation (KeyboardInterrupt in the interpreter).
 function M.interrupt(bufnr)
-  lsp.execute(bufnr or 0, "evalens.interrupt", vim.empty_dict(), function(err, result)
+  lsp.execute(bufnr or 0, commands.interrupt, vim.empty_dict(), function(err, result)
     if err then
       ui.notify(err.message or vim.inspect(err), vim.log.levels.ERROR)
     elseif type(result) == "table" and result.interrupted then
@@ -155,7 +178,7 @@ end
 
 --- Restart the interpreter: a fresh session, results cleared.
 function M.restart(bufnr)
-  lsp.execute(bufnr or 0, "evalens.restart", vim.empty_dict(), function(err, result)
+  lsp.execute(bufnr or 0, commands.restart, vim.empty_dict(), function(err, result)
     if err then
       ui.notify(err.message or vim.inspect(err), vim.log.levels.ERROR)
       return
@@ -167,7 +190,7 @@ end
 
 --- Show the interpreter's state.
 function M.status(bufnr)
-  lsp.execute(bufnr or 0, "evalens.status", vim.empty_dict(), function(err, result)
+  lsp.execute(bufnr or 0, commands.status, vim.empty_dict(), function(err, result)
     if err then
       ui.notify(err.message or vim.inspect(err), vim.log.levels.ERROR)
     elseif type(result) == "table" then
@@ -179,17 +202,24 @@ end
 --- Lenses and code actions carry evalens.call / evalens.eval commands: run them here,
 --- so their results are shown like the user commands'.
 M.client_commands = {
-  ["evalens.call"] = function(command, ctx)
+  [commands.call] = function(command, ctx)
     local argument = (command.arguments or {})[1] or {}
     local bufnr = (ctx and ctx.bufnr and ctx.bufnr ~= 0) and ctx.bufnr or vim.uri_to_bufnr(argument.uri)
-    local line = def_line(bufnr, argument.target or "") or 0
-    run(bufnr, line, "evalens.call", argument, "call " .. tostring(argument.target) .. "()")
+    local target = argument.target or ""
+    local header = "call " .. tostring(argument.target) .. "()"
+    -- A lens that calls it is on the function's line; a code action's function is looked up.
+    local line = lenses.line_of(bufnr, target)
+    if line then
+      run(bufnr, line, commands.call, argument, header)
+    else
+      run(bufnr, 0, commands.call, argument, header, function_line(bufnr, target))
+    end
   end,
-  ["evalens.eval"] = function(command, ctx)
+  [commands.eval] = function(command, ctx)
     local argument = (command.arguments or {})[1] or {}
     local bufnr = (ctx and ctx.bufnr and ctx.bufnr ~= 0) and ctx.bufnr or vim.uri_to_bufnr(argument.uri)
     local line = (type(argument.range) == "table" and argument.range["end"].line) or 0
-    run(bufnr, line, "evalens.eval", argument, "eval " .. short_name(bufnr) .. ":" .. (line + 1))
+    run(bufnr, line, commands.eval, argument, "eval " .. short_name(bufnr) .. ":" .. (line + 1))
   end,
 }
 

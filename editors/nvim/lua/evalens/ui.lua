@@ -8,7 +8,9 @@ local M = {}
 
 M.ns = api.nvim_create_namespace("evalens")
 M.output_name = "evalens://output"
-M.max_width = 120
+M.max_width = 120 -- characters (code points) after the glyph
+--- Before a value, after a run without one, before a failure: `⇒ 42`, `✓`, `✗ KeyError: 'x'`.
+M.glyphs = { value = "⇒", done = "✓", failed = "✗" }
 
 local output_bufnr = nil
 local output_partial = false -- the last line of the output buffer has no newline yet
@@ -28,38 +30,61 @@ function M.define_highlights()
   api.nvim_set_hl(0, "EvalensError", { default = true, link = "DiagnosticError" })
 end
 
---- One line of text for a value or an error, at most `limit` characters.
-local function one_line(text, limit)
-  text = (text or ""):gsub("%s+", " ")
-  text = vim.trim(text)
-  if vim.fn.strchars(text) > limit then
-    text = vim.fn.strcharpart(text, 0, limit - 1) .. "…"
+--- Characters (code points) in the UTF-8 `text`: bytes that do not continue a character.
+local function char_count(text)
+  local _, count = text:gsub("[^\128-\191]", "")
+  return count
+end
+
+--- The first `count` characters (code points) of the UTF-8 `text`.
+local function first_chars(text, count)
+  local seen = 0
+  for i = 1, #text do
+    local byte = text:byte(i)
+    if byte < 128 or byte >= 192 then
+      if seen == count then
+        return text:sub(1, i - 1)
+      end
+      seen = seen + 1
+    end
   end
   return text
 end
 
---- The virtual text chunk for a Result: `⇒ repr`, `✓`, or `✗ Type: message`.
+--- `text` in one line: ASCII whitespace runs folded to one space, the ends trimmed, and
+--- cut to `limit` characters (`limit - 1` and `…`) when longer. The rule every evalens
+--- client follows (tests/fixtures/inline_results.json).
+local function one_line(text, limit)
+  text = (text or ""):gsub("[ \t\n\r\f\v]+", " "):gsub("^ ", ""):gsub(" $", "")
+  if char_count(text) > limit then
+    text = first_chars(text, limit - 1) .. "…"
+  end
+  return text
+end
+
+local function present(x)
+  return x ~= nil and x ~= vim.NIL
+end
+
+--- The virtual text chunk for a Result: `⇒ repr`, `✓` (a run without a value; what it
+--- printed is output, not the result), or `✗ Type: message`; at most `M.max_width`
+--- characters after the glyph.
 function M.describe(result)
-  if result == nil or result == vim.NIL then
-    return "✓", "EvalensValue"
+  local g = M.glyphs
+  if not present(result) then
+    return g.done, "EvalensValue"
   end
-  if result.ok then
-    local value = result.value
-    if value == nil or value == vim.NIL then
-      return "✓", "EvalensValue"
+  if result.ok == true then
+    if not present(result.value) then
+      return g.done, "EvalensValue"
     end
-    return "⇒ " .. one_line(value.repr, M.max_width), "EvalensValue"
+    return g.value .. " " .. one_line(result.value.repr, M.max_width), "EvalensValue"
   end
-  local err = result.error
-  if err == nil or err == vim.NIL then
-    return "✗ error", "EvalensError"
-  end
-  local message = err.message or ""
-  local text = err.type or "Error"
-  if message ~= "" then
-    text = text .. ": " .. message
-  end
-  return "✗ " .. one_line(text, M.max_width), "EvalensError"
+  local err = present(result.error) and result.error or {}
+  local kind = present(err.type) and err.type ~= "" and err.type or "Error"
+  local message = present(err.message) and err.message or ""
+  local text = message ~= "" and (kind .. ": " .. message) or kind
+  return g.failed .. " " .. one_line(text, M.max_width), "EvalensError"
 end
 
 local function line_count(bufnr)

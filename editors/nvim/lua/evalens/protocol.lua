@@ -1,0 +1,20 @@
+-- The evalens server's protocol as this plugin uses it (docs/protocol.md): the server
+-- commands it sends through `workspace/executeCommand` and the notification it handles.
+-- tests/editors/test_contract.py fails when a name here is not the server's.
+
+local M = {}
+
+--- Server commands, by what they do.
+M.commands = {
+  eval = "evalens.eval",
+  call = "evalens.call",
+  runModule = "evalens.runModule",
+  interrupt = "evalens.interrupt",
+  restart = "evalens.restart",
+  status = "evalens.status",
+}
+
+--- The notification that streams what the running code prints.
+M.output_notification = "evalens/output"
+
+return M

@@ -1,0 +1,99 @@
+-- Where a buffer's functions are, as the server says (`textDocument/documentSymbol`:
+-- functions and classes, methods as a class's children): the line a call's result is
+-- shown on, and the names `:EvalensCall` completes.
+
+local lsp = require("evalens.lsp")
+
+local M = {}
+
+local CLASS, METHOD, FUNCTION = 5, 6, 12 -- LSP SymbolKind
+local CALLABLE = { [CLASS] = true, [METHOD] = true, [FUNCTION] = true }
+
+local function line_of(symbol)
+  local range = symbol.selectionRange or symbol.range or (type(symbol.location) == "table" and symbol.location.range)
+  return type(range) == "table" and range.start.line or nil
+end
+
+local function last_part(name)
+  return vim.trim(name:match("([^.]*)$"))
+end
+
+--- Functions, classes and methods in `symbols` (a documentSymbol answer), depth first:
+--- `{ target = "Counter.incr", kind = 6, line = 12 }` (0-based line of the name).
+--- `nested`: also what is defined inside functions (not callable by name).
+function M.callables(symbols, nested)
+  local found = {}
+  local function walk(list, prefix)
+    if type(list) ~= "table" then
+      return
+    end
+    for _, symbol in ipairs(list) do
+      if type(symbol) == "table" and CALLABLE[symbol.kind] then
+        local target = prefix .. symbol.name
+        table.insert(found, { target = target, kind = symbol.kind, line = line_of(symbol) })
+        if nested or symbol.kind == CLASS then
+          walk(symbol.children, target .. ".")
+        end
+      end
+    end
+  end
+  walk(symbols, "")
+  return found
+end
+
+--- The 0-based line where `target` is defined: the symbol of that dotted name
+--- (`Counter.incr`), else the first function, method or class named like its last part.
+function M.find(symbols, target)
+  local all = M.callables(symbols, true)
+  target = vim.trim(target or "")
+  for _, c in ipairs(all) do
+    if c.target == target then
+      return c.line
+    end
+  end
+  local name = last_part(target)
+  for _, c in ipairs(all) do
+    if name ~= "" and last_part(c.target) == name then
+      return c.line
+    end
+  end
+  return nil
+end
+
+local function params(bufnr)
+  return { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
+end
+
+--- Ask for the line of `target` in `bufnr`; `callback(line)` (nil when not found) runs
+--- when the server answers.
+function M.locate(bufnr, target, callback)
+  local client = lsp.get_client(bufnr)
+  if not client then
+    callback(nil)
+    return
+  end
+  lsp.request(client, "textDocument/documentSymbol", params(bufnr), function(err, result)
+    callback(not err and M.find(result, target) or nil)
+  end, bufnr)
+end
+
+--- The names of the top-level functions of `bufnr`, waiting up to `timeout_ms` for the
+--- server (for command-line completion); empty when it does not answer in time.
+function M.function_names(bufnr, timeout_ms)
+  local client = lsp.get_client(bufnr)
+  if not client then
+    return {}
+  end
+  local answer = lsp.request_sync(client, "textDocument/documentSymbol", params(bufnr), timeout_ms or 1000, bufnr)
+  local names = {}
+  if type(answer) == "table" and not answer.err then
+    for _, c in ipairs(M.callables(answer.result, false)) do
+      if c.kind == FUNCTION and not c.target:find(".", 1, true) then
+        table.insert(names, c.target)
+      end
+    end
+  end
+  return names
+end
+
+return M
