@@ -78,6 +78,28 @@ They are refreshed after each run and on save."
 
 (defconst evalens-output-buffer-name "*evalens-output*")
 
+(defconst evalens-server-commands
+  '((eval . "evalens.eval")
+    (call . "evalens.call")
+    (run-module . "evalens.runModule")
+    (interrupt . "evalens.interrupt")
+    (restart . "evalens.restart")
+    (status . "evalens.status"))
+  "The evalens server commands this mode sends, by role.
+They go through workspace/executeCommand.  tests/editors/test_contract.py
+fails when a name here is not the server's.")
+
+(defun evalens--command (role)
+  "The name of the server command of ROLE (a key of `evalens-server-commands')."
+  (or (alist-get role evalens-server-commands)
+      (error "evalens: no server command for %s" role)))
+
+(defconst evalens-value-glyph "⇒" "Before a value in a result overlay.")
+(defconst evalens-done-glyph "✓"
+  "A run that finished without a value.
+What it printed is output, not the result.")
+(defconst evalens-failed-glyph "✗" "Before a failure in a result overlay.")
+
 (defvar evalens-last-result nil
   "The last Result received, as a plist (for scripts and tests).")
 
@@ -193,24 +215,33 @@ output before answering it, so output belongs to the first.")
 ;;; Result overlays
 
 (defun evalens--one-line (text)
-  (let ((line (string-trim (replace-regexp-in-string "[ \t\n\r]+" " " (or text "")))))
+  "TEXT in one line of at most `evalens-max-width' characters.
+ASCII whitespace runs fold to one space, the ends are trimmed, and longer
+text keeps `evalens-max-width' - 1 characters and an ellipsis: the rule
+every evalens client follows (tests/fixtures/inline_results.json)."
+  (let* ((folded (replace-regexp-in-string "[ \t\n\r\f\v]+" " " (or text "") t t))
+         (line (string-trim folded " " " ")))
     (if (> (length line) evalens-max-width)
         (concat (substring line 0 (1- evalens-max-width)) "…")
       line)))
 
 (defun evalens-describe (result)
-  "The overlay text and face for RESULT (a Result plist)."
+  "The overlay text and face for RESULT (a Result plist).
+`⇒ repr' for a value, `✓' for a run without one, `✗ Type: message'
+for a failure."
   (cond ((or (null result) (eq (plist-get result :ok) t))
          (let ((value (plist-get result :value)))
            (if value
-               (cons (concat "⇒ " (evalens--one-line (plist-get value :repr))) 'evalens-value-face)
-             (cons "✓" 'evalens-value-face))))
+               (cons (concat evalens-value-glyph " " (evalens--one-line (plist-get value :repr)))
+                     'evalens-value-face)
+             (cons evalens-done-glyph 'evalens-value-face))))
         (t
          (let* ((err (plist-get result :error))
-                (type (or (plist-get err :type) "Error"))
+                (type (plist-get err :type))
+                (type (if (or (not (stringp type)) (string-empty-p type)) "Error" type))
                 (message (or (plist-get err :message) "")))
-           (cons (concat "✗ " (evalens--one-line (if (string-empty-p message) type
-                                                    (concat type ": " message))))
+           (cons (concat evalens-failed-glyph " "
+                         (evalens--one-line (if (string-empty-p message) type (concat type ": " message))))
                  'evalens-error-face)))))
 
 (defun evalens--overlays-on-line (pos)
@@ -274,40 +305,129 @@ Its title then shows the result."
                       (equal (plist-get argument :target) target)))
                   (overlays-in (line-beginning-position) (1+ (line-beginning-position)))))))
 
-(defun evalens--run (pos command argument header)
-  "Run COMMAND with ARGUMENT; show the Result at the end of the line of POS."
+(defun evalens--run (pos command argument header &optional locate)
+  "Run COMMAND with ARGUMENT; show the Result at the end of the line of POS.
+LOCATE, when non-nil, is called with a function to call with a better
+position (the called function's line, from the server) or nil: the command
+is sent at once, and its Result waits for that position if need be."
   (let* ((buffer (current-buffer))
          (marker (copy-marker pos))
          (run (cons header nil))
-         (ov (evalens--show pos "⋯" 'evalens-pending-face)))
+         (located (null locate))
+         (failed nil)
+         (answered nil)
+         (answer nil)
+         (ov (and located (evalens--show pos "⋯" 'evalens-pending-face)))
+         (finish
+          (lambda (result)
+            (when (buffer-live-p buffer)
+              (with-current-buffer buffer
+                (when ov (delete-overlay ov))
+                (unless (and (equal command (evalens--command 'call))
+                             (evalens--lens-shows-p marker (plist-get argument :target)))
+                  (let ((shown (evalens-describe result)))
+                    (evalens--show marker (car shown) (cdr shown))))
+                (evalens-refresh-lenses))))))
     (setq evalens--runs (append evalens--runs (list run)))
+    (when locate
+      (funcall locate
+               (lambda (found)
+                 (when (and found (buffer-live-p buffer)) (set-marker marker found buffer))
+                 (setq located t)
+                 (cond (answered (funcall finish answer))
+                       ((and (not failed) (buffer-live-p buffer))
+                        (with-current-buffer buffer
+                          (setq ov (evalens--show marker "⋯" 'evalens-pending-face))))))))
     (evalens-execute
      command argument
      (lambda (result)
        (setq evalens-last-result result)
        (evalens--end-run run result)
-       (when (buffer-live-p buffer)
-         (with-current-buffer buffer
-           (delete-overlay ov)
-           (unless (and (equal command "evalens.call")
-                        (evalens--lens-shows-p marker (plist-get argument :target)))
-             (let ((shown (evalens-describe result)))
-               (evalens--show marker (car shown) (cdr shown))))
-           (evalens-refresh-lenses))))
+       (setq answered t
+             answer result)
+       (when located (funcall finish result)))
      (lambda (err)
+       (setq failed t)
        (evalens--end-run run nil)
-       (delete-overlay ov)
+       (when ov (delete-overlay ov))
        (message "evalens: %s" (plist-get err :message))))))
 
-(defun evalens--def-position (target)
-  "Position of `def NAME' for the last dotted part of TARGET, or nil."
-  (when (string-match "\\([[:alnum:]_]+\\)[[:space:]]*\\'" target)
-    (let ((name (match-string 1 target)))
-      (save-excursion
-        (goto-char (point-min))
-        (when (re-search-forward (concat "^[ \t]*\\(?:async[ \t]+\\)?def[ \t]+" (regexp-quote name) "[ \t]*(")
-                                 nil t)
-          (line-beginning-position))))))
+;;; Functions, from the server's document symbols
+
+(defconst evalens--class-kind 5 "LSP SymbolKind of a class.")
+(defconst evalens--function-kind 12 "LSP SymbolKind of a function.")
+(defconst evalens--callable-kinds '(5 6 12) "LSP SymbolKind of a class, a method, a function.")
+
+(defun evalens--symbol-line (symbol)
+  "The 0-based line of the name of SYMBOL (a DocumentSymbol plist)."
+  (plist-get (plist-get (or (plist-get symbol :selectionRange) (plist-get symbol :range)) :start) :line))
+
+(defun evalens--callables (symbols &optional nested)
+  "Functions, classes and methods in SYMBOLS, depth first.
+SYMBOLS is a documentSymbol answer.  Each is (TARGET KIND LINE): TARGET
+dotted (\"Counter.incr\"), LINE 0-based.  NESTED non-nil: also what is
+defined inside functions (not callable by name)."
+  (let (found)
+    (cl-labels ((walk (list prefix)
+                  (dolist (symbol (append list nil))
+                    (let ((kind (plist-get symbol :kind)))
+                      (when (memql kind evalens--callable-kinds)
+                        (let ((target (concat prefix (plist-get symbol :name))))
+                          (push (list target kind (evalens--symbol-line symbol)) found)
+                          (when (or nested (eql kind evalens--class-kind))
+                            (walk (plist-get symbol :children) (concat target ".")))))))))
+      (walk symbols ""))
+    (nreverse found)))
+
+(defun evalens--symbol-name (target)
+  "The last dotted part of TARGET."
+  (string-trim (car (last (split-string target "\\.")))))
+
+(defun evalens--find-symbol (symbols target)
+  "The 0-based line where TARGET is defined, according to SYMBOLS, or nil.
+The symbol of that dotted name (\"Counter.incr\"), else the first function,
+method or class named like its last part."
+  (let ((all (evalens--callables symbols t))
+        (target (string-trim target)))
+    (or (nth 2 (assoc target all))
+        (let ((name (evalens--symbol-name target)))
+          (and (not (string-empty-p name))
+               (nth 2 (cl-find-if (lambda (c) (equal (evalens--symbol-name (car c)) name)) all)))))))
+
+(defun evalens--document-symbols-params ()
+  (eglot--signal-textDocument/didChange)
+  (list :textDocument (eglot--TextDocumentIdentifier)))
+
+(defun evalens--locate (target callback)
+  "Ask the server where TARGET is defined in this buffer, asynchronously.
+CALLBACK gets the position of the start of that line, or nil."
+  (let ((buffer (current-buffer))
+        (server (eglot-current-server)))
+    (if (not server)
+        (funcall callback nil)
+      (jsonrpc-async-request
+       server :textDocument/documentSymbol (evalens--document-symbols-params)
+       :success-fn (lambda (symbols)
+                     (funcall callback
+                              (when (buffer-live-p buffer)
+                                (with-current-buffer buffer
+                                  (when-let ((line (evalens--find-symbol symbols target)))
+                                    (save-excursion
+                                      (goto-char (point-min))
+                                      (forward-line line)
+                                      (point)))))))
+       :error-fn (lambda (_err) (funcall callback nil))
+       :timeout nil))))
+
+(defun evalens--function-names ()
+  "The top-level functions of this buffer (the server's document symbols)."
+  (when-let ((server (eglot-current-server)))
+    (let ((symbols (ignore-errors
+                     (jsonrpc-request server :textDocument/documentSymbol (evalens--document-symbols-params)
+                                      :timeout 2))))
+      (cl-loop for (target kind _line) in (evalens--callables symbols)
+               when (and (eql kind evalens--function-kind) (not (string-match-p "\\." target)))
+               collect target))))
 
 ;;; Commands
 
@@ -324,7 +444,7 @@ Without an active region, evaluate the current line."
         (first (line-number-at-pos beg))
         (last (line-number-at-pos end)))
     (deactivate-mark)
-    (evalens--run end "evalens.eval" (list :uri (evalens--uri) :range range)
+    (evalens--run end (evalens--command 'eval) (list :uri (evalens--uri) :range range)
                   (format "eval %s:%s" (buffer-name)
                           (if (= first last) first (format "%s-%s" first last))))))
 
@@ -333,36 +453,29 @@ Without an active region, evaluate the current line."
   (interactive)
   (evalens-eval-region (line-beginning-position) (line-end-position)))
 
-(defun evalens--function-names ()
-  (save-excursion
-    (goto-char (point-min))
-    (let (names)
-      (while (re-search-forward "^\\(?:async[ \t]+\\)?def[ \t]+\\([[:alnum:]_]+\\)" nil t)
-        (push (match-string-no-properties 1) names))
-      (nreverse names))))
-
 (defun evalens-call (target &optional args)
   "Call TARGET (a dotted name or expression naming a callable) with ARGS.
 ARGS is Python source of an argument list, such as \"3, key=2\"."
   (interactive
    (let ((target (completing-read "evalens call: " (evalens--function-names) nil nil)))
      (list target (read-string (format "%s(" target)))))
-  (let ((argument (list :uri (evalens--uri) :target target))
-        (pos (or (evalens--def-position target) (point))))
+  (let ((argument (list :uri (evalens--uri) :target target)))
     (when (and args (not (string-empty-p args)))
       (setq argument (plist-put argument :args args)))
-    (evalens--run pos "evalens.call" argument (format "call %s(%s)" target (or args "")))))
+    ;; Shown after the line of the function's `def', else after the line of point.
+    (evalens--run (point) (evalens--command 'call) argument (format "call %s(%s)" target (or args ""))
+                  (lambda (found) (evalens--locate target found)))))
 
 (defun evalens-run-module ()
   "Run this file as __main__; the Result is shown on its last line."
   (interactive)
-  (evalens--run (point-max) "evalens.runModule" (list :uri (evalens--uri))
+  (evalens--run (point-max) (evalens--command 'run-module) (list :uri (evalens--uri))
                 (format "run %s" (buffer-name))))
 
 (defun evalens-interrupt ()
   "Interrupt the running evaluation (KeyboardInterrupt in the interpreter)."
   (interactive)
-  (evalens-execute "evalens.interrupt" (make-hash-table)
+  (evalens-execute (evalens--command 'interrupt) (make-hash-table)
                    (lambda (result)
                      (message (if (eq (plist-get result :interrupted) t)
                                   "evalens: interrupted"
@@ -372,7 +485,7 @@ ARGS is Python source of an argument list, such as \"3, key=2\"."
   "Restart the interpreter: a fresh session, results cleared."
   (interactive)
   (let ((buffers (and (eglot-current-server) (eglot--managed-buffers (eglot-current-server)))))
-    (evalens-execute "evalens.restart" (make-hash-table)
+    (evalens-execute (evalens--command 'restart) (make-hash-table)
                      (lambda (result)
                        (dolist (buffer buffers)
                          (when (buffer-live-p buffer)
@@ -382,7 +495,7 @@ ARGS is Python source of an argument list, such as \"3, key=2\"."
 (defun evalens-status ()
   "Show the interpreter's state."
   (interactive)
-  (evalens-execute "evalens.status" (make-hash-table)
+  (evalens-execute (evalens--command 'status) (make-hash-table)
                    (lambda (result)
                      (message "evalens: %s, pid %s, %s" (plist-get result :state)
                               (plist-get result :pid) (plist-get result :python)))))

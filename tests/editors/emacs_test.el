@@ -11,6 +11,9 @@
 (require 'subr-x)
 
 (defvar evalens-test-report (getenv "EVALENS_REPORT"))
+(defvar evalens-test-fixture
+  (expand-file-name "../fixtures/inline_results.json" (file-name-directory (or load-file-name buffer-file-name)))
+  "The one-line text of Results every evalens client shows (tests/fixtures/inline_results.json).")
 (defvar evalens-test-failed nil)
 (defvar evalens-test-messages nil)
 
@@ -94,8 +97,15 @@
     "a = 40"                              ; 23
     "a + 2"                               ; 24
     ""                                    ; 25
-    "if __name__ == \"__main__\":"        ; 26
-    "    print(\"ran as main\")"))        ; 27
+    ""                                    ; 26
+    "class Counter:"                      ; 27
+    "    @staticmethod"                   ; 28
+    "    def double(x):"                  ; 29
+    "        return 3 * x"                ; 30
+    ""                                    ; 31
+    ""                                    ; 32
+    "if __name__ == \"__main__\":"        ; 33
+    "    print(\"ran as main\")"))        ; 34
 
 (defvar evalens-test-buffer nil)
 
@@ -108,6 +118,22 @@
         evalens-trusted t
         evalens-settings '(:limits (:interruptGraceSeconds 5)))
   (evalens-setup))
+
+(evalens-test-step "a Result in one line, as tests/fixtures/inline_results.json says"
+  (let* ((fixture (with-temp-buffer
+                    (let ((coding-system-for-read 'utf-8))
+                      (insert-file-contents evalens-test-fixture))
+                    (json-parse-buffer :object-type 'plist :array-type 'list
+                                       :null-object nil :false-object :json-false)))
+         (cases (plist-get fixture :cases))
+         (wrong nil))
+    (evalens-test-expect cases "no cases in %s" evalens-test-fixture)
+    (dolist (case cases)
+      (let* ((evalens-max-width (plist-get case :limit))
+             (text (car (evalens-describe (plist-get case :result)))))
+        (unless (equal text (plist-get case :inline))
+          (push (format "%s: %S, expected %S" (plist-get case :name) text (plist-get case :inline)) wrong))))
+    (evalens-test-expect (null wrong) "%s" (string-join (nreverse wrong) "; "))))
 
 (evalens-test-step "open a file: eglot starts evalens"
   (let* ((workspace (file-name-as-directory (getenv "EVALENS_WORKSPACE")))
@@ -182,6 +208,19 @@
   (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-result 4) "⇒ 42")))
                        "line 4 shows %S" (evalens-test-result 4)))
 
+(evalens-test-step "call a method: the value after its def line (the server's document symbols)"
+  (set-buffer evalens-test-buffer)
+  (goto-char (point-min))
+  ;; Counter.double, not the top-level double of line 4
+  (evalens-call "Counter.double" "14")
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-result 29) "⇒ 42")))
+                       "line 29 shows %S" (evalens-test-result 29)))
+
+(evalens-test-step "evalens-call completes the top-level functions (the server's document symbols)"
+  (set-buffer evalens-test-buffer)
+  (let ((names (evalens--function-names)))
+    (evalens-test-expect (equal names '("double" "main" "boom" "spin")) "names %S" names)))
+
 (evalens-test-step "an error: a diagnostic on its line, the traceback in the output"
   (set-buffer evalens-test-buffer)
   (evalens-call "boom")
@@ -206,7 +245,7 @@
     (evalens-test-expect
      (evalens-test-wait 5 (lambda ()
                             (setq state nil)
-                            (evalens-execute "evalens.status" (make-hash-table)
+                            (evalens-execute (evalens--command 'status) (make-hash-table)
                                              (lambda (result) (setq state (plist-get result :state))))
                             (evalens-test-wait 1 (lambda () state))
                             (equal state "busy")))

@@ -2,7 +2,7 @@
 
 tests/editors/emacs_test.el does what a user does: open a file (eglot starts evalens),
 evaluate a region, part of a line and the current line, run a code lens, call with
-arguments, see output in *evalens-output* and an error as a Flymake diagnostic on its
+arguments and a method (placed by the server's document symbols), see output in *evalens-output* and an error as a Flymake diagnostic on its
 line, interrupt an infinite loop, run the module, restart. `.ci/editors.sh` installs Emacs.
 """
 
@@ -57,7 +57,15 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
     assert proc.returncode == 0, f"emacs exited {proc.returncode}\n{log}"
     report = Path(env["EVALENS_REPORT"]).read_text()
     assert "FAIL" not in report, log
-    for step in ["eval a region", "run a lens", "an error: a diagnostic", "interrupt an infinite loop"]:
+    for step in [
+        "a Result in one line",
+        "eval a region",
+        "run a lens",
+        "call a method",
+        "evalens-call completes",
+        "an error: a diagnostic",
+        "interrupt an infinite loop",
+    ]:
         assert f"ok {step}" in report, log
 
 
