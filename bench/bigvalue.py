@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lsp_session import connect, disconnect, evaluate, execute, field, open_document, summary
+from lsp_session import connect, disconnect, field, summary
 
 HERE = Path(__file__).resolve().parent
 SIZE = 1_000_000
@@ -70,23 +70,22 @@ async def lsp_round_trips(command: list[str], size: int, runs: int, warmup: int 
     """Milliseconds per `evalens.eval` answering with a ``size``-character repr."""
     with tempfile.TemporaryDirectory() as folder:
         workspace = Path(folder)
-        client = await connect(command, workspace, {"limits": {"reprChars": size + 1000}})
-        uri = (workspace / "main.py").as_uri()
-        open_document(client, uri, f"big = 'x' * {size - 2}\n")
+        editor = await connect(command, workspace, {"limits": {"reprChars": size + 1000}})
+        uri = editor.open("main.py", f"big = 'x' * {size - 2}\n")
         argument = {"uri": uri, "code": "big", "floorReprChars": size}
         samples = []
         try:
-            await evaluate(client, uri, "big")  # the floor answers too: loads the module, starts things
+            await editor.evaluate(uri, "big")  # the floor answers too: loads the module, starts things
             for index in range(warmup + runs):
                 started = time.perf_counter()
-                result = await execute(client, "evalens.eval", argument)
+                result = await editor.execute("evalens.eval", argument)  # the answer as it comes: no conversion
                 elapsed = (time.perf_counter() - started) * 1000
                 text = field(field(result, "value"), "repr")
                 assert len(text) == size and not field(result, "truncated"), (len(text), field(result, "error"))
                 if index >= warmup:
                     samples.append(elapsed)
         finally:
-            await disconnect(client)
+            await disconnect(editor.client)
     return samples
 
 

@@ -29,7 +29,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pytest_lsp import client_capabilities
 
-from lsp_session import reap, start_like_a_user
+from lsp_session import Editor, percentile, reap, start_like_a_user
 from peers import ensure_peers, version
 
 PER_FILE = 6  # positions per file
@@ -74,10 +74,7 @@ async def measure(
     # pylsp and jedi-language-server advertise notebook sync in a shape lsprotocol cannot
     # structure, which would leave the initialize request unanswered: the bench ignores it.
     client.protocol._converter.register_structure_hook(types.NotebookDocumentSyncOptions, lambda obj, _type: None)
-
-    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def diagnostics(params: types.PublishDiagnosticsParams) -> None:
-        pass
+    editor = Editor(client, files[0].parent)
 
     @client.feature(types.WORKSPACE_CONFIGURATION)
     def configuration(params: types.ConfigurationParams) -> list[object]:
@@ -85,21 +82,11 @@ async def measure(
 
     started = time.perf_counter()
     await client.start_io(*command)
-    root = files[0].parent
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="bench")],
-            initialization_options=options,
-        )
-    )
-    client.initialized(types.InitializedParams())
+    await editor.initialize(options, client_capabilities("visual-studio-code"))
     results: dict[str, list[float]] = {"first": [], "completion": [], "hover": [], "items": []}
     for index, path in enumerate(files):
         text = path.read_text()
-        uri = path.as_uri()
-        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+        uri = editor.open_uri(path.as_uri(), text)
         spots = positions(text)
         doc = types.TextDocumentIdentifier(uri=uri)
         if index == 0:
@@ -109,17 +96,9 @@ async def measure(
             )
             results["first"].append((time.perf_counter() - started) * 1000)
             results["items"].append(item_count(answer))
-        version_number = 1
         for round_number in range(rounds):
             for line, character in spots:
-                version_number += 1
-                edited = text + f"# edit {round_number} {line}\n"
-                client.text_document_did_change(
-                    types.DidChangeTextDocumentParams(
-                        types.VersionedTextDocumentIdentifier(uri=uri, version=version_number),
-                        [types.TextDocumentContentChangeWholeDocument(text=edited)],
-                    )
-                )
+                editor.replace(uri, text + f"# edit {round_number} {line}\n")
                 t0 = time.perf_counter()
                 answer = await client.text_document_completion_async(
                     types.CompletionParams(doc, types.Position(line, character))
@@ -147,11 +126,6 @@ async def timed(request: Awaitable[object], path: Path, at: types.Position) -> f
     except asyncio.TimeoutError:
         print(f"    no answer in {TIMEOUT} s at {path.name}:{at.line}:{at.character}", flush=True)
     return (time.perf_counter() - t0) * 1000
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 async def first_completions(
@@ -214,8 +188,8 @@ async def main() -> None:
     )
     for name, res in table.items():
         print(
-            f"{name:<28} {statistics.median(res['completion']):>15.1f} ms {p95(res['completion']):>6.1f} ms"
-            f" {statistics.median(res['hover']):>10.1f} ms {p95(res['hover']):>6.1f} ms {res['first'][0]:>9.1f} ms"
+            f"{name:<28} {statistics.median(res['completion']):>15.1f} ms {percentile(res['completion'], 0.95):>6.1f} ms"
+            f" {statistics.median(res['hover']):>10.1f} ms {percentile(res['hover'], 0.95):>6.1f} ms {res['first'][0]:>9.1f} ms"
             f"  {min(res['items']):>7.0f}–{max(res['items']):.0f}"
         )
     ours, jls = table["evalens"], next(v for k, v in table.items() if k.startswith("jedi"))

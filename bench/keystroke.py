@@ -24,7 +24,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from lsp_session import connect, disconnect, settled
+from lsp_session import connect, disconnect, percentile
 
 #: Seconds to wait, once evalens reports its analysis idle (the first diagnostics pass over
 #: every document, preloading, jedi's environments: all over), before typing starts.
@@ -32,21 +32,13 @@ SETTLE = 1.0
 MODULE = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(13))
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 async def session(
     documents: dict[str, str], edits: int, settle: float = SETTLE, interval: float = 0.0
 ) -> tuple[list[float], list[float]]:
     workspace = Path(tempfile.mkdtemp())
-    client = await connect([sys.executable, "-m", "evalens"], workspace)
-    uris = []
-    for name, text in documents.items():
-        uri = (workspace / name).as_uri()
-        uris.append(uri)
-        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+    editor = await connect([sys.executable, "-m", "evalens"], workspace)
+    client = editor.client
+    uris = [editor.open(name, text) for name, text in documents.items()]
     status = types.ExecuteCommandParams(command="evalens.status", arguments=[{}])
 
     async def ping() -> float:
@@ -57,13 +49,16 @@ async def session(
 
     for _ in range(50):
         await ping()
-    await settled(client)  # the open documents' diagnostics, preloading, jedi's start: all over
+    await editor.settled()  # the open documents' diagnostics, preloading, jedi's start: all over
     await asyncio.sleep(settle)  # and the machine quiet again (the processes that did it exit)
     target = uris[0]
     line = len(documents[next(iter(documents))].splitlines()) // 2
     baseline, edited = [], []
+    # Timed: the bare client calls, the request built once and the change before the clock
+    # starts (editor.insert would build it inside).
     for version in range(2, edits + 2):
         baseline.append(await ping())
+        editor.versions[target] = version
         change = types.TextDocumentContentChangePartial(
             range=types.Range(types.Position(line, 0), types.Position(line, 0)), text="#"
         )

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lsp_session import BenchClient, connect, disconnect, evaluate, execute, field, open_document
+from lsp_session import Editor, connect, disconnect, server_pid
 from peers import ensure_peers, version
 
 MODULE = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(13))
@@ -45,38 +45,38 @@ def children(pid: int) -> dict[int, str]:
     return found
 
 
-async def open_many(client: BenchClient, workspace: Path, first: int, count: int) -> None:
+async def open_many(editor: Editor, first: int, count: int) -> None:
     """Open ``mod{first}.py`` … and wait until each has had its diagnostics published."""
-    uris = [(workspace / f"mod{i}.py").as_uri() for i in range(first, first + count)]
+    uris = [editor.uri(f"mod{i}.py") for i in range(first, first + count)]
     started = time.perf_counter()
     for uri in uris:
-        open_document(client, uri, MODULE)
-    if not await client.wait_published(uris):
-        print(f"    (not every document had diagnostics published; {len(client.published)} did)", flush=True)
+        editor.open_uri(uri, MODULE)
+    if not await editor.wait_published(uris):
+        print(f"    (not every document had diagnostics published; {len(editor.published)} did)", flush=True)
     print(f"    {count} opened and diagnosed in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 async def server_rss(command: list[str], documents: int, evalens: bool) -> dict[str, int]:
     """RSS of the server after 1 and after ``documents`` open documents; for evalens, its interpreters too."""
     with tempfile.TemporaryDirectory() as folder:
-        workspace = Path(folder)
-        client = await connect(command, workspace)
+        editor = await connect(command, Path(folder))
+        server = server_pid(editor.client)
         found: dict[str, int] = {}
         try:
-            await open_many(client, workspace, 0, 1)
-            found["1 document"] = rss(client.pid)
-            await open_many(client, workspace, 1, documents - 1)
-            found[f"{documents:,} documents"] = rss(client.pid)
+            await open_many(editor, 0, 1)
+            found["1 document"] = rss(server)
+            await open_many(editor, 1, documents - 1)
+            found[f"{documents:,} documents"] = rss(server)
             if evalens:
-                await evaluate(client, (workspace / "mod0.py").as_uri(), "1 + 1")
-                worker = field(await execute(client, "evalens.status", {}), "pid")
+                await editor.evaluate(editor.uri("mod0.py"), "1 + 1")
+                worker = (await editor.status())["pid"]
                 found["interpreter"] = rss(worker)
-                others = {pid: line for pid, line in children(client.pid).items() if pid != worker}
+                others = {pid: line for pid, line in children(server).items() if pid != worker}
                 spares = [pid for pid, line in others.items() if "_evalens_worker" in line]
                 found["standby interpreter"] = sum(rss(pid) for pid in spares)
                 found["other helper processes"] = sum(rss(pid) for pid in others if pid not in spares)
         finally:
-            await disconnect(client)
+            await disconnect(editor.client)
     return found
 
 

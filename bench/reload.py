@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lsp_session import BenchClient, connect, disconnect, evaluate, field, insert, open_document, summary
+from lsp_session import Editor, connect, disconnect, field, summary
 
 BODY = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(12))
 RECORD = 'sys.__dict__.setdefault("bench_executed", []).append(__name__)\n'
@@ -59,30 +59,13 @@ def dependents(index: int, count: int) -> int:
     return total
 
 
-class Editor:
-    """Edits and evaluations in one session, keeping each document's version."""
-
-    def __init__(self, client: BenchClient, workspace: Path) -> None:
-        self.client, self.workspace = client, workspace
-        self.versions: dict[str, int] = {}
-
-    def uri(self, name: str) -> str:
-        return (self.workspace / f"{name}.py").as_uri()
-
-    def open(self, name: str, text: str) -> str:
-        uri = self.uri(name)
-        open_document(self.client, uri, text)
-        self.versions[uri] = 1
-        return uri
-
-    async def eval_after_edit(self, uri: str, code: str, edit: bool) -> tuple[float, Any]:
-        """Milliseconds from the (optional) edit to the Result, and the Result."""
-        started = time.perf_counter()
-        if edit:
-            self.versions[uri] += 1
-            insert(self.client, uri, self.versions[uri], 0, "# edited\n")
-        result = await evaluate(self.client, uri, code)
-        return (time.perf_counter() - started) * 1000, result
+async def eval_after_edit(editor: Editor, uri: str, code: str, edit: bool) -> tuple[float, Any]:
+    """Milliseconds from the (optional) edit to the Result, and the Result."""
+    started = time.perf_counter()
+    if edit:
+        editor.insert(uri, 0, "# edited\n")
+    result = await editor.evaluate(uri, code)
+    return (time.perf_counter() - started) * 1000, result
 
 
 async def tree_case(count: int, runs: int) -> dict[str, dict[str, Any]]:
@@ -92,27 +75,26 @@ async def tree_case(count: int, runs: int) -> dict[str, dict[str, Any]]:
         {"leaf": count - 1, "root": 0} if middle in (0, count - 1) else {"leaf": count - 1, "middle": middle, "root": 0}
     )
     with tempfile.TemporaryDirectory() as folder:
-        client = await connect([sys.executable, "-m", "evalens"], Path(folder))
-        editor = Editor(client, Path(folder))
+        editor = await connect([sys.executable, "-m", "evalens"], Path(folder))
         try:
-            uris = [editor.open(f"mod{i}", module_text(i)) for i in range(count)]
-            driver = editor.open("driver", "")
-            await client.wait_published([*uris, driver])  # the first diagnostics pass is over: steady state
-            await evaluate(client, driver, "\n".join(f"import mod{i}" for i in range(count)))
+            uris = [editor.open(f"mod{i}.py", module_text(i)) for i in range(count)]
+            driver = editor.open("driver.py", "")
+            await editor.wait_published([*uris, driver])  # the first diagnostics pass is over: steady state
+            await editor.evaluate(driver, "\n".join(f"import mod{i}" for i in range(count)))
             found: dict[str, dict[str, Any]] = {}
             for kind, index in targets.items():
-                uri = editor.uri(f"mod{index}")
-                await editor.eval_after_edit(uri, COUNT, edit=False)  # start from a cleared record
+                uri = editor.uri(f"mod{index}.py")
+                await eval_after_edit(editor, uri, COUNT, edit=False)  # start from a cleared record
                 row: dict[str, Any] = {"module": index, "expected": dependents(index, count)}
                 row["reloaded"], row["ms"], row["no edit ms"] = [], [], []
                 for _ in range(runs):
-                    elapsed, result = await editor.eval_after_edit(uri, COUNT, edit=True)
+                    elapsed, result = await eval_after_edit(editor, uri, COUNT, edit=True)
                     row["ms"].append(elapsed)
                     row["reloaded"].append(int(field(field(result, "value"), "repr")))
-                    row["no edit ms"].append((await editor.eval_after_edit(uri, COUNT, edit=False))[0])
+                    row["no edit ms"].append((await eval_after_edit(editor, uri, COUNT, edit=False))[0])
                 found[kind] = row
         finally:
-            await disconnect(client)
+            await disconnect(editor.client)
     return found
 
 
@@ -148,23 +130,22 @@ async def big_case(lines: int, runs: int) -> dict[str, list[float]]:
     taking turns (the machine's speed drifts; each pair meets the same moment)."""
     source = big_source(lines)
     with tempfile.TemporaryDirectory() as folder:
-        client = await connect([sys.executable, "-m", "evalens"], Path(folder))
-        editor = Editor(client, Path(folder))
+        editor = await connect([sys.executable, "-m", "evalens"], Path(folder))
         plain = PlainExec(source, Path(folder))
         try:
-            uri = editor.open("big", source)
-            await client.wait_published([uri])
-            await evaluate(client, uri, "1")
+            uri = editor.open("big.py", source)
+            await editor.wait_published([uri])
+            await editor.evaluate(uri, "1")
             evalens, plain_ms = [], []
             for _ in range(runs):
-                published = client.published.get(uri, 0)
-                evalens.append((await editor.eval_after_edit(uri, "1", edit=True))[0])
+                published = editor.published.get(uri, 0)
+                evalens.append((await eval_after_edit(editor, uri, "1", edit=True))[0])
                 # The edit's diagnostics pass is part of its cost, but must not overlap the next run.
-                await client.wait_published([uri], 30, after=published)
+                await editor.wait_published([uri], 30, after=published)
                 plain_ms.append(plain.run())
         finally:
             plain.close()
-            await disconnect(client)
+            await disconnect(editor.client)
     return {"evalens": evalens, "plain exec": plain_ms}
 
 

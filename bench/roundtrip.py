@@ -23,15 +23,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from lsp_session import connect, disconnect
+from lsp_session import connect, disconnect, percentile
 
 HERE = Path(__file__).resolve().parent
 CODE = "1 + 1"
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def time_calls(call: Callable[[], Awaitable[Any]], runs: int, warmup: int = 20) -> list[float]:
@@ -46,13 +41,13 @@ async def time_calls(call: Callable[[], Awaitable[Any]], runs: int, warmup: int 
 
 
 async def lsp_round_trips(command: list[str], runs: int, workspace: Path, settle: float = 0.0) -> list[float]:
-    client = await connect(command, workspace)
-    uri = (workspace / "main.py").as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, "x = 1\n")))
+    editor = await connect(command, workspace)
+    client = editor.client
+    uri = editor.open("main.py", "x = 1\n")
     params = types.ExecuteCommandParams(command="evalens.eval", arguments=[{"uri": uri, "code": CODE}])
     await asyncio.sleep(settle)  # let background warm-up (jedi) finish: steady state is what is measured
 
-    async def call() -> None:
+    async def call() -> None:  # timed: the bare client call, its params built once (not editor.execute)
         result = await client.workspace_execute_command_async(params)
         value = result["value"] if isinstance(result, dict) else result.value
         repr_ = value["repr"] if isinstance(value, dict) else value.repr

@@ -16,12 +16,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from lsp_session import disconnect, start_like_a_user
+from lsp_session import Editor, disconnect, field, initialize_params, start_like_a_user
+from peers import PEERS
 
 
 async def lsp_startup(
@@ -31,25 +31,17 @@ async def lsp_startup(
     ``evalens.restart`` → next result and five crash (``os._exit``) → next result, back to back."""
     started = time.perf_counter()
     client = LanguageClient("bench", "0")
+    editor = Editor(client, workspace)
     await client.start_io(*command)
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            root_uri=workspace.as_uri(),
-            initialization_options={"trusted": True},
-        )
-    )
+    # Not editor.initialize: the clock stops at the answer, before ``initialized`` is sent.
+    await client.initialize_async(initialize_params(workspace, {"trusted": True}))
     initialized = (time.perf_counter() - started) * 1000
     first: float | None = None
     client.initialized(types.InitializedParams())
     if evaluate:
-        uri = (workspace / "main.py").as_uri()
-        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, "")))
-        result: Any = await client.workspace_execute_command_async(
-            types.ExecuteCommandParams(command="evalens.eval", arguments=[{"uri": uri, "code": "1 + 1"}])
-        )
-        value = result["value"] if isinstance(result, dict) else result.value
-        assert (value["repr"] if isinstance(value, dict) else value.repr) == "2"
+        uri = editor.open("main.py", "")
+        result = await editor.execute("evalens.eval", {"uri": uri, "code": "1 + 1"})
+        assert field(field(result, "value"), "repr") == "2"
         first = (time.perf_counter() - started) * 1000
         for _ in range(5 if restarts is not None else 0):
             assert restarts is not None
@@ -58,11 +50,9 @@ async def lsp_startup(
                 ("crash", "evalens.eval", {"uri": uri, "code": "import os; os._exit(3)"}),
             ):
                 began = time.perf_counter()
-                await client.workspace_execute_command_async(types.ExecuteCommandParams(command, [argument]))
-                after: Any = await client.workspace_execute_command_async(
-                    types.ExecuteCommandParams(command="evalens.eval", arguments=[{"uri": uri, "code": "1 + 1"}])
-                )
-                assert (after["ok"] if isinstance(after, dict) else after.ok) is True
+                await editor.execute(command, argument)
+                after = await editor.execute("evalens.eval", {"uri": uri, "code": "1 + 1"})
+                assert field(after, "ok") is True
                 restarts.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
     await disconnect(client)
     return initialized, first
@@ -92,7 +82,7 @@ def ipykernel_startup() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--peers", default="/tmp/bench-peers")
+    parser.add_argument("--peers", default=str(PEERS))
     args = parser.parse_args()
     workspace = Path(tempfile.mkdtemp())
     rows: dict[str, list[float]] = {}

@@ -22,21 +22,25 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+#: The client capabilities to claim: none, the capabilities themselves, or the name of an
+#: editor whose capabilities pytest-lsp records ("visual-studio-code", "neovim", ...).
+Capabilities = str | types.ClientCapabilities | None
+
 
 def initialize_params(
-    root: Path, options: dict[str, Any] | None, capabilities: str | None = None
+    root: Path, options: dict[str, Any] | None, capabilities: Capabilities = None
 ) -> types.InitializeParams:
     """What an editor sends in ``initialize`` for a workspace of one folder, ``root``.
 
-    ``options`` are the initializationOptions, as they are. ``capabilities`` names an
-    editor whose client capabilities pytest-lsp records (``"visual-studio-code"``,
-    ``"neovim"``, ...); without it the client claims none."""
+    ``options`` are the initializationOptions, as they are."""
     if capabilities is None:
         claimed = types.ClientCapabilities()
-    else:
-        from pytest_lsp import client_capabilities  # only when asked: a client may claim none without it
+    elif isinstance(capabilities, str):
+        from pytest_lsp import client_capabilities  # a test dependency, imported only when asked
 
         claimed = client_capabilities(capabilities)
+    else:
+        claimed = capabilities
     return types.InitializeParams(
         capabilities=claimed,
         root_uri=root.as_uri(),
@@ -112,7 +116,7 @@ class Editor:
         listen(client, types.WORKSPACE_INLAY_HINT_REFRESH, on_hint_refresh)
         listen(client, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, on_diagnostics)
 
-    async def initialize(self, options: dict[str, Any] | None, capabilities: str | None = None) -> Any:
+    async def initialize(self, options: dict[str, Any] | None, capabilities: Capabilities = None) -> Any:
         """``initialize`` (see :func:`initialize_params`) and ``initialized``; the server's answer."""
         params = initialize_params(self.root, options, capabilities)
         session = getattr(self.client, "initialize_session", None)
