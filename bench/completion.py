@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 import tokenize
-from collections.abc import Awaitable
 from pathlib import Path
 
 from lsprotocol import types
@@ -116,16 +115,6 @@ async def measure(
         print(f"    {command[-1]} did not stop in time", flush=True)
     await reap(client)
     return results
-
-
-async def timed(request: Awaitable[object], path: Path, at: types.Position) -> float:
-    """Milliseconds to answer; a request unanswered after TIMEOUT seconds counts as TIMEOUT."""
-    t0 = time.perf_counter()
-    try:
-        await asyncio.wait_for(request, TIMEOUT)
-    except asyncio.TimeoutError:
-        print(f"    no answer in {TIMEOUT} s at {path.name}:{at.line}:{at.character}", flush=True)
-    return (time.perf_counter() - t0) * 1000
 
 
 async def first_completions(

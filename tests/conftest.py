@@ -13,10 +13,6 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.harness import Editor
 
-# Tests written against the old fixtures import these from here (tests/unit/test_diagnostics_pass.py).
-from tests.harness import plain as plain
-from tests.harness import wait_until as wait_until
-
 SERVER = [sys.executable, "-m", "evalens"]
 #: The client capabilities the sessions claim, as pytest-lsp records them.
 CAPABILITIES = "visual-studio-code"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from evalens.intelligence.diagnostics import DELAY, RUN_YIELD, Diagnostics, SyntaxChecker
 from evalens.intelligence.syntax import Import, Parser, Point, Report
-from tests.conftest import wait_until
+from tests.harness import wait_until
 
 
 def report_of(text: str) -> Report:
