@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from evalens.execution import backends
-from evalens.execution.backend import InterpreterDied, OutputSink, RunOutcome, SessionConfig, SessionState
+from evalens.execution.backend import InterpreterDied, OutputSink, RunEvents, RunOutcome, SessionConfig, SessionState
 from evalens.execution.backends.process import ProcessBackend
 from evalens.execution.engine import Engine
 from evalens.settings import Settings
@@ -39,14 +39,14 @@ class FakeSession:
     def alive(self) -> bool:
         return self.death is None
 
-    async def run(self, body: messages.Run, sink: OutputSink | None) -> RunOutcome:
+    async def run(self, body: messages.Run, events: RunEvents) -> RunOutcome:
         if self.dies_running is not None:
             self.death = self.dies_running
         if self.death is not None:
             raise InterpreterDied(self.death)
         self.sent.append(body)
-        if sink is not None:
-            sink("stdout", "printed\n")
+        events.output("stdout", "printed\n")
+        events.display({"data": {"text/plain": "<Figure>", "image/png": "iVBORw0KGgo="}, "metadata": {}})
         result = messages.ok_result({"repr": self.value, "type": "str"}, "_1")
         reply: messages.RunReply = {"id": 1, "result": result, "held": ["with x"], "marked": []}
         return RunOutcome(reply, "printed\n", "", False)
@@ -104,6 +104,8 @@ async def test_a_run_becomes_a_result_with_the_output_and_the_document_synced_on
     engine, doc = engine_with("x = 1\n")
     printed: list[tuple[str | None, str, str]] = []
     engine.on_output = lambda uri, stream, text: printed.append((uri, stream, text))
+    shown: list[tuple[str | None, messages.DisplayBundle]] = []
+    engine.on_display = lambda uri, bundle: shown.append((uri, bundle))
     result = await engine.run(doc, messages.eval_action("x"))
     assert {key: result[key] for key in ("ok", "value", "valueName", "stdout", "truncated")} == {
         "ok": True,
@@ -113,6 +115,7 @@ async def test_a_run_becomes_a_result_with_the_output_and_the_document_synced_on
         "truncated": False,
     }
     assert printed == [(doc.uri, "stdout", "printed\n")]
+    assert shown == [(doc.uri, {"data": {"text/plain": "<Figure>", "image/png": "iVBORw0KGgo="}, "metadata": {}})]
     await engine.run(doc, messages.eval_action("x"))
     session = engine.backend.session
     assert isinstance(session, FakeSession)

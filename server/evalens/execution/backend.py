@@ -25,6 +25,17 @@ from ..worker import messages
 
 #: (stream, text) as the interpreter prints it; stream is "stdout" or "stderr"
 OutputSink = Callable[[str, str], None]
+#: a rich value shown while a run goes on (a figure, an image, HTML)
+DisplaySink = Callable[[messages.DisplayBundle], None]
+
+
+@dataclass(frozen=True)
+class RunEvents:
+    """Where what a run shows goes, as it happens (before the run's reply)."""
+
+    output: OutputSink
+    #: MIME bundles; the process backend's worker sends none yet (rich output comes next)
+    display: DisplaySink
 
 
 class SessionState(str, enum.Enum):
@@ -91,8 +102,8 @@ class Session(Protocol):
         """Started, and not ended."""
         ...
 
-    async def run(self, body: messages.Run, sink: OutputSink | None) -> RunOutcome:
-        """Run one action; output goes to ``sink`` as it comes. Raises ``InterpreterDied``."""
+    async def run(self, body: messages.Run, events: RunEvents) -> RunOutcome:
+        """Run one action; what it shows goes to ``events`` as it comes. Raises ``InterpreterDied``."""
         ...
 
     async def inspect(self, query: messages.Query) -> Any:

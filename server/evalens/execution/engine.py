@@ -20,7 +20,7 @@ from ..text.documents import Document, DocumentStore
 from ..text.modnames import Project
 from ..worker import messages
 from . import backends, reloads, results
-from .backend import InterpreterDied, Session, SessionConfig, SessionState
+from .backend import InterpreterDied, RunEvents, Session, SessionConfig, SessionState
 from .backends import BackendFactory
 from .mirror import WorkerMirror
 from .results import Result
@@ -28,6 +28,7 @@ from .results import Result
 log = logging.getLogger(__name__)
 
 OutputListener = Callable[[str | None, str, str], None]  # (uri, stream, text)
+DisplayListener = Callable[[str | None, messages.DisplayBundle], None]  # (uri, bundle)
 
 
 class Queued(TypedDict):
@@ -62,6 +63,8 @@ class Engine:
         self.project = project
         self.settings = settings
         self.on_output = on_output
+        #: where MIME bundles shown during a run go (nothing sends them yet: rich output comes next)
+        self.on_display: DisplayListener | None = None
         #: the backend's factory; None: the one ``backends.choose`` picks for the settings in force
         self._fixed = backend
         self._factory = backend or backends.choose(settings)
@@ -199,12 +202,16 @@ class Engine:
         )
         uri = doc.uri if doc is not None else None
 
-        def sink(stream: str, text: str) -> None:
+        def output(stream: str, text: str) -> None:
             if self.on_output is not None:
                 self.on_output(uri, stream, text)
 
+        def display(bundle: messages.DisplayBundle) -> None:
+            if self.on_display is not None:
+                self.on_display(uri, bundle)
+
         try:
-            outcome = await session.run(body, sink)
+            outcome = await session.run(body, RunEvents(output, display))
         except InterpreterDied as exc:
             self._mirror = None
             return results.died(str(exc), (time.perf_counter() - started) * 1000, **exc.output)

@@ -290,6 +290,14 @@ class RunResult(TypedDict):
     truncated: bool
 
 
+class DisplayBundle(TypedDict):
+    """A MIME bundle as Jupyter shapes it: ``data`` maps MIME types to content (binary types
+    base64-encoded), ``metadata`` what the display protocol adds."""
+
+    data: Dict[str, str]
+    metadata: Dict[str, Any]
+
+
 class _RunReplyRequired(TypedDict):
     id: int
     result: RunResult

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from ...text.jsontext import JsonString
 from ...worker import bootstrap, messages
-from ..backend import InterpreterDied, OutputSink, RunOutcome, SessionConfig, SessionState
+from ..backend import InterpreterDied, OutputSink, RunEvents, RunOutcome, SessionConfig, SessionState
 from ..environment import interpreter_environment
 from .capture import Capture, partial_token
 
@@ -221,9 +221,9 @@ class WorkerProcess:
         reply = await self._request(messages.inspect_request(next(self._ids), query))
         return cast(messages.InspectReply, reply)["inspected"]
 
-    async def run(self, body: messages.Run, sink: OutputSink | None) -> RunOutcome:
+    async def run(self, body: messages.Run, events: RunEvents) -> RunOutcome:
         """Send one run; its reply and output once both are whole."""
-        capture = Capture(self.config.output_bytes, sink)
+        capture = Capture(self.config.output_bytes, events.output)
         self._capture = capture
         self.state = SessionState.BUSY
         request = messages.run_request(next(self._ids), self._interrupts_sent, body)
