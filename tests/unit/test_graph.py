@@ -28,8 +28,34 @@ def test_relative_import_beyond_the_top_is_ignored() -> None:
     assert resolve_relative("mod", False, 2, "x") is None
 
 
-def test_function_level_imports_count_and_syntax_errors_give_nothing() -> None:
-    assert imports_of("m", "def f():\n    import late\n") == {"late"}
+def test_only_imports_that_run_with_the_module_count_and_syntax_errors_give_nothing() -> None:
+    assert imports_of("m", "def f():\n    import late\n") == set()
+    assert imports_of("m", "async def f():\n    from . import late\n") == set()
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "import typing\n"
+        "if TYPE_CHECKING:\n    import hints\nelse:\n    import fallback\n"
+        "if typing.TYPE_CHECKING:\n    import more_hints\n"
+        "try:\n    import fast\nexcept ImportError:\n    import slow\nfinally:\n    import done\n"
+        "class C:\n    import in_class\n    def method(self):\n        import in_method\n"
+        "with ctx():\n    import in_with\n"
+        "for _ in ():\n    import in_loop\n"
+        "match x:\n    case 1:\n        import in_case\n"
+        "if __name__ == '__main__':\n    import as_main\n"
+        "if '__main__' == __name__:\n    import also_as_main\n"
+    )
+    assert imports_of("m", source) == {
+        "typing",
+        "typing.TYPE_CHECKING",
+        "fallback",
+        "fast",
+        "slow",
+        "done",
+        "in_class",
+        "in_with",
+        "in_loop",
+        "in_case",
+    }
     assert imports_of("m", "def broken(:\n") == frozenset()
 
 

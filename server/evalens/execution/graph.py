@@ -9,7 +9,7 @@ and orders them so each comes after what it imports.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 
 def _with_parents(name: str) -> list[str]:
@@ -30,13 +30,17 @@ def resolve_relative(module: str, is_package: bool, level: int, target: str | No
 
 
 def imports_of(module: str, source: str, is_package: bool = False) -> frozenset[str]:
-    """Every module name ``source`` may import, parents included (a superset is fine)."""
+    """Every module name ``source`` imports while the module itself runs, parents included (a
+    superset is fine): imports in function bodies run later, when the function is called, and
+    find the module reloaded by then; those under ``if TYPE_CHECKING:`` never run. Counting
+    them as edges reloaded ``rich.text`` after modules that import it at module level; nor do
+    those of an ``if __name__ == "__main__":`` block."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return frozenset()
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _run_at_import(tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 found.update(_with_parents(alias.name))
@@ -49,6 +53,44 @@ def imports_of(module: str, source: str, is_package: bool = False) -> frozenset[
             found.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
     found.discard(module)
     return frozenset(found)
+
+
+def _run_at_import(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of ``body`` that run when the module is imported, nested ones included
+    (class bodies, ``if``, ``try``, ``with``, loops, ``match``); function bodies, ``if
+    TYPE_CHECKING:`` and ``if __name__ == "__main__":`` blocks left out."""
+    for node in body:
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if isinstance(node, ast.If) and (_is_type_checking(node.test) or _is_main_guard(node.test)):
+            yield from _run_at_import(node.orelse)
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            nested = getattr(node, field, None)
+            if isinstance(nested, list):
+                yield from _run_at_import([item for item in nested if isinstance(item, ast.stmt)])
+        for handler in getattr(node, "handlers", []):
+            yield from _run_at_import(handler.body)
+        for case in getattr(node, "cases", []):
+            yield from _run_at_import(case.body)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING`` (any module's name before the dot)."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"``, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [side for side in sides if isinstance(side, ast.Name) and side.id == "__name__"]
+    mains = [side for side in sides if isinstance(side, ast.Constant) and side.value == "__main__"]
+    return len(names) == 1 and len(mains) == 1
 
 
 def dependents(changed: Iterable[str], imports: Mapping[str, Iterable[str]]) -> set[str]:

@@ -94,6 +94,20 @@ def execute_document(module: types.ModuleType, doc: DocumentInfo, table: Documen
     table.loaded[doc["name"]] = doc["revision"]
 
 
+def bind_submodules(module: types.ModuleType) -> None:
+    """Before a package's ``__init__`` runs again: bind each loaded submodule as an attribute,
+    as importing it did the first time. A submodule already in ``sys.modules`` is not bound
+    again by ``from .sub import x``, so an ``__init__`` that ends with ``del sub`` (toolz's
+    ``curried``) would fail on its second run where a fresh import succeeds."""
+    if not hasattr(module, "__path__"):
+        return
+    prefix = module.__name__ + "."
+    namespace = module.__dict__
+    for name, submodule in list(sys.modules.items()):
+        if name.startswith(prefix) and "." not in name[len(prefix) :] and submodule is not None:
+            namespace[name[len(prefix) :]] = submodule
+
+
 class EditorLoader(Loader):
     """Loads one open document from the editor's text."""
 

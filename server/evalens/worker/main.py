@@ -110,6 +110,7 @@ class Worker:
             module = sys.modules.get(name)
             if module is None:
                 continue
+            importhook.bind_submodules(module)
             doc = self.table.by_name.get(name)
             if doc is not None:
                 importhook.execute_document(module, doc, self.table)
@@ -148,17 +149,28 @@ class Worker:
         return module.__dict__
 
     def user_modules(self) -> Dict[str, str]:
-        """Loaded modules that come from the editor or from the import roots."""
+        """Loaded modules that come from the editor or from the import roots.
+
+        Only a file's own module counts: one that was loaded from it (its spec's origin),
+        under the document's module name when the file is open. A module another one made
+        to stand for it (``tlz.curried`` for ``toolz/curried/__init__.py``, ``__main__``
+        after a run as main) is not that file's module, and running the file's text in it
+        again would be wrong."""
         found: Dict[str, str] = {}
         roots = tuple(root + os.sep for root in self.roots + self.table.added_roots)
         for name, module in list(sys.modules.items()):
             try:
-                filename = vars(module).get("__file__")
+                namespace = vars(module)
             except TypeError:
                 continue
-            if not isinstance(filename, str):
+            filename = namespace.get("__file__")
+            if not isinstance(filename, str) or getattr(namespace.get("__spec__"), "origin", None) != filename:
                 continue
-            if filename in self.table.by_path or (filename.startswith(roots) and "site-packages" not in filename):
+            doc = self.table.by_path.get(filename)
+            if doc is not None:
+                if doc["name"] == name:
+                    found[name] = filename
+            elif filename.startswith(roots) and "site-packages" not in filename:
                 found[name] = filename
         for name, doc in self.table.by_name.items():
             if not doc["importable"] and name in sys.modules:
