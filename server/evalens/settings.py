@@ -27,7 +27,12 @@ class Settings:
     trusted: bool = False
     interpreter: str | None = None  # None: the workspace's .venv/venv, else the server's own
     extra_paths: tuple[str, ...] = ()
+    #: "changed": re-run what changed and what depends on it; "module": the whole text
+    reload: str = "changed"
     limits: Limits = field(default_factory=Limits)
+
+
+RELOAD_MODES = ("changed", "module")
 
 
 _LIMIT_KEYS = {
@@ -37,7 +42,7 @@ _LIMIT_KEYS = {
     "interruptGraceSeconds": ("interrupt_grace_seconds", float),
 }
 #: every key ``merge`` reads, as the client writes it (docs/protocol.md, "Settings")
-KEYS = ("trusted", "interpreter", "extraPaths", *(f"limits.{key}" for key in _LIMIT_KEYS))
+KEYS = ("trusted", "interpreter", "extraPaths", "reload", *(f"limits.{key}" for key in _LIMIT_KEYS))
 
 
 def _flatten(raw: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +81,11 @@ def merge(settings: Settings, raw: dict[str, Any]) -> tuple[Settings, list[str]]
                 settings = replace(settings, interpreter=value)
             else:
                 problems.append(f"evalens.interpreter must be a path to a Python executable, not {value!r}")
+        elif key == "reload":
+            if value in RELOAD_MODES:
+                settings = replace(settings, reload=value)
+            else:
+                problems.append(f'evalens.reload must be "changed" or "module", not {value!r}')
         elif key == "extraPaths":
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
                 settings = replace(settings, extra_paths=tuple(value))

@@ -49,6 +49,14 @@ export interface ErrorInfo {
   frames: Frame[]; // outermost first
 }
 
+// evalens.worker.messages.ReloadedModule
+export interface ReloadedModule {
+  module: string;
+  patched: string[]; // definitions updated in place
+  rerun: number[]; // 0-based first lines of the statements that ran again
+  reason?: string;
+}
+
 // evalens.execution.results.Result
 export interface Result {
   ok: boolean;
@@ -59,6 +67,7 @@ export interface Result {
   truncated: boolean;
   error: ErrorInfo | null;
   durationMs: number;
+  reloaded: ReloadedModule[]; // what was brought up to date before the run
 }
 
 // evalens.features.output.OutputParams: the evalens/output notification

@@ -199,6 +199,7 @@ class Engine:
             action,
             doc.module.name if doc is not None else None,
             mirror.sync(self.store, self.project.roots, self._imports),
+            self.settings.reload,
         )
         uri = doc.uri if doc is not None else None
 

@@ -27,6 +27,8 @@ class _ResultFields(TypedDict):
     truncated: bool
     error: messages.ErrorInfo | None
     durationMs: float
+    #: what was brought up to date before the run: [{"module", "patched", "rerun", "reason"?}]
+    reloaded: list[messages.ReloadedModule]
 
 
 class Result(_ResultFields, total=False):
@@ -46,6 +48,7 @@ def finished(outcome_result: messages.RunResult, stdout: str, stderr: str, cut: 
         "stdout": stdout,
         "stderr": stderr,
         "durationMs": round(duration_ms, 3),
+        "reloaded": outcome_result["reloaded"],
     }
 
 
@@ -65,4 +68,5 @@ def died(message: str, duration_ms: float, stdout: str = "", stderr: str = "") -
             "frames": [],
         },
         "durationMs": duration_ms,
+        "reloaded": [],
     }

@@ -37,6 +37,8 @@ class DocumentTable:
         self.by_path: Dict[str, DocumentInfo] = {}
         #: module name -> revision of the text that module last executed
         self.loaded: Dict[str, int] = {}
+        #: module name -> the text it last executed (what the next update compares with)
+        self.executed: Dict[str, str] = {}
         #: folders of documents under no workspace root, added to sys.path
         self.added_roots: List[str] = []
 
@@ -92,6 +94,7 @@ def execute_document(module: types.ModuleType, doc: DocumentInfo, table: Documen
     code = compile(doc["text"], doc["path"], "exec", dont_inherit=True)
     exec(code, module.__dict__)
     table.loaded[doc["name"]] = doc["revision"]
+    table.executed[doc["name"]] = doc["text"]
 
 
 def bind_submodules(module: types.ModuleType) -> None:

@@ -12,9 +12,9 @@ import importlib
 import os
 import sys
 import types
-from typing import Any, BinaryIO, Dict, List, Optional, Union, cast
+from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union, cast
 
-from . import importhook, inspection, messages
+from . import importhook, inspection, messages, statements, updates
 from .importhook import DocumentTable
 from .messages import (
     DocumentInfo,
@@ -31,6 +31,8 @@ from .messages import (
 )
 from .running import Interruptible, Runner
 from .streams import Budget, StreamKeeper
+
+RUN_WHOLE = 'the `reload` setting is "module": its whole text ran again'
 
 
 def _apply_memory_limit(megabytes: int) -> None:
@@ -66,6 +68,10 @@ class Worker:
         self.module_count = -1
         self.loaded_count = -1
         self.reported_loaded: Dict[str, int] = {}  # module -> revision, as the server last heard
+        #: module name -> its last executed text's statements, for the next statement-level update
+        self.baselines: Dict[str, updates.Baseline] = {}
+        #: what bringing modules up to date did before the current run
+        self.reloaded: List[messages.ReloadedModule] = []
 
     # -- setup -----------------------------------------------------------
 
@@ -104,25 +110,68 @@ class Worker:
             raise
         return module
 
-    def reload(self, names: List[str]) -> None:
-        """Re-execute loaded modules in their existing namespaces, in order."""
+    def reload(self, names: List[str], mode: str) -> None:
+        """Bring loaded modules up to date, in order: the statements that changed and their
+        dependents (``RELOAD_CHANGED``), or the whole text again (``RELOAD_MODULE``). What was
+        done is appended to ``self.reloaded`` as it happens."""
+        earlier: Dict[str, updates.Changes] = {}
         for name in names:
             module = sys.modules.get(name)
             if module is None:
                 continue
-            importhook.bind_submodules(module)
-            doc = self.table.by_name.get(name)
-            if doc is not None:
-                importhook.execute_document(module, doc, self.table)
+            source = self.source_of(name, module)
+            if source is None:
                 continue
-            filename = module.__dict__.get("__file__")
-            if filename and filename.endswith(".py") and os.path.isfile(filename):
-                with open(filename, encoding="utf-8") as source:
-                    text = source.read()
-                importhook.register_source(filename, text)
-                exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
+            text, filename, revision = source
+            importhook.bind_submodules(module)
+            importhook.register_source(filename, text)
+            if mode == messages.RELOAD_MODULE:
+                self.run_whole(module, name, text, filename)
+                earlier[name] = {updates.EVERYTHING: updates.VALUE}
+            else:
+                earlier[name] = self.update(module, name, text, filename, earlier)
+            if revision is not None:
+                self.table.loaded[name] = revision
+            self.table.executed[name] = text
 
-    def prepare(self, sync: messages.Sync) -> Optional[RunResult]:
+    def source_of(self, name: str, module: types.ModuleType) -> Optional[Tuple[str, str, Optional[int]]]:
+        """The text a loaded module is brought up to, its file name, and its revision when it
+        is an open document (None for a file on disk)."""
+        doc = self.table.by_name.get(name)
+        if doc is not None:
+            return doc["text"], doc["path"], doc["revision"]
+        filename = module.__dict__.get("__file__")
+        if not (isinstance(filename, str) and filename.endswith(".py") and os.path.isfile(filename)):
+            return None
+        with open(filename, encoding="utf-8") as source:
+            return source.read(), filename, None
+
+    def run_whole(self, module: types.ModuleType, name: str, text: str, filename: str) -> None:
+        """The first stage's reload: the module's whole text runs again in its namespace."""
+        self.baselines.pop(name, None)
+        exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
+        rerun = statements.first_lines(text, filename)
+        self.reloaded.append({"module": name, "patched": [], "rerun": rerun, "reason": RUN_WHOLE})
+
+    def update(
+        self, module: types.ModuleType, name: str, text: str, filename: str, earlier: Dict[str, updates.Changes]
+    ) -> updates.Changes:
+        previous = self.table.executed.get(name, text)  # a file on disk first reloaded: its text is the baseline
+        baseline = self.baselines.get(name)
+        if baseline is None or baseline.text != previous:
+            baseline = updates.Baseline(previous)
+        is_package = hasattr(module, "__path__")
+        report, changes, statements = updates.update(
+            module, baseline, text, filename, is_package, earlier, lambda code: exec(code, module.__dict__)
+        )
+        fresh = updates.Baseline(text)
+        fresh.statements = statements
+        self.baselines[name] = fresh
+        if text != previous or report["patched"] or report["rerun"]:
+            self.reloaded.append(report)
+        return changes
+
+    def prepare(self, sync: messages.Sync, mode: str) -> Optional[RunResult]:
         """Apply the editor's changes; an error here is the run's Result."""
         for root in reversed(sync["roots"]):
             if root not in sys.path:
@@ -132,7 +181,7 @@ class Worker:
         reload = sync["reload"]
         if not reload:
             return None
-        result = self.runner.guarded(lambda: self.reload(reload))
+        result = self.runner.guarded(lambda: self.reload(reload, mode))
         return None if result["ok"] else result
 
     def namespace_of(self, name: str) -> Dict[str, Any]:
@@ -180,7 +229,7 @@ class Worker:
     # -- requests ----------------------------------------------------------
 
     def run(self, run: Run) -> RunResult:
-        failure = self.prepare(run["sync"])
+        failure = self.prepare(run["sync"], run["reload"])
         if failure is not None:
             return failure
         action = run["action"]
@@ -254,6 +303,7 @@ class Worker:
     def answer_run(self, request: RunRequest) -> RunReply:
         self.guard.begin(request["interrupts"])
         self.budget.reset(self.output_bytes)
+        self.reloaded = []
         try:
             result = self.run(request["run"])
         except KeyboardInterrupt as exc:  # the interrupt landed between user code and us
@@ -261,6 +311,7 @@ class Worker:
         self.leave_if_forked_child()
         if self.budget.dropped:
             result["truncated"] = True
+        result["reloaded"] = self.reloaded
         reply: RunReply = {"id": request["id"], "result": result, "held": [], "marked": []}
         if self.keeper is not None:
             self.keeper.flush()

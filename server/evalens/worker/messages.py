@@ -135,16 +135,22 @@ def exit_action(with_exception: bool) -> ExitAction:
     return {"kind": ACTION_EXIT, "exception": with_exception}
 
 
+#: How a changed module is brought up to date (``Run.reload``, the ``reload`` setting).
+RELOAD_CHANGED: Final = "changed"  # only the statements that changed and those that depend on them
+RELOAD_MODULE: Final = "module"  # the whole text, again
+
+
 class Run(TypedDict):
     """An action in a module, after the documents are brought up to date."""
 
     action: Action
     module: Optional[str]  # the module whose namespace it runs in; None for an exit
     sync: Sync
+    reload: str  # RELOAD_CHANGED or RELOAD_MODULE
 
 
-def run(action: Action, module: Optional[str], sync: Sync) -> Run:
-    return {"action": action, "module": module, "sync": sync}
+def run(action: Action, module: Optional[str], sync: Sync, reload: str = RELOAD_CHANGED) -> Run:
+    return {"action": action, "module": module, "sync": sync, "reload": reload}
 
 
 # -- queries: live values without user code ---------------------------------------------
@@ -280,6 +286,18 @@ class ErrorInfo(TypedDict):
     frames: List[Frame]  # outermost first
 
 
+class _ReloadedFields(TypedDict):
+    module: str
+    patched: List[str]  # names of definitions updated in place
+    rerun: List[int]  # 0-based first lines of the statements that ran again, in text order
+
+
+class ReloadedModule(_ReloadedFields, total=False):
+    """What bringing one module up to date before a run did."""
+
+    reason: str  # why something ran again that was not changed, or was not patched
+
+
 class RunResult(TypedDict):
     """The worker's part of a Result; the server adds output and timing."""
 
@@ -288,6 +306,7 @@ class RunResult(TypedDict):
     valueName: Optional[str]  # the `_N` name the value is kept under in the session
     error: Optional[ErrorInfo]
     truncated: bool
+    reloaded: List[ReloadedModule]  # what was brought up to date before the run, in order
 
 
 class DisplayBundle(TypedDict):
@@ -313,11 +332,11 @@ class RunReply(_RunReplyRequired, total=False):
 
 
 def ok_result(value: Optional[Value] = None, value_name: Optional[str] = None, truncated: bool = False) -> RunResult:
-    return {"ok": True, "value": value, "valueName": value_name, "error": None, "truncated": truncated}
+    return {"ok": True, "value": value, "valueName": value_name, "error": None, "truncated": truncated, "reloaded": []}
 
 
 def error_result(error: ErrorInfo) -> RunResult:
-    return {"ok": False, "value": None, "valueName": None, "error": error, "truncated": False}
+    return {"ok": False, "value": None, "valueName": None, "error": error, "truncated": False, "reloaded": []}
 
 
 # -- encoding ---------------------------------------------------------------------------
