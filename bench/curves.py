@@ -5,8 +5,8 @@
 Keystroke cost is bench/keystroke.py's measurement (what a one-character
 incremental didChange adds to the next request's round trip); reload cost is
 bench/reload.py's (evaluate after editing a leaf and the root of an import
-tree; evaluate after an edit in one big document, beside re-executing it in a
-plain interpreter). Writes bench/results/curves.json (the numbers) and
+tree; a one-line function edit and a call of it in one big document, with each
+reload setting, beside re-executing it in a plain interpreter). Writes bench/results/curves.json (the numbers) and
 bench/results/curves.png (the plot).
 """
 
@@ -88,7 +88,8 @@ def plot(data: dict[str, Any], path: Path) -> None:
     bigs = data["reload"]["lines"].values()
     right.plot(sizes, [k["median"] for k in keys], "o-", label="keystroke, median")
     right.plot(sizes, [k["p95"] for k in keys], "o--", label="keystroke, p95")
-    right.plot(sizes, [b["evalens"]["median"] for b in bigs], "s-", label="edit + eval, median")
+    right.plot(sizes, [b["evalens changed"]["median"] for b in bigs], "s-", label='function edit + call, "changed"')
+    right.plot(sizes, [b["evalens module"]["median"] for b in bigs], "d-", label='function edit + call, "module"')
     right.plot(sizes, [b["plain exec"]["median"] for b in bigs], "x:", label="plain exec(compile(src)), median")
     right.axhline(2.0, color="grey", linestyle=":", label="2 ms (keystroke p95 target)")
     right.set(xscale="log", xlabel="lines in the document", ylabel="ms", title="cost against file size")

@@ -14,7 +14,7 @@ import sys
 import types
 from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union, cast
 
-from . import importhook, inspection, messages, statements, updates
+from . import importhook, inspection, messages, planning, updates
 from .importhook import DocumentTable
 from .messages import (
     DocumentInfo,
@@ -114,7 +114,7 @@ class Worker:
         """Bring loaded modules up to date, in order: the statements that changed and their
         dependents (``RELOAD_CHANGED``), or the whole text again (``RELOAD_MODULE``). What was
         done is appended to ``self.reloaded`` as it happens."""
-        earlier: Dict[str, updates.Changes] = {}
+        earlier: Dict[str, planning.Changes] = {}
         for name in names:
             module = sys.modules.get(name)
             if module is None:
@@ -124,10 +124,11 @@ class Worker:
                 continue
             text, filename, revision = source
             importhook.bind_submodules(module)
-            importhook.register_source(filename, text)
+            if revision is None:  # (an open document's text is registered as it arrives)
+                importhook.register_source(filename, text)
             if mode == messages.RELOAD_MODULE:
                 self.run_whole(module, name, text, filename)
-                earlier[name] = {updates.EVERYTHING: updates.VALUE}
+                earlier[name] = {planning.EVERYTHING: planning.VALUE}
             else:
                 earlier[name] = self.update(module, name, text, filename, earlier)
             if revision is not None:
@@ -148,18 +149,28 @@ class Worker:
 
     def run_whole(self, module: types.ModuleType, name: str, text: str, filename: str) -> None:
         """The first stage's reload: the module's whole text runs again in its namespace."""
-        self.baselines.pop(name, None)
+        baseline = self.baseline_of(name, text)
+        new = updates.statements_after(baseline, text, filename, name, hasattr(module, "__path__"))
         exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
-        rerun = statements.first_lines(text, filename)
+        fresh = updates.Baseline(text)
+        fresh.statements = new
+        self.baselines[name] = fresh
+        rerun = [statement.first for statement in new]
         self.reloaded.append({"module": name, "patched": [], "rerun": rerun, "reason": RUN_WHOLE})
 
-    def update(
-        self, module: types.ModuleType, name: str, text: str, filename: str, earlier: Dict[str, updates.Changes]
-    ) -> updates.Changes:
-        previous = self.table.executed.get(name, text)  # a file on disk first reloaded: its text is the baseline
+    def baseline_of(self, name: str, text: str) -> updates.Baseline:
+        """What the module last ran (a file on disk reloaded for the first time: ``text``)."""
+        previous = self.table.executed.get(name, text)
         baseline = self.baselines.get(name)
         if baseline is None or baseline.text != previous:
-            baseline = updates.Baseline(previous)
+            baseline = self.baselines[name] = updates.Baseline(previous)
+        return baseline
+
+    def update(
+        self, module: types.ModuleType, name: str, text: str, filename: str, earlier: Dict[str, planning.Changes]
+    ) -> planning.Changes:
+        baseline = self.baseline_of(name, text)
+        previous = baseline.text
         is_package = hasattr(module, "__path__")
         report, changes, statements = updates.update(
             module, baseline, text, filename, is_package, earlier, lambda code: exec(code, module.__dict__)

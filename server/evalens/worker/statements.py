@@ -16,132 +16,232 @@ A superset is always safe (it only re-runs more); a missing use is a stale value
 from __future__ import annotations
 
 import ast
+import re
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 #: calls that read or write names no reading can see
 DYNAMIC = frozenset({"exec", "eval", "globals", "locals", "vars", "__import__"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class Statement:
+    """One top-level statement. What it binds is read at once; what it reads and calls, and
+    what a definition's body does, only when first asked (most statements of a big module
+    are never asked: nothing they read changed)."""
+
     __slots__ = (
+        "_body_calls",
+        "_body_opaque",
+        "_body_reads",
+        "_calls",
+        "_dynamic",
+        "_node",
+        "_opaque",
+        "_reads",
         "binds",
-        "body_calls",
-        "body_opaque",
-        "body_reads",
-        "calls",
+        "context",
         "definition",
-        "dynamic",
+        "end",
         "first",
         "imports",
         "kind",
-        "node",
-        "opaque",
-        "reads",
         "star",
+        "start",
         "text",
     )
 
-    def __init__(self, node: ast.stmt, text: str, first: int) -> None:
-        self.node = node
+    def __init__(self, node: ast.stmt, text: str, first: int, start: int, context: Tuple[str, bool]) -> None:
+        self._node: Optional[ast.stmt] = node
         self.text = text  # exact source, decorators included
         self.first = first  # 0-based line of its first character
+        self.start = start  # character offsets of its text in the module's text
+        self.end = start + len(text)
+        self.context = context  # (module name, is a package): for relative imports
         self.kind = "def" if isinstance(node, _FUNCTIONS) else "class" if isinstance(node, ast.ClassDef) else "other"
         self.definition: Optional[str] = node.name if self.kind != "other" else None  # type: ignore[attr-defined]
-        self.binds: FrozenSet[str] = frozenset()
-        self.reads: FrozenSet[str] = frozenset()
-        self.calls: FrozenSet[str] = frozenset()
-        self.body_reads: FrozenSet[str] = frozenset()
-        self.body_calls: FrozenSet[str] = frozenset()
-        #: it (or a def's or class's body) calls something that has no name, like ``h[0]()``:
-        #: any code changed may run there
-        self.opaque = False
-        self.body_opaque = False
         #: local name -> (module, name in it): ``from m import x as y`` gives y -> (m, x); an
         #: ``import m`` gives m -> (m, "") (the module itself)
         self.imports: Dict[str, Tuple[str, str]] = {}
         self.star: Optional[str] = None  # the module of ``from m import *``
-        self.dynamic: Optional[str] = None  # what makes its uses unknowable, for the Result's reason
+        self._reads: Optional[FrozenSet[str]] = None
+        self._calls: FrozenSet[str] = frozenset()
+        self._body_reads: Optional[FrozenSet[str]] = None
+        self._body_calls: FrozenSet[str] = frozenset()
+        self._opaque = False
+        self._body_opaque = False
+        self._dynamic: Optional[str] = None
+        self.binds: FrozenSet[str] = _binds(self, node)
+        # The tree is not kept: a big module's trees are hundreds of thousands of objects that
+        # every full collection of the garbage collector would walk. It is parsed again from
+        # ``text`` when it is needed (most statements never are).
+        self._node = None
+
+    def move(self, lines: int, chars: int) -> None:
+        """The statement is now ``lines`` lines and ``chars`` characters further on."""
+        self.first += lines
+        self.start += chars
+        self.end += chars
+
+    @property
+    def node(self) -> ast.stmt:
+        """The statement's tree, with its line numbers where its text is now."""
+        if self._node is None:
+            return ast.parse("\n" * self.first + self.text).body[0]
+        return self._node
+
+    def _described(self) -> None:
+        if self._reads is None:
+            _describe(self)
+
+    @property
+    def reads(self) -> FrozenSet[str]:
+        """Names it reads while it runs (``name.attr`` too, for attributes of plain names)."""
+        self._described()
+        assert self._reads is not None
+        return self._reads
+
+    @property
+    def calls(self) -> FrozenSet[str]:
+        self._described()
+        return self._calls
+
+    def _body_described(self) -> None:
+        if self._body_reads is None:
+            _describe_body(self)
+
+    @property
+    def body_reads(self) -> FrozenSet[str]:
+        """For a definition: the global names its body reads when called."""
+        self._body_described()
+        assert self._body_reads is not None
+        return self._body_reads
+
+    @property
+    def body_calls(self) -> FrozenSet[str]:
+        self._body_described()
+        return self._body_calls
+
+    @property
+    def opaque(self) -> bool:
+        """It calls something that has no name (``h[0]()``): any code may run there."""
+        self._described()
+        return self._opaque
+
+    @property
+    def body_opaque(self) -> bool:
+        self._body_described()
+        return self._body_opaque
+
+    @property
+    def dynamic(self) -> Optional[str]:
+        """What makes its uses unknowable (``exec()``, a star import), for the Result's reason."""
+        if self.star is not None:
+            return f"`from {self.star} import *`"
+        self._described()
+        return self._dynamic
 
 
 def analyse(text: str, filename: str, module: str, is_package: bool) -> List[Statement]:
     """The top-level statements of ``text`` (raises SyntaxError as ``compile`` would)."""
-    tree = ast.parse(text, filename)
-    starts = _line_starts(text)
+    return statements_in(ast.parse(text, filename).body, text, 0, 0, (module, is_package))
+
+
+def statements_in(
+    nodes: List[ast.stmt], text: str, line_offset: int, char_offset: int, context: Tuple[str, bool]
+) -> List[Statement]:
+    """Statements for ``nodes`` parsed from ``text``, which starts at line ``line_offset`` and
+    character ``char_offset`` of the module's text (its line numbers are already right)."""
+    starts = line_starts(text)
     found = []
-    for node in tree.body:
-        first_node = node.decorator_list[0] if getattr(node, "decorator_list", None) else node  # type: ignore[attr-defined]
-        start = starts[first_node.lineno - 1] + first_node.col_offset
-        end = starts[node.end_lineno - 1] + node.end_col_offset  # type: ignore[operator]
-        statement = Statement(node, text[start:end], first_node.lineno - 1)
-        _describe(statement, module, is_package)
-        found.append(statement)
+    for node in nodes:
+        decorators = getattr(node, "decorator_list", None)
+        first_node = decorators[0] if decorators else node
+        # a decorator's node starts after its `@`, which a top-level statement has in column 0
+        start = starts[first_node.lineno - 1 - line_offset] + (0 if decorators else first_node.col_offset)
+        end = starts[node.end_lineno - 1 - line_offset] + node.end_col_offset  # type: ignore[operator]
+        found.append(Statement(node, text[start:end], first_node.lineno - 1, char_offset + start, context))
     return found
 
 
-def first_lines(text: str, filename: str) -> List[int]:
-    """The 0-based first line of each top-level statement (decorators included)."""
-    lines = []
-    for node in ast.parse(text, filename).body:
-        decorators = getattr(node, "decorator_list", None)
-        lines.append((decorators[0] if decorators else node).lineno - 1)
-    return lines
-
-
-def _line_starts(text: str) -> List[int]:
+def line_starts(text: str) -> List[int]:
     """Character offsets of each line as ``ast`` counts lines (``\\n``, ``\\r\\n``, ``\\r``)."""
-    starts = [0]
-    index = 0
-    length = len(text)
-    while index < length:
-        char = text[index]
-        if char == "\n" or (char == "\r" and not text.startswith("\n", index + 1)):
-            starts.append(index + 1)
-        index += 1
-    return starts
+    return [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
 
 
-def _describe(statement: Statement, module: str, is_package: bool) -> None:
-    node = statement.node
-    uses = _Uses()
-    binds: Set[str] = set()
-    if isinstance(node, _FUNCTIONS):
-        binds.add(node.name)
-        uses.visit_signature(node)
-        body = _Body()
-        body.visit_function(node)
-        statement.body_reads, statement.body_calls = frozenset(body.reads), frozenset(body.calls)
-        statement.body_opaque = body.opaque
-    elif isinstance(node, ast.ClassDef):
-        binds.add(node.name)
-        body = _Body()
-        uses.visit_class(node, body)
-        statement.body_reads, statement.body_calls = frozenset(body.reads), frozenset(body.calls)
-        statement.body_opaque = body.opaque
-    elif isinstance(node, ast.Import):
+def future_flags(statements: List[Statement]) -> int:
+    """The compiler flags of the module's ``from __future__ import ...`` (they must hold for
+    every statement compiled on its own, as for the whole text)."""
+    import __future__
+
+    flags = 0
+    for statement in statements:
+        node = statement.node
+        if not isinstance(node, ast.ImportFrom) or node.module != "__future__":
+            break
+        for alias in node.names:
+            feature = getattr(__future__, alias.name, None)
+            flags |= getattr(feature, "compiler_flag", 0)
+    return flags
+
+
+def _binds(statement: Statement, node: ast.stmt) -> FrozenSet[str]:
+    """What a statement binds at the top level, read cheaply for the common kinds (and its
+    imports), else from the full description."""
+    if statement.definition is not None:
+        return frozenset({statement.definition})
+    if isinstance(node, ast.Import):
         for alias in node.names:
             local = alias.asname or alias.name.partition(".")[0]
-            binds.add(local)
             statement.imports[local] = (alias.name if alias.asname else local, "")
-    elif isinstance(node, ast.ImportFrom):
+        return frozenset(statement.imports)
+    if isinstance(node, ast.ImportFrom):
+        module, is_package = statement.context
         base = _absolute(module, is_package, node.level, node.module)
         for alias in node.names:
             if alias.name == "*":
                 statement.star = base
-                statement.dynamic = f"`from {base} import *`"
             elif base is not None:
-                local = alias.asname or alias.name
-                binds.add(local)
-                statement.imports[local] = (base, alias.name)
-    else:
+                statement.imports[alias.asname or alias.name] = (base, alias.name)
+        return frozenset(statement.imports)
+    simple = isinstance(node, ast.Assign) and all(isinstance(target, ast.Name) for target in node.targets)
+    if simple and not any(isinstance(inner, ast.NamedExpr) for inner in ast.walk(node.value)):  # type: ignore[attr-defined]
+        return frozenset(target.id for target in node.targets)  # type: ignore[attr-defined]
+    _describe(statement, node)
+    return statement.binds
+
+
+def _describe(statement: Statement, node: Optional[ast.stmt] = None) -> None:
+    """What the statement does when it runs (for a ``def``: its signature; for a ``class``: its
+    decorators, bases and body, methods' bodies excluded)."""
+    node = node or statement.node
+    uses = _Uses()
+    if isinstance(node, _FUNCTIONS):
+        uses.visit_signature(node)
+    elif isinstance(node, ast.ClassDef):
+        uses.visit_class(node, None)
+    elif not isinstance(node, (ast.Import, ast.ImportFrom)):
         uses.visit(node)
-        binds.update(uses.stored)
-    statement.binds = frozenset(binds | uses.stored)
-    statement.reads = frozenset(uses.reads)
-    statement.calls = frozenset(uses.calls)
-    statement.opaque = uses.opaque
-    if uses.dynamic is not None and statement.dynamic is None:
-        statement.dynamic = f"`{uses.dynamic}()`"
+    if statement.kind == "other" and not isinstance(node, (ast.Import, ast.ImportFrom)):
+        statement.binds = frozenset(uses.stored)
+    statement._reads = frozenset(uses.reads)
+    statement._calls = frozenset(uses.calls)
+    statement._opaque = uses.opaque
+    if uses.dynamic is not None:
+        statement._dynamic = f"`{uses.dynamic}()`"
+
+
+def _describe_body(statement: Statement) -> None:
+    """What a definition's body (a function's, a class's methods') does when called."""
+    node = statement.node
+    body = _Body()
+    if isinstance(node, _FUNCTIONS):
+        body.visit_function(node)
+    elif isinstance(node, ast.ClassDef):
+        _Uses().visit_class(node, body)
+    statement._body_reads = frozenset(body.reads)
+    statement._body_calls = frozenset(body.calls)
+    statement._body_opaque = body.opaque
 
 
 def _absolute(module: str, is_package: bool, level: int, target: Optional[str]) -> Optional[str]:
@@ -211,15 +311,17 @@ class _Uses(ast.NodeVisitor):
             if annotation is not None:
                 self.visit(annotation)
 
-    def visit_class(self, node: ast.ClassDef, body: _Body) -> None:
-        """A class statement runs its decorators, bases and body; its methods' bodies go to ``body``."""
+    def visit_class(self, node: ast.ClassDef, body: Optional[_Body]) -> None:
+        """A class statement runs its decorators, bases and body; its methods' bodies go to
+        ``body`` (None: left out)."""
         for item in [*node.decorator_list, *node.bases, *(keyword.value for keyword in node.keywords)]:
             self.visit(item)
         inner = _Uses()
         for statement in node.body:
             if isinstance(statement, _FUNCTIONS):
                 inner.visit_signature(statement)
-                body.visit_function(statement)
+                if body is not None:
+                    body.visit_function(statement)
             elif isinstance(statement, ast.ClassDef):
                 inner.visit_class(statement, body)
             else:
