@@ -166,3 +166,35 @@ async def test_the_worked_example_of_the_protocol(editor: Editor) -> None:
         "(110, [1])",
         [{"module": "main", "patched": [], "rerun": [2]}],
     )
+
+
+async def test_results_shown_before_a_reload_are_marked_stale_until_they_run_again(editor: Editor) -> None:
+    from lsprotocol import types
+
+    source = "def total():\n    return 40 + 2\n\nx = total()\nx\n"
+    main = editor.open("main.py", source)
+    whole = types.Range(types.Position(0, 0), types.Position(6, 0))
+
+    async def hints() -> list[str]:
+        found = await editor.client.text_document_inlay_hint_async(
+            types.InlayHintParams(types.TextDocumentIdentifier(main), whole)
+        )
+        return [hint.label for hint in found or []]  # type: ignore[misc]
+
+    async def lens() -> str:
+        found = await editor.client.text_document_code_lens_async(
+            types.CodeLensParams(types.TextDocumentIdentifier(main))
+        )
+        return [item.command.title for item in found or [] if item.command][0]
+
+    x_line = {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 1}}
+    await editor.eval(main, range=x_line)
+    await editor.call(main, "total")
+    assert (await hints(), await lens()) == (["⇒ 42"], "▶ total() ⇒ 42")
+    editor.edit(main, (1, 16), (1, 17), "3")  # 40 + 2 -> 40 + 3, the hint's line untouched
+    result = await editor.eval(main, "'something else'")
+    assert result["reloaded"] == [{"module": "main", "patched": ["total"], "rerun": [3, 4]}]
+    assert (await hints(), await lens()) == (["⇒ 42 (stale)"], "▶ total() ⇒ 42 (stale)")
+    await editor.eval(main, range=x_line)
+    await editor.call(main, "total")
+    assert (await hints(), await lens()) == (["⇒ 43"], "▶ total() ⇒ 43")

@@ -69,12 +69,11 @@ class EditorFeatures:
         doc = self.store.get(params.text_document.uri)
         if doc is None or not self.trusted():
             return []
-        results = self.history.calls.get(doc.uri, {})
         lenses = []
         for function in analysis.functions(doc.text):
             if "." in function.qualname or not function.callable_without_arguments:
                 continue
-            last = results.get(function.qualname)
+            last = self.history.call_title(doc.uri, function.qualname)
             title = f"▶ {function.qualname}()" if last is None else f"▶ {function.qualname}() ⇒ {last}"
             position = types.Position(function.line, 0)
             lenses.append(
@@ -93,7 +92,7 @@ class EditorFeatures:
         return [
             types.InlayHint(
                 position=types.Position(hint.line, hint.character),
-                label=hint.label,
+                label=hint.shown,
                 padding_left=True,
             )
             for hint in hints

@@ -21,6 +21,16 @@ class Hint:
     line: int
     character: int
     label: str
+    #: a later run brought modules up to date (re-ran or patched code): the value may differ now
+    stale: bool = False
+
+    @property
+    def shown(self) -> str:
+        return f"{self.label}{STALE}" if self.stale else self.label
+
+
+#: after a result that later changes may have made out of date
+STALE = " (stale)"
 
 
 @dataclass
@@ -37,9 +47,35 @@ class RunHistory:
     calls: dict[str, dict[str, str]] = field(default_factory=dict)
     hints: dict[str, list[Hint]] = field(default_factory=dict)
     failure: Failure | None = None
+    #: (uri, target) of lens results that may be out of date
+    stale_calls: set[tuple[str, str]] = field(default_factory=set)
 
     def record_call(self, uri: str, target: str, result: Result) -> None:
         self.calls.setdefault(uri, {})[target] = summary(result)
+        self.stale_calls.discard((uri, target))
+
+    def call_title(self, uri: str, target: str) -> str | None:
+        """What the last call of ``target`` gave, marked when it may be out of date."""
+        last = self.calls.get(uri, {}).get(target)
+        if last is None:
+            return None
+        return f"{last}{STALE}" if (uri, target) in self.stale_calls else last
+
+    def record_reloads(self, result: Result) -> bool:
+        """A run that re-ran or patched code to bring modules up to date makes every result
+        shown before it possibly out of date (it may have used that code). True if any was."""
+        if not any(entry["patched"] or entry["rerun"] for entry in result.get("reloaded", [])):
+            return False
+        marked = False
+        for hints in self.hints.values():
+            for hint in hints:
+                marked = marked or not hint.stale
+                hint.stale = True
+        for uri, calls in self.calls.items():
+            for target in calls:
+                marked = marked or (uri, target) not in self.stale_calls
+                self.stale_calls.add((uri, target))
+        return marked
 
     def record_hint(self, uri: str, end: types.Position, result: Result) -> None:
         hints = [h for h in self.hints.get(uri, []) if (h.line, h.character) != (end.line, end.character)]
@@ -74,6 +110,7 @@ class RunHistory:
     def forget(self, uri: str) -> None:
         self.hints.pop(uri, None)
         self.calls.pop(uri, None)
+        self.stale_calls = {(other, target) for other, target in self.stale_calls if other != uri}
         if self.failure is not None and self.failure.uri == uri:
             self.failure = None
 
@@ -88,7 +125,7 @@ def shift_hints(hints: list[Hint], changes: list[Any]) -> list[Hint]:
         kept = []
         for hint in hints:
             if span.end.line < hint.line:
-                kept.append(Hint(hint.line + added, hint.character, hint.label))
+                kept.append(Hint(hint.line + added, hint.character, hint.label, hint.stale))
             elif span.start.line > hint.line:
                 kept.append(hint)
         hints = kept

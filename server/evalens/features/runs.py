@@ -153,7 +153,11 @@ class Runs:
         return result
 
     def _show_outcome(self, result: Result) -> None:
-        """The failure of this run as a diagnostic, the last one's cleared."""
+        """The failure of this run as a diagnostic, the last one's cleared; earlier results
+        marked stale when this run brought code up to date."""
+        if self.host.history.record_reloads(result):
+            self.after_response(self.host.refresh.hints)
+            self.after_response(self.host.refresh.lenses)
         open_uris = {doc.uri for doc in self.host.store}
         for uri in self.host.history.record_outcome(result, open_uris):
             self.host.editor.show_run_failure(uri)
