@@ -13,6 +13,8 @@ export const DONE = "✓";
 export const FAILED = "✗";
 /** The longest text after the glyph, in characters (code points). */
 export const MAX_INLINE = 120;
+/** After the text of a result shown before a run that brought code up to date. */
+export const STALE = " (stale)";
 
 // ASCII whitespace only: a no-break space in a repr stays as it is.
 const WHITESPACE = /[ \t\n\r\f\v]+/g;
@@ -35,4 +37,20 @@ export function inlineText(result: Result, limit: number = MAX_INLINE): string {
     return DONE;
   }
   return `${VALUE} ${fold(result.value.repr, limit)}`;
+}
+
+/**
+ * Whether `result`'s run brought code up to date by running or patching some of it (an entry
+ * of `reloaded` with `patched` or `rerun`, in any module): every result shown before it may be
+ * out of date then, and is shown stale until it runs again (docs/protocol.md, "Stale results").
+ */
+export function reloadsCode(result: Pick<Result, "reloaded">): boolean {
+  // `?? []`: a server older than `reloaded` sends none.
+  return (result.reloaded ?? []).some((entry) => entry.patched.length > 0 || entry.rerun.length > 0);
+}
+
+/** The text shown for `result`: its one-line text, with `STALE` after it when `stale`. */
+export function shownText(result: Result, stale: boolean, limit: number = MAX_INLINE): string {
+  const text = inlineText(result, limit);
+  return stale ? `${text}${STALE}` : text;
 }

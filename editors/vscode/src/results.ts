@@ -1,15 +1,19 @@
 // Inline results: a decoration after the evaluated code (`⇒ 42`, errors in the
 // error colour), with the full value or traceback in its hover. Results move
-// with edits above them and disappear when their own lines are edited.
+// with edits above them and disappear when their own lines are edited. A run that
+// brought code up to date (re-ran or patched some) makes every result shown before it
+// stale: dimmed, with ` (stale)` after it, until it runs again (docs/protocol.md,
+// "Stale results").
 
 import * as vscode from "vscode";
-import { inlineText } from "./inline";
+import { reloadsCode, shownText } from "./inline";
 import type { Result } from "./protocol";
 
 interface Shown {
   line: number; // the line the decoration is attached to (its end)
   firstLine: number; // the first line of the evaluated code
   result: Result;
+  stale: boolean; // a later run brought code up to date: the value may differ now
 }
 
 export class InlineResults implements vscode.Disposable {
@@ -29,6 +33,16 @@ export class InlineResults implements vscode.Disposable {
     },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
+  private readonly staleType = vscode.window.createTextEditorDecorationType({
+    after: {
+      margin: "0 0 0 1.5em",
+      color: new vscode.ThemeColor("evalens.staleForeground"),
+      fontStyle: "italic",
+    },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  /** How many runs so far brought code up to date: a result from before the last one is stale. */
+  private generation = 0;
   private readonly byDocument = new Map<string, Shown[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -40,11 +54,36 @@ export class InlineResults implements vscode.Disposable {
     );
   }
 
-  /** Show `result` for the code spanning `firstLine`..`line` of `uri`. */
-  show(uri: vscode.Uri, firstLine: number, line: number, result: Result): void {
+  /**
+   * A Result arrived. When its run brought code up to date, every result shown so far, in
+   * every document, becomes stale. Answers the generation to `show` it with: a result placed
+   * after a later run brought code up to date is shown stale too.
+   */
+  arrived(result: Result): number {
+    if (reloadsCode(result)) {
+      this.generation += 1;
+      let changed = false;
+      for (const shown of this.byDocument.values()) {
+        for (const s of shown) {
+          changed = changed || !s.stale;
+          s.stale = true;
+        }
+      }
+      if (changed) {
+        vscode.window.visibleTextEditors.forEach((e) => this.render(e));
+      }
+    }
+    return this.generation;
+  }
+
+  /**
+   * Show `result` for the code spanning `firstLine`..`line` of `uri`, in place of what was
+   * shown there; `generation` is what `arrived` answered for it (default: the current one).
+   */
+  show(uri: vscode.Uri, firstLine: number, line: number, result: Result, generation = this.generation): void {
     const key = uri.toString();
     const shown = (this.byDocument.get(key) ?? []).filter((s) => s.line < firstLine || s.firstLine > line);
-    shown.push({ line, firstLine, result });
+    shown.push({ line, firstLine, result, stale: generation < this.generation });
     this.byDocument.set(key, shown);
     for (const editor of vscode.window.visibleTextEditors) {
       if (editor.document.uri.toString() === key) {
@@ -66,6 +105,7 @@ export class InlineResults implements vscode.Disposable {
     const shown = this.byDocument.get(editor.document.uri.toString()) ?? [];
     const ok: vscode.DecorationOptions[] = [];
     const failed: vscode.DecorationOptions[] = [];
+    const stale: vscode.DecorationOptions[] = [];
     const lineCount = editor.document.lineCount;
     for (const s of shown) {
       if (s.line >= lineCount) {
@@ -75,13 +115,14 @@ export class InlineResults implements vscode.Disposable {
       const start = new vscode.Position(Math.min(s.firstLine, s.line), 0);
       const option: vscode.DecorationOptions = {
         range: new vscode.Range(start, end),
-        hoverMessage: hoverFor(s.result),
-        renderOptions: { after: { contentText: inlineText(s.result) } },
+        hoverMessage: hoverFor(s.result, s.stale),
+        renderOptions: { after: { contentText: shownText(s.result, s.stale) } },
       };
-      (s.result.ok ? ok : failed).push(option);
+      (s.stale ? stale : s.result.ok ? ok : failed).push(option);
     }
     editor.setDecorations(this.okType, ok);
     editor.setDecorations(this.errorType, failed);
+    editor.setDecorations(this.staleType, stale);
   }
 
   private onChange(event: vscode.TextDocumentChangeEvent): void {
@@ -110,6 +151,7 @@ export class InlineResults implements vscode.Disposable {
   dispose(): void {
     this.okType.dispose();
     this.errorType.dispose();
+    this.staleType.dispose();
     this.subscriptions.forEach((d) => d.dispose());
   }
 }
@@ -120,9 +162,14 @@ function fence(text: string, language = ""): string {
 }
 
 /** The hover on a result: the whole value or traceback, the output and timing. */
-export function hoverFor(result: Result): vscode.MarkdownString {
+export function hoverFor(result: Result, stale = false): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.supportHtml = false;
+  if (stale) {
+    md.appendMarkdown(
+      "*Stale*: a later run re-ran or patched code this result may have used. Run it again for a current one.\n\n",
+    );
+  }
   if (result.error) {
     md.appendMarkdown(`**${result.error.type}**`);
     if (result.error.message) {

@@ -77,6 +77,8 @@ export class Runner implements vscode.Disposable {
   }
 
   private async showResult(command: string, argument: RunArgument, result: Result): Promise<void> {
+    // At once, before its place is known: later Results may arrive meanwhile.
+    const generation = this.results.arrived(result);
     if (result.error) {
       this.output.traceback(result.error.traceback || `${result.error.type}: ${result.error.message}`);
     } else {
@@ -84,7 +86,7 @@ export class Runner implements vscode.Disposable {
     }
     const place = await this.placeFor(command, argument, result);
     if (place) {
-      this.results.show(place.uri, place.firstLine, place.line, result);
+      this.results.show(place.uri, place.firstLine, place.line, result, generation);
     }
   }
 

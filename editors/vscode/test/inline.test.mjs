@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { MAX_INLINE, inlineText } = await import(join(here, "..", "out", "test", "inline.mjs"));
+const { MAX_INLINE, STALE, inlineText, reloadsCode, shownText } = await import(join(here, "..", "out", "test", "inline.mjs"));
 const fixture = join(here, "..", "..", "..", "tests", "fixtures", "inline_results.json");
 const { cases } = JSON.parse(readFileSync(fixture, "utf8"));
 
@@ -27,4 +27,23 @@ test("the default width is the extension's (120 characters after the glyph)", ()
   assert.equal(MAX_INLINE, 120);
   const result = { ok: true, value: { repr: "x".repeat(200), type: "str" } };
   assert.equal(inlineText(result), `⇒ ${"x".repeat(119)}…`);
+});
+
+test("a run that re-ran or patched code, in any module, makes earlier results stale", () => {
+  const entry = (patched, rerun) => ({ module: "m", patched, rerun });
+  assert.equal(reloadsCode({ reloaded: [] }), false);
+  assert.equal(reloadsCode({}), false); // a server that sends no `reloaded`
+  assert.equal(reloadsCode({ reloaded: [entry([], [])] }), false);
+  assert.equal(reloadsCode({ reloaded: [entry(["other"], [])] }), true);
+  assert.equal(reloadsCode({ reloaded: [entry([], [2])] }), true);
+  assert.equal(reloadsCode({ reloaded: [entry([], []), entry([], [0])] }), true);
+});
+
+test("a stale result is its one-line text, then ' (stale)'", () => {
+  const result = { ok: true, value: { repr: "x".repeat(200), type: "str" } };
+  assert.equal(STALE, " (stale)");
+  assert.equal(shownText(result, false), inlineText(result));
+  assert.equal(shownText(result, true), `${inlineText(result)} (stale)`);
+  const interrupted = { ok: false, value: null, error: { type: "KeyboardInterrupt", message: "" } };
+  assert.equal(shownText(interrupted, true), "✗ KeyboardInterrupt (stale)");
 });
