@@ -2,10 +2,12 @@
 // driven by playwright-core and Debian's chromium, as a user would:
 // open a workspace, evaluate a selection with Shift+Enter, click code lenses,
 // see an error inline, interrupt an infinite loop, call a method picked from the
-// function quick pick (the server's document symbols), take a screenshot; then, in
-// a second code-server with workspace trust on, check that a restricted
-// workspace runs nothing and says why, and that granting trust turns
-// execution on.
+// function quick pick (the server's document symbols), take a screenshot; the user
+// story of results going stale: a loop builds up a counter and is interrupted, the
+// counter's value is shown, an unrelated function is edited (not saved) and run, and the
+// counter keeps its value while its old result is shown stale; then, in a second
+// code-server with workspace trust on, check that a restricted workspace runs nothing
+// and says why, and that granting trust turns execution on.
 //
 // Environment:
 //   EVALENS_PYTHON  a Python with evalens installed (default: python3)
@@ -113,6 +115,21 @@ class Counter:
         return 2 * n
 `;
 
+// The user story of stale results: lines 1-12.
+const STORY = `"""A loop builds up state; an unrelated edit keeps it."""
+counter = 0
+
+
+def spin():
+    global counter
+    while True:
+        counter += 1
+
+
+def other():
+    return 1
+`;
+
 // -- the workspace, code-server's folders and settings ----------------------------------
 const tmp = mkdtempSync(join(tmpdir(), "evalens-e2e-"));
 const home = join(tmp, "home");
@@ -123,6 +140,7 @@ for (const dir of [home, join(userData, "User"), extensions, join(workspace, ".v
   mkdirSync(dir, { recursive: true });
 }
 writeFileSync(join(workspace, "demo.py"), DEMO);
+writeFileSync(join(workspace, "story.py"), STORY);
 writeFileSync(
   join(workspace, ".vscode", "settings.json"),
   JSON.stringify({ "evalens.serverPython": PYTHON }, null, 2),
@@ -130,6 +148,7 @@ writeFileSync(
 const baseSettings = {
   "workbench.startupEditor": "none",
   "chat.disableAIFeatures": true,
+  "files.autoSave": "off",
   "security.workspace.trust.enabled": false,
   "extensions.ignoreRecommendations": true,
   "extensions.autoUpdate": false,
@@ -218,16 +237,21 @@ async function startCodeServer(name, userDataDir, flags, folder) {
   return port;
 }
 
-async function openDemo() {
+/** Opens `name` with Quick Open; waits until an editor shows `text`. */
+async function openFile(name, text) {
   await waitFor("quick open", async () => {
     await page.keyboard.press("Control+P");
     await page.locator(".quick-input-widget input").waitFor({ state: "visible", timeout: 2000 });
     return true;
   }, 20000, 500);
-  await page.keyboard.type("demo.py");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "demo.py" }).first().waitFor({ timeout: 20000 });
+  await page.keyboard.type(name);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ timeout: 20000 });
   await page.keyboard.press("Enter");
-  await page.locator(".monaco-editor .view-lines", { hasText: "def answer" }).first().waitFor({ timeout: 20000 });
+  await page.locator(".monaco-editor .view-lines", { hasText: text }).first().waitFor({ timeout: 20000 });
+}
+
+async function openDemo() {
+  await openFile("demo.py", "def answer");
 }
 
 async function selectAndEvaluate(line, before, selected) {
@@ -293,6 +317,29 @@ async function decorationTexts(onLine) {
       }
     }
     return texts;
+  }, onLine);
+}
+
+/**
+ * What decorations after or before code on the editor lines holding `onLine` show, with
+ * the colour and font style they are drawn in.
+ */
+async function decorationStyles(onLine) {
+  return page.evaluate((onLine) => {
+    const found = [];
+    const lines = [...document.querySelectorAll(".monaco-editor .view-lines .view-line")].filter((line) =>
+      line.textContent.replace(/\u00a0/g, " ").includes(onLine),
+    );
+    for (const el of lines.flatMap((line) => [...line.querySelectorAll("span")])) {
+      for (const pseudo of ["::after", "::before"]) {
+        const style = getComputedStyle(el, pseudo);
+        if (style.content && style.content !== "none" && style.content !== "normal") {
+          const text = style.content.replace(/^"|"$/g, "").replace(/\\"/g, '"');
+          found.push({ text, color: style.color, fontStyle: style.fontStyle });
+        }
+      }
+    }
+    return found;
   }, onLine);
 }
 
@@ -486,6 +533,72 @@ try {
     await new Promise((r) => setTimeout(r, 800));
     await page.screenshot({ path: join(tmp, "screenshot.png") });
     copyFileSync(join(tmp, "screenshot.png"), SCREENSHOT);
+  });
+
+  // The user story of stale results, in story.py.
+  let counted; // the counter's value after the loop was interrupted
+  await step("story: ▶ spin() builds up a counter in a loop; evalens: Interrupt ends it with KeyboardInterrupt", async () => {
+    await openFile("story.py", "def spin");
+    await waitFor("the ▶ spin() lens", async () => (await lensTexts()).some((t) => t.includes("spin()")), 30000);
+    await clickLens("spin", 5);
+    await waitFor("status item 'evalens: busy'", async () => (await statusText()).includes("evalens: busy"), 15000);
+    await new Promise((r) => setTimeout(r, 1000));
+    await runCommand("evalens: Interrupt");
+    await waitFor("a decoration '✗ KeyboardInterrupt' on the line of def spin", async () =>
+      (await decorationTexts("def spin")).some((t) => t === "✗ KeyboardInterrupt"),
+    20000);
+    await waitFor("status item back to idle", async () => (await statusText()).includes("evalens: idle"), 10000);
+  });
+
+  await step("story: Shift+Enter on `counter` shows the value the loop reached", async () => {
+    await selectAndEvaluate(2, "", "counter"); // counter = 0
+    const text = await waitFor("a decoration '⇒ N' on the line of counter = 0", async () =>
+      (await decorationTexts("counter = 0")).find((t) => /^⇒ \d+$/.test(t)),
+    20000);
+    counted = Number(text.slice(2));
+    if (!(counted > 0)) {
+      throw new Error(`the loop did not count: ${text}`);
+    }
+    log(`the counter reached ${counted}`);
+  });
+
+  await step("story: edit other() without saving and run it: the new value; the counter's result goes stale", async () => {
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await goToLine(12); // return 1
+    await page.keyboard.press("End");
+    await page.keyboard.press("Backspace");
+    await page.keyboard.type("2");
+    await page.locator(".tab.dirty", { hasText: "story.py" }).first().waitFor({ timeout: 10000 });
+    if (!readFileSync(join(workspace, "story.py"), "utf8").includes("return 1")) {
+      throw new Error("story.py was saved");
+    }
+    await clickLens("other", 11);
+    await waitFor("a decoration '⇒ 2' on the line of def other", async () =>
+      (await decorationTexts("def other")).some((t) => t === "⇒ 2"),
+    20000);
+    await waitFor(`a decoration '⇒ ${counted} (stale)' on the line of counter = 0`, async () =>
+      (await decorationTexts("counter = 0")).some((t) => t === `⇒ ${counted} (stale)`),
+    10000);
+    await waitFor("a decoration '✗ KeyboardInterrupt (stale)' on the line of def spin", async () =>
+      (await decorationTexts("def spin")).some((t) => t === "✗ KeyboardInterrupt (stale)"),
+    10000);
+    // Dimmed: drawn in another colour and in italics than the fresh result of other().
+    const [fresh] = await decorationStyles("def other");
+    const [stale] = await decorationStyles("counter = 0");
+    if (stale.fontStyle !== "italic" || stale.color === fresh.color) {
+      throw new Error(`the stale result is not dimmed: ${JSON.stringify(stale)} beside ${JSON.stringify(fresh)}`);
+    }
+    // The server's lens title of spin() is stale too.
+    await waitFor("the lens '▶ spin() ⇒ KeyboardInterrupt (stale)'", async () =>
+      (await lensTexts()).some((t) => t.includes("spin()") && t.includes("(stale)")),
+    10000);
+  });
+
+  await step("story: the counter kept its value: Shift+Enter on `counter` again shows it fresh", async () => {
+    await selectAndEvaluate(2, "", "counter");
+    await waitFor(`a decoration '⇒ ${counted}' (not stale) on the line of counter = 0`, async () =>
+      (await decorationTexts("counter = 0")).some((t) => t === `⇒ ${counted}`),
+    20000);
   });
 
   await step("untrusted workspace: the server runs, execution is off and says why", async () => {
