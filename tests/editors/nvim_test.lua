@@ -305,6 +305,121 @@ local function main()
     end), "line 24 shows " .. tostring(mark_on(24)))
   end)
 
+  -- The user story of stale results, in a second buffer: a loop builds up a counter and is
+  -- interrupted; an unrelated function is edited (not saved) and run; the counter keeps its
+  -- value and its old result is shown stale, in every buffer, until it runs again.
+  local story
+  local counted -- the counter's value after the loop was interrupted
+  local story_source = {
+    "counter = 0", --  1
+    "", --  2
+    "", --  3
+    "def spin():", --  4
+    "    global counter", --  5
+    "    while True:", --  6
+    "        counter += 1", --  7
+    "", --  8
+    "", --  9
+    "def other():", -- 10
+    "    return 1", -- 11
+  }
+
+  local function story_mark(line) -- 1-based line: { text, hl } or nil
+    for _, mark in ipairs(evalens.ui.marks(story)) do
+      if mark.line == line - 1 then
+        return mark
+      end
+    end
+    return nil
+  end
+
+  local function story_lens(line) -- 1-based line
+    for _, lens in ipairs(vim.lsp.codelens.get(story)) do
+      if lens.range.start.line == line - 1 and lens.command then
+        return lens.command.title
+      end
+    end
+    return nil
+  end
+
+  local function evaluate_counter() -- select `counter` on line 1, :'<,'>EvalensEval
+    api.nvim_win_set_cursor(0, { 1, 0 })
+    vim.cmd("normal! ve\27")
+    vim.cmd("'<,'>EvalensEval")
+  end
+
+  step("story: run spin() from its lens, :EvalensInterrupt ends the loop with KeyboardInterrupt", function()
+    vim.fn.writefile(story_source, workspace .. "/story.py")
+    vim.cmd("edit " .. vim.fn.fnameescape(workspace .. "/story.py"))
+    story = api.nvim_get_current_buf()
+    expect(wait(10000, function()
+      return evalens.get_client(story) and vim.fn.exists(":EvalensEval") == 2
+    end), "no evalens client attached to story.py")
+    expect(wait(10000, function()
+      return story_lens(4) == "▶ spin()"
+    end), "lens on line 4: " .. tostring(story_lens(4)))
+    api.nvim_win_set_cursor(0, { 4, 0 })
+    vim.lsp.codelens.run()
+    local status
+    expect(wait(5000, function()
+      evalens.execute(story, "evalens.status", vim.empty_dict(), function(_, result)
+        status = result
+      end)
+      vim.wait(100)
+      return status and status.state == "busy"
+    end), "the loop never ran: " .. vim.inspect(status))
+    vim.wait(500)
+    vim.cmd("EvalensInterrupt")
+    expect(wait(8000, function()
+      return story_lens(4) == "▶ spin() ⇒ KeyboardInterrupt"
+    end), "lens on line 4: " .. tostring(story_lens(4)))
+  end)
+
+  step("story: evaluate `counter` (a charwise selection): the value the loop reached", function()
+    evaluate_counter()
+    expect(wait(10000, function()
+      local mark = story_mark(1)
+      return mark and mark.text:match("^⇒ %d+$")
+    end), "line 1 shows " .. vim.inspect(story_mark(1)))
+    counted = tonumber(story_mark(1).text:match("^⇒ (%d+)$"))
+    expect(counted > 0, "the loop did not count: " .. story_mark(1).text)
+    log("  the counter reached " .. counted)
+  end)
+
+  step("story: edit other() without saving and call it: the new value; the old results go stale", function()
+    vim.cmd("normal! 11G$r2") -- return 1 -> return 2
+    expect(vim.bo[story].modified, "story.py is not modified")
+    expect(vim.fn.readfile(workspace .. "/story.py")[11] == "    return 1", "story.py was saved")
+    vim.cmd("EvalensCall other")
+    expect(wait(10000, function()
+      local mark = story_mark(10)
+      return story_lens(10) == "▶ other() ⇒ 2" or (mark and mark.text == "⇒ 2")
+    end), "line 10: lens " .. tostring(story_lens(10)) .. ", mark " .. vim.inspect(story_mark(10)))
+    local mark = story_mark(1)
+    expect(
+      mark and mark.text == "⇒ " .. counted .. " (stale)" and mark.hl == "EvalensStale",
+      "line 1 shows " .. vim.inspect(mark)
+    )
+    local details = api.nvim_buf_get_extmarks(story, evalens.ns, { 0, 0 }, { 0, -1 }, { details = true })[1][4]
+    local chunk = details.virt_text[#details.virt_text]
+    expect(chunk[1]:sub(-#" (stale)") == " (stale)", "virtual text " .. vim.inspect(details.virt_text))
+    -- Every buffer: main.py's `a + 2` result too.
+    expect(mark_on(24) == "⇒ 42 (stale)", "main.py line 24 shows " .. tostring(mark_on(24)))
+    -- The server marks its lens titles the same way.
+    expect(wait(5000, function()
+      return story_lens(4) == "▶ spin() ⇒ KeyboardInterrupt (stale)"
+    end), "lens on line 4: " .. tostring(story_lens(4)))
+  end)
+
+  step("story: the counter kept its value; evaluated again, its result is fresh", function()
+    evaluate_counter()
+    expect(wait(10000, function()
+      local mark = story_mark(1)
+      return mark and mark.text == "⇒ " .. counted and mark.hl == "EvalensValue"
+    end), "line 1 shows " .. vim.inspect(story_mark(1)))
+    vim.cmd("hide buffer " .. bufnr)
+  end)
+
   step("run the module as __main__", function()
     vim.cmd("EvalensRunModule")
     expect(wait(10000, function()

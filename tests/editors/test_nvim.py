@@ -3,8 +3,11 @@
 The Lua script tests/editors/nvim_test.lua does what a user does: open a file, evaluate
 a range, a visual selection and a line, run a code lens, call with arguments and a
 method (placed by the server's document symbols), see
-output in evalens://output and an error as a diagnostic, interrupt an infinite loop,
-run the module, restart. `.ci/editors.sh` installs both Neovims.
+output in evalens://output and an error as a diagnostic, interrupt an infinite loop;
+the user story of stale results in a second buffer (a loop builds up a counter and is
+interrupted, an unrelated function is edited without saving and called, the counter keeps
+its value and its old result, like main.py's, is shown ` (stale)` in EvalensStale until
+evaluated again); run the module, restart. `.ci/editors.sh` installs both Neovims.
 """
 
 from __future__ import annotations
@@ -80,5 +83,9 @@ def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> 
         ":EvalensCall completes",
         "an error is a diagnostic",
         "interrupt an infinite loop",
+        "story: run spin() from its lens",
+        "story: evaluate `counter`",
+        "story: edit other() without saving",
+        "story: the counter kept its value",
     ]:
         assert f"ok {step}" in report, log

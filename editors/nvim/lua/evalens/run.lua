@@ -39,6 +39,7 @@ local function run(bufnr, line, command, argument, header, locate)
   local located = locate == nil
   local sent_ok -- nil until the command is sent (true) or could not be (false)
   local answer -- { err, result } once the server answered
+  local generation -- ui.arrived's, once the server answered
   local function clear()
     if api.nvim_buf_is_valid(bufnr) then
       api.nvim_buf_clear_namespace(bufnr, ui.ns, line, line + 1)
@@ -56,7 +57,7 @@ local function run(bufnr, line, command, argument, header, locate)
     if command == commands.call and lenses.shows(bufnr, line, argument.target) then
       clear()
     else
-      ui.show_result(bufnr, line, result)
+      ui.show_result(bufnr, line, result, generation < ui.generation)
     end
     ui.end_run(record, result)
     if config.options.open_output and type(result) == "table" and result.error ~= vim.NIL and result.error then
@@ -79,6 +80,8 @@ local function run(bufnr, line, command, argument, header, locate)
   end
   sent_ok = lsp.execute(bufnr, command, argument, function(err, result)
     answer = { err, result }
+    -- At once, before the line is known: later Results may arrive meanwhile.
+    generation = err and ui.generation or ui.arrived(result)
     if located then
       finish()
     end

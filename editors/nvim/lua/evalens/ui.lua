@@ -1,5 +1,7 @@
 -- evalens UI: results as virtual text in the `evalens` namespace, the
 -- `evalens://output` scratch buffer for streamed output and tracebacks, and messages.
+-- A run that brought code up to date (re-ran or patched some) makes every result shown
+-- before it stale (` (stale)` after it, highlight `EvalensStale`) until it runs again.
 -- Works on Neovim 0.7 through 0.11+ (only APIs present in 0.7 are used).
 
 local api = vim.api
@@ -11,6 +13,10 @@ M.output_name = "evalens://output"
 M.max_width = 120 -- characters (code points) after the glyph
 --- Before a value, after a run without one, before a failure: `⇒ 42`, `✓`, `✗ KeyError: 'x'`.
 M.glyphs = { value = "⇒", done = "✓", failed = "✗" }
+--- After the text of a result shown before a run that brought code up to date.
+M.stale_suffix = " (stale)"
+--- How many runs so far brought code up to date: a result from before the last one is stale.
+M.generation = 0
 
 local output_bufnr = nil
 local output_partial = false -- the last line of the output buffer has no newline yet
@@ -28,6 +34,7 @@ function M.define_highlights()
   api.nvim_set_hl(0, "EvalensValue", { default = true, link = "Comment" })
   api.nvim_set_hl(0, "EvalensPending", { default = true, link = "NonText" })
   api.nvim_set_hl(0, "EvalensError", { default = true, link = "DiagnosticError" })
+  api.nvim_set_hl(0, "EvalensStale", { default = true, link = "NonText" })
 end
 
 --- Characters (code points) in the UTF-8 `text`: bytes that do not continue a character.
@@ -110,9 +117,62 @@ function M.show_pending(bufnr, line)
   M.show(bufnr, line, "⋯", "EvalensPending")
 end
 
-function M.show_result(bufnr, line, result)
+--- Show `result` at the end of 0-based `line`; `stale`: with ` (stale)`, in `EvalensStale`.
+function M.show_result(bufnr, line, result, stale)
   local text, hl = M.describe(result)
+  if stale then
+    text, hl = text .. M.stale_suffix, "EvalensStale"
+  end
   M.show(bufnr, line, text, hl)
+end
+
+local function nonempty(list)
+  return type(list) == "table" and #list > 0
+end
+
+--- Whether `result`'s run brought code up to date by running or patching some of it: an
+--- entry of its `reloaded` (any module) with `patched` or `rerun` (docs/protocol.md,
+--- "Stale results").
+function M.reloads_code(result)
+  if type(result) ~= "table" or type(result.reloaded) ~= "table" then
+    return false
+  end
+  for _, entry in ipairs(result.reloaded) do
+    if type(entry) == "table" and (nonempty(entry.patched) or nonempty(entry.rerun)) then
+      return true
+    end
+  end
+  return false
+end
+
+--- Every result shown, in every buffer, becomes stale (the `⋯` of runs in progress stays).
+function M.mark_stale()
+  for _, b in ipairs(api.nvim_list_bufs()) do
+    if api.nvim_buf_is_loaded(b) then
+      for _, mark in ipairs(api.nvim_buf_get_extmarks(b, M.ns, 0, -1, { details = true })) do
+        local chunk = ((mark[4] or {}).virt_text or {})[1]
+        if chunk and chunk[2] ~= "EvalensPending" and chunk[2] ~= "EvalensStale" then
+          api.nvim_buf_set_extmark(b, M.ns, mark[2], mark[3], {
+            id = mark[1],
+            virt_text = { { chunk[1] .. M.stale_suffix, "EvalensStale" } },
+            virt_text_pos = "eol",
+            hl_mode = "combine",
+          })
+        end
+      end
+    end
+  end
+end
+
+--- A Result arrived: when its run brought code up to date, every result shown so far
+--- becomes stale. Returns the generation it arrived in: `show_result` it stale when
+--- `M.generation` has moved on by then (a later run brought code up to date meanwhile).
+function M.arrived(result)
+  if M.reloads_code(result) then
+    M.generation = M.generation + 1
+    M.mark_stale()
+  end
+  return M.generation
 end
 
 function M.clear(bufnr)
@@ -129,7 +189,7 @@ function M.clear(bufnr)
   end
 end
 
---- The texts evalens shows in `bufnr`, as {line (0-based), text} pairs (for tests and scripts).
+--- The texts evalens shows in `bufnr`, as {line (0-based), text, hl} (for tests and scripts).
 function M.marks(bufnr)
   local out = {}
   for _, mark in ipairs(api.nvim_buf_get_extmarks(bufnr, M.ns, 0, -1, { details = true })) do
@@ -138,7 +198,8 @@ function M.marks(bufnr)
     for _, chunk in ipairs(details.virt_text or {}) do
       table.insert(pieces, chunk[1])
     end
-    table.insert(out, { line = mark[2], text = vim.trim(table.concat(pieces)) })
+    local first = (details.virt_text or {})[1]
+    table.insert(out, { line = mark[2], text = vim.trim(table.concat(pieces)), hl = first and first[2] })
   end
   return out
 end
