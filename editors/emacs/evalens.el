@@ -12,7 +12,9 @@
 ;; function, run the file: the value (or the error) appears as an overlay
 ;; after the code, output streams into `*evalens-output*', the exception of a
 ;; failed run is a Flymake diagnostic on its line, and a runaway evaluation is
-;; one key from interrupted.  Every request is asynchronous.
+;; one key from interrupted.  A run that brought code up to date (re-ran or
+;; patched some of it) makes every result shown before it stale: dimmed, with
+;; " (stale)" after it, until it runs again.  Every request is asynchronous.
 ;;
 ;;   (require 'evalens)
 ;;   (setq evalens-trusted t)   ; only for code you trust: it runs
@@ -73,6 +75,10 @@ They are refreshed after each run and on save."
 (defface evalens-pending-face '((t :inherit shadow :slant italic))
   "Face of the marker shown while code runs.")
 
+(defface evalens-stale-face '((t :inherit shadow :slant italic))
+  "Face of a result that may be out of date.
+A later run re-ran or patched code it may have used.")
+
 (defface evalens-lens-face '((t :inherit shadow :height 0.9))
   "Face of code lens titles.")
 
@@ -99,6 +105,12 @@ fails when a name here is not the server's.")
   "A run that finished without a value.
 What it printed is output, not the result.")
 (defconst evalens-failed-glyph "✗" "Before a failure in a result overlay.")
+(defconst evalens-stale-suffix " (stale)"
+  "After the text of a result shown before a run that brought code up to date.")
+
+(defvar evalens--generation 0
+  "How many runs so far brought code up to date.
+A result from before the last of them is stale.")
 
 (defvar evalens-last-result nil
   "The last Result received, as a plist (for scripts and tests).")
@@ -250,6 +262,12 @@ for a failure."
     (cl-remove-if-not (lambda (ov) (overlay-get ov 'evalens))
                       (overlays-in (line-beginning-position) (1+ (line-end-position))))))
 
+(defun evalens--set-text (ov text face)
+  "Make the overlay OV show TEXT in FACE."
+  (overlay-put ov 'evalens-text text)
+  (overlay-put ov 'evalens-face face)
+  (overlay-put ov 'after-string (concat " " (propertize text 'face face))))
+
 (defun evalens--show (pos text face)
   "Show TEXT in FACE at the end of the line holding POS; return the overlay."
   (save-excursion
@@ -257,9 +275,38 @@ for a failure."
     (mapc #'delete-overlay (evalens--overlays-on-line pos))
     (let ((ov (make-overlay (line-end-position) (line-end-position) nil t nil)))
       (overlay-put ov 'evalens t)
-      (overlay-put ov 'evalens-text text)
-      (overlay-put ov 'after-string (concat " " (propertize text 'face face)))
+      (evalens--set-text ov text face)
       ov)))
+
+(defun evalens-reloads-code-p (result)
+  "Non-nil when RESULT's run brought code up to date by running or patching some.
+That is an entry of its `reloaded' (any module) with `patched' or `rerun'."
+  (cl-some (lambda (entry)
+             (or (> (length (plist-get entry :patched)) 0)
+                 (> (length (plist-get entry :rerun)) 0)))
+           (and (listp result) (plist-get result :reloaded))))
+
+(defun evalens--mark-stale ()
+  "Make every result shown, in every buffer, stale.
+The marker of a run in progress stays as it is."
+  (dolist (buffer (buffer-list))
+    (with-current-buffer buffer
+      (save-restriction
+        (widen)
+        (dolist (ov (overlays-in (point-min) (point-max)))
+          (when (and (overlay-get ov 'evalens)
+                     (not (memq (overlay-get ov 'evalens-face) '(evalens-pending-face evalens-stale-face))))
+            (evalens--set-text ov (concat (overlay-get ov 'evalens-text) evalens-stale-suffix)
+                               'evalens-stale-face)))))))
+
+(defun evalens--arrived (result)
+  "RESULT arrived: if its run brought code up to date, results shown go stale.
+Return the generation it arrived in: it is shown stale if a later run
+brought code up to date before it is shown."
+  (when (evalens-reloads-code-p result)
+    (setq evalens--generation (1+ evalens--generation))
+    (evalens--mark-stale))
+  evalens--generation)
 
 (defun evalens-result-at (pos)
   "The text of the result shown on the line holding POS, or nil."
@@ -317,6 +364,7 @@ is sent at once, and its Result waits for that position if need be."
          (failed nil)
          (answered nil)
          (answer nil)
+         (generation nil)
          (ov (and located (evalens--show pos "⋯" 'evalens-pending-face)))
          (finish
           (lambda (result)
@@ -326,7 +374,9 @@ is sent at once, and its Result waits for that position if need be."
                 (unless (and (equal command (evalens--command 'call))
                              (evalens--lens-shows-p marker (plist-get argument :target)))
                   (let ((shown (evalens-describe result)))
-                    (evalens--show marker (car shown) (cdr shown))))
+                    (if (< generation evalens--generation)
+                        (evalens--show marker (concat (car shown) evalens-stale-suffix) 'evalens-stale-face)
+                      (evalens--show marker (car shown) (cdr shown)))))
                 (evalens-refresh-lenses))))))
     (setq evalens--runs (append evalens--runs (list run)))
     (when locate
@@ -342,6 +392,8 @@ is sent at once, and its Result waits for that position if need be."
      command argument
      (lambda (result)
        (setq evalens-last-result result)
+       ;; At once, before the position is known: later Results may arrive meanwhile.
+       (setq generation (evalens--arrived result))
        (evalens--end-run run result)
        (setq answered t
              answer result)

@@ -264,6 +264,115 @@
   (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-result 24) "⇒ 42")))
                        "line 24 shows %S" (evalens-test-result 24)))
 
+;; The user story of stale results, in a second buffer: a loop builds up a counter and is
+;; interrupted; an unrelated function is edited (not saved) and called; the counter keeps its
+;; value and its old result is shown stale, in every buffer, until it runs again.
+(defvar evalens-test-story nil)
+(defvar evalens-test-counted nil "The counter's value after the loop was interrupted.")
+
+(defvar evalens-test-story-source
+  '("counter = 0"                         ;  1
+    ""                                    ;  2
+    ""                                    ;  3
+    "def spin():"                         ;  4
+    "    global counter"                  ;  5
+    "    while True:"                     ;  6
+    "        counter += 1"                ;  7
+    ""                                    ;  8
+    ""                                    ;  9
+    "def other():"                        ; 10
+    "    return 1"))                      ; 11
+
+(defun evalens-test-face (line)
+  "The face of the result shown on LINE of the current buffer."
+  (when-let ((ov (cl-find-if (lambda (ov) (overlay-get ov 'evalens))
+                             (overlays-in (evalens-test-line-pos line) (evalens-test-line-pos (1+ line))))))
+    (get-text-property 0 'face (string-trim-left (overlay-get ov 'after-string)))))
+
+(defun evalens-test-eval-counter ()
+  "Evaluate `counter' (the word on line 1) as an active region."
+  (deactivate-mark)
+  (goto-char (evalens-test-line-pos 1))
+  (set-mark (point))
+  (forward-word)
+  (activate-mark)
+  (call-interactively #'evalens-eval-region))
+
+(evalens-test-step "story: run spin() from its lens, evalens-interrupt ends the loop with KeyboardInterrupt"
+  (let ((path (expand-file-name "story.py" (getenv "EVALENS_WORKSPACE"))))
+    (with-temp-file path
+      (insert (string-join evalens-test-story-source "\n") "\n"))
+    (setq evalens-test-story (find-file path))
+    (set-buffer evalens-test-story)
+    (unless (eglot-managed-p)
+      (apply #'eglot (eglot--guess-contact)))
+    (evalens-test-expect (cl-typep (eglot-current-server) 'evalens-server)
+                         "server %S" (eglot-current-server)))
+  (evalens-refresh-lenses)
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-lens 4) "▶ spin()")))
+                       "lenses %S" (evalens-lenses))
+  (goto-char (evalens-test-line-pos 4))
+  (call-interactively #'evalens-run-lens)
+  (let (state)
+    (evalens-test-expect
+     (evalens-test-wait 5 (lambda ()
+                            (setq state nil)
+                            (evalens-execute (evalens--command 'status) (make-hash-table)
+                                             (lambda (result) (setq state (plist-get result :state))))
+                            (evalens-test-wait 1 (lambda () state))
+                            (equal state "busy")))
+     "state %S" state))
+  (evalens-test-wait 0.5 #'ignore)
+  (evalens-interrupt)
+  (evalens-test-expect
+   (evalens-test-wait 8 (lambda () (equal (evalens-test-lens 4) "▶ spin() ⇒ KeyboardInterrupt")))
+   "lenses %S" (evalens-lenses)))
+
+(evalens-test-step "story: evaluate `counter' (a region): the value the loop reached"
+  (set-buffer evalens-test-story)
+  (evalens-test-eval-counter)
+  (evalens-test-expect
+   (evalens-test-wait 10 (lambda () (string-match "\\`⇒ \\([0-9]+\\)\\'" (evalens-test-result 1))))
+   "line 1 shows %S" (evalens-test-result 1))
+  (let ((text (evalens-test-result 1)))
+    (string-match "\\`⇒ \\([0-9]+\\)\\'" text)
+    (setq evalens-test-counted (string-to-number (match-string 1 text))))
+  (evalens-test-expect (> evalens-test-counted 0) "the loop did not count: %S" (evalens-test-result 1))
+  (evalens-test-log "  the counter reached %d" evalens-test-counted))
+
+(evalens-test-step "story: edit other() without saving and call it: the new value; the old results go stale"
+  (set-buffer evalens-test-story)
+  (deactivate-mark)
+  (goto-char (evalens-test-line-pos 11))
+  (end-of-line)
+  (delete-char -1)
+  (insert "2")                          ; return 1 -> return 2
+  (evalens-test-expect (buffer-modified-p) "story.py is not modified")
+  (evalens-call "other")
+  (evalens-test-expect
+   (evalens-test-wait 10 (lambda () (or (equal (evalens-test-lens 10) "▶ other() ⇒ 2")
+                                         (equal (evalens-test-result 10) "⇒ 2"))))
+   "lenses %S, line 10 shows %S" (evalens-lenses) (evalens-test-result 10))
+  (let ((stale (format "⇒ %d (stale)" evalens-test-counted)))
+    (evalens-test-expect (equal (evalens-test-result 1) stale) "line 1 shows %S" (evalens-test-result 1))
+    (evalens-test-expect (eq (evalens-test-face 1) 'evalens-stale-face) "face %S" (evalens-test-face 1)))
+  ;; Every buffer: main.py's `a + 2' result too.
+  (with-current-buffer evalens-test-buffer
+    (evalens-test-expect (equal (evalens-test-result 24) "⇒ 42 (stale)") "main.py line 24 shows %S"
+                         (evalens-test-result 24)))
+  ;; The server marks its lens titles the same way.
+  (evalens-test-expect
+   (evalens-test-wait 5 (lambda () (equal (evalens-test-lens 4) "▶ spin() ⇒ KeyboardInterrupt (stale)")))
+   "lenses %S" (evalens-lenses)))
+
+(evalens-test-step "story: the counter kept its value; evaluated again, its result is fresh"
+  (set-buffer evalens-test-story)
+  (evalens-test-eval-counter)
+  (evalens-test-expect
+   (evalens-test-wait 10 (lambda () (equal (evalens-test-result 1) (format "⇒ %d" evalens-test-counted))))
+   "line 1 shows %S" (evalens-test-result 1))
+  (evalens-test-expect (eq (evalens-test-face 1) 'evalens-value-face) "face %S" (evalens-test-face 1)))
+
 (evalens-test-step "run the module as __main__"
   (set-buffer evalens-test-buffer)
   (evalens-run-module)

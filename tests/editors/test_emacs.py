@@ -3,7 +3,11 @@
 tests/editors/emacs_test.el does what a user does: open a file (eglot starts evalens),
 evaluate a region, part of a line and the current line, run a code lens, call with
 arguments and a method (placed by the server's document symbols), see output in *evalens-output* and an error as a Flymake diagnostic on its
-line, interrupt an infinite loop, run the module, restart. `.ci/editors.sh` installs Emacs.
+line, interrupt an infinite loop; the user story of stale results in a second buffer (a
+loop builds up a counter and is interrupted, an unrelated function is edited without
+saving and called, the counter keeps its value and its old result, like main.py's, is
+shown " (stale)" in evalens-stale-face until evaluated again); run the module, restart.
+`.ci/editors.sh` installs Emacs.
 """
 
 from __future__ import annotations
@@ -65,6 +69,10 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         "evalens-call completes",
         "an error: a diagnostic",
         "interrupt an infinite loop",
+        "story: run spin() from its lens",
+        "story: evaluate `counter'",
+        "story: edit other() without saving",
+        "story: the counter kept its value",
     ]:
         assert f"ok {step}" in report, log
 
