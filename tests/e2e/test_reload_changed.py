@@ -185,7 +185,7 @@ async def test_results_shown_before_a_reload_are_marked_stale_until_they_run_aga
         found = await editor.client.text_document_code_lens_async(
             types.CodeLensParams(types.TextDocumentIdentifier(main))
         )
-        return [item.command.title for item in found or [] if item.command][0]
+        return next(item.command.title for item in found or [] if item.command)
 
     x_line = {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 1}}
     await editor.eval(main, range=x_line)

@@ -82,11 +82,9 @@ def updated(versions: list[str]) -> dict[str, Any]:
     exec(compile(versions[0], "m.py", "exec"), module.__dict__)
     baseline = updates.Baseline(versions[0])
     for text in versions[1:]:
-        _, _, found = updates.update(
+        _, _, baseline = updates.update(
             module, baseline, text, "m.py", False, {}, lambda code: exec(code, module.__dict__)
         )
-        baseline = updates.Baseline(text)
-        baseline.statements = found
     return module.__dict__
 
 

@@ -150,12 +150,10 @@ class Worker:
     def run_whole(self, module: types.ModuleType, name: str, text: str, filename: str) -> None:
         """The first stage's reload: the module's whole text runs again in its namespace."""
         baseline = self.baseline_of(name, text)
-        new = updates.statements_after(baseline, text, filename, name, hasattr(module, "__path__"))
-        exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
-        fresh = updates.Baseline(text)
-        fresh.statements = new
+        fresh = updates.statements_after(baseline, text, filename, name, hasattr(module, "__path__"))
         self.baselines[name] = fresh
-        rerun = [statement.first for statement in new]
+        exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
+        rerun = [statement.first for statement in fresh.statements or ()]
         self.reloaded.append({"module": name, "patched": [], "rerun": rerun, "reason": RUN_WHOLE})
 
     def baseline_of(self, name: str, text: str) -> updates.Baseline:
@@ -172,12 +170,9 @@ class Worker:
         baseline = self.baseline_of(name, text)
         previous = baseline.text
         is_package = hasattr(module, "__path__")
-        report, changes, statements = updates.update(
+        report, changes, self.baselines[name] = updates.update(
             module, baseline, text, filename, is_package, earlier, lambda code: exec(code, module.__dict__)
         )
-        fresh = updates.Baseline(text)
-        fresh.statements = statements
-        self.baselines[name] = fresh
         if text != previous or report["patched"] or report["rerun"]:
             self.reloaded.append(report)
         return changes

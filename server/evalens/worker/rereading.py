@@ -12,21 +12,29 @@ from __future__ import annotations
 
 import ast
 import bisect
-from typing import Dict, List, Tuple
+from typing import List, NamedTuple, Optional
 
 from .statements import Statement, analyse, statements_in
 
 
-def reanalyse(
-    old_text: str, old: List[Statement], text: str, filename: str, module: str, is_package: bool
-) -> Tuple[List[Statement], Dict[int, Statement], int, int]:
+class Reread(NamedTuple):
+    """The statements of the new text: ``statements[first:tail_from]`` are the edited part's,
+    which replaced ``replaced``; the others are the old statements (those from ``tail_from`` on
+    moved by ``lines`` lines)."""
+
+    statements: List[Statement]
+    first: int
+    tail_from: int
+    lines: int
+    replaced: List[Statement]
+
+
+def reanalyse(old_text: str, old: List[Statement], text: str, filename: str, module: str, is_package: bool) -> Reread:
     """The statements of ``text``, an edit of ``old_text`` whose statements are ``old``, parsing
     only the lines around what changed (a module of 50,000 lines is not parsed again for a
-    one-line edit). Also: position in the result -> the old statement it is, for the unchanged
-    ones before and after the edited part, the position of the first after it and how many
-    lines those after it moved. The
-    statements after it are the old objects, moved in place: ``old`` is no longer the old
-    text's (the caller drops it). Raises SyntaxError as ``compile`` would."""
+    one-line edit). The statements after the edited part are the old objects, moved in place:
+    ``old`` is no longer the old text's (the caller drops it). Raises SyntaxError as
+    ``compile`` would."""
     context = (module, is_package)
     prefix = _common_prefix(old_text, text)
     old_end = len(old_text) - _common_suffix(old_text, text, prefix)  # old_text[prefix:old_end] was replaced
@@ -47,20 +55,30 @@ def reanalyse(
         end = _line_end(old_text, old[last].end)
     head, tail = old[:first], old[last + 1 :]
     stop = end + delta  # ``begin`` is before the edit: the same offset in both texts
-    line = _line_count(text[:begin])
+    line = _line_of(text, head[-1] if head else None, begin)
     try:
         tree = ast.parse("\n" * line + text[begin:stop], filename)
     except SyntaxError:
         fresh = analyse(text, filename, module, is_package)
-        return fresh, {}, len(fresh), 0
+        return Reread(fresh, 0, len(fresh), 0, list(old))
     middle = statements_in(tree.body, text[begin:stop], line, begin, context)
-    lines = _line_count(text) - _line_count(old_text)
-    unchanged: Dict[int, Statement] = dict(enumerate(head))
-    for index, statement in enumerate(tail, start=len(head) + len(middle)):
-        unchanged[index] = statement
-        if lines or delta:
+    # one character more on each side (the same in both texts): a "\r\n" split at either end
+    # counts once, as in the whole text
+    low = max(begin - 1, 0)
+    lines = _line_count(text[low : stop + 1]) - _line_count(old_text[low : end + 1])
+    if lines or delta:
+        for statement in tail:
             statement.move(lines, delta)
-    return [*head, *middle, *tail], unchanged, len(head) + len(middle), lines
+    return Reread([*head, *middle, *tail], len(head), len(head) + len(middle), lines, old[first : last + 1])
+
+
+def _line_of(text: str, before: Optional[Statement], offset: int) -> int:
+    """The 0-based line of ``offset`` in ``text``, counted on from ``before``, a statement
+    before it (the text up to ``offset`` is the same before and after the edit; a big module's
+    text is not counted from its start at every edit)."""
+    if before is None:
+        return _line_count(text[:offset])
+    return before.first + _line_count(text[before.start : offset])
 
 
 def _line_start(text: str, offset: int) -> int:

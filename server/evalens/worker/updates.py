@@ -24,32 +24,40 @@ from __future__ import annotations
 import ast
 import gc
 import types
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import patching
 from .messages import ReloadedModule
+from .nameindex import Index
 from .planning import CODE, VALUE, Changes, Plan
 from .rereading import reanalyse
 from .statements import Statement, analyse, future_flags
 
 
 class Baseline:
-    """A module's last executed text and its statements (analysed when first needed)."""
+    """A module's last executed text, its statements and their index (read when first needed)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, statements: Optional[List[Statement]] = None, index: Optional[Index] = None) -> None:
         self.text = text
-        self.statements: Optional[List[Statement]] = None
+        self.statements = statements
+        self.index = index
 
 
-def statements_after(baseline: Baseline, text: str, filename: str, module: str, is_package: bool) -> List[Statement]:
+def statements_after(baseline: Baseline, text: str, filename: str, module: str, is_package: bool) -> Baseline:
     """The statements of ``text``, read from the baseline's where they are known (only the edited
     lines are parsed), else from the whole text."""
     if baseline.statements is None:
-        return analyse(text, filename, module, is_package)
+        return Baseline(text, analyse(text, filename, module, is_package))
     if text == baseline.text:
-        return baseline.statements
-    previous, baseline.statements = baseline.statements, None  # reanalyse moves some of them
-    return reanalyse(baseline.text, previous, text, filename, module, is_package)[0]
+        return baseline
+    previous, baseline.statements = baseline.statements, None  # reread moves some of them
+    reread = reanalyse(baseline.text, previous, text, filename, module, is_package)
+    index = (
+        baseline.index.replaced(reread.replaced, reread.statements[reread.first : reread.tail_from])
+        if baseline.index
+        else None
+    )
+    return Baseline(text, reread.statements, index)
 
 
 def update(
@@ -60,11 +68,12 @@ def update(
     is_package: bool,
     earlier: Dict[str, Changes],
     run: Callable[[types.CodeType], Any],
-) -> Tuple[ReloadedModule, Changes, List[Statement]]:
+) -> Tuple[ReloadedModule, Changes, Baseline]:
     """Bring ``module`` from ``baseline`` to ``text``. ``earlier``: what changed in the modules
     updated before it; ``run(code)`` executes a compiled statement in the module (as user code).
-    Returns what to report, what changed here, and the new text's statements (the next baseline).
-    A statement that raises stops the update (the exception propagates)."""
+    Returns what to report, what changed here, and the baseline of the next update. A statement
+    that raises stops the update (the exception propagates; ``baseline`` is then no longer
+    usable: the next update reads the text it last ran again)."""
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of small objects are made here: no collection pass over them
     try:
@@ -82,18 +91,22 @@ def _update(
     is_package: bool,
     earlier: Dict[str, Changes],
     run: Callable[[types.CodeType], Any],
-) -> Tuple[ReloadedModule, Changes, List[Statement]]:
+) -> Tuple[ReloadedModule, Changes, Baseline]:
     name = module.__name__
     namespace = module.__dict__
     if baseline.statements is None:
         baseline.statements = analyse(baseline.text, filename, name, is_package)
-    previous = list(baseline.statements)
+        baseline.index = None
+    old_index = baseline.index or Index.of(baseline.statements)
     if text == baseline.text:
-        new, unchanged, tail_from, lines = previous, dict(enumerate(previous)), len(previous), 0
+        new, first, tail_from, lines = baseline.statements, 0, 0, 0
+        replaced: List[Statement] = []
+        index = old_index
     else:
-        baseline.statements = None  # reanalyse moves some of them: they are the new text's now
-        new, unchanged, tail_from, lines = reanalyse(baseline.text, previous, text, filename, name, is_package)
-    plan = Plan(previous, new, unchanged, earlier)
+        previous, baseline.statements = baseline.statements, None  # reread moves some of them
+        new, first, tail_from, lines, replaced = reanalyse(baseline.text, previous, text, filename, name, is_package)
+        index = old_index.replaced(replaced, new[first:tail_from])
+    plan = Plan(text, old_index, new, index, first, tail_from, replaced, earlier)
     flags = future_flags(new)
     report: ReloadedModule = {"module": name, "patched": [], "rerun": []}
     reasons: List[str] = []
@@ -101,27 +114,28 @@ def _update(
         namespace.pop(gone, None)
     for gone in plan.unbound():
         plan.changed(gone, VALUE)
+    done: Set[int] = set()
 
     def execute(position: int) -> None:
         run(_compiled(new[position], filename, flags))
         report["rerun"].append(new[position].first)
+        done.add(position)
         plan.ran(position)
 
-    for index, (statement, old) in enumerate(plan.pairs):
-        plan.note(statement)
-        if old is not None and not plan.needs(index, reasons):
-            # the line numbers of its code: those after the edited part moved by ``lines``
-            moved = (lines if index >= tail_from else 0) if old is statement else statement.first - old.first
-            if moved and statement.definition is not None and statement.definition in namespace:
-                patching.shift(namespace[statement.definition], moved)
+    for position in plan.candidates():
+        statement, old = new[position], plan.partner(position)
+        if old is not None and not plan.needs(position, reasons):
+            if old is not statement and statement.definition in namespace:  # moved within the edited part
+                patching.shift(namespace[statement.definition], statement.first - old.first)
             continue
-        for position in plan.restore(index):
-            execute(position)
+        for earlier_position in plan.restore(position):
+            execute(earlier_position)
+        done.add(position)
         before = _ABSENT
         if statement.definition is not None and plan.defined_once(statement.definition):
             before = namespace.get(statement.definition, _ABSENT)
         if before is _ABSENT:
-            execute(index)
+            execute(position)
         else:
             assert statement.definition is not None
             run(_compiled(statement, filename, flags))
@@ -130,19 +144,24 @@ def _update(
             if outcome.ok:
                 namespace[statement.definition] = before
                 report["patched"].append(statement.definition)
-                plan.held_by(index)
+                plan.held_by(position)
                 plan.changed(statement.definition, VALUE if outcome.values_changed else CODE)
             else:
                 reasons.append(outcome.reason or f"{statement.definition} re-ran")
                 report["rerun"].append(statement.first)
-                plan.ran(index)
+                plan.ran(position)
         if statement.star is not None:
             for changed_name, kind in earlier.get(statement.star, {}).items():
                 plan.changed(changed_name, kind)
+    if lines:  # the definitions after the edited part moved: so do the line numbers of their code
+        for position in range(tail_from, len(new)):
+            definition = new[position].definition
+            if position not in done and definition is not None and definition in namespace:
+                patching.shift(namespace[definition], lines)
     report["rerun"] = sorted(set(report["rerun"]))
     if reasons:
         report["reason"] = "; ".join(dict.fromkeys(reasons))
-    return report, plan.changes, new
+    return report, plan.changes, Baseline(text, new, index)
 
 
 _ABSENT = object()
