@@ -79,3 +79,17 @@ def test_roots_that_appear_later_travel_with_every_run() -> None:
     mirror = WorkerMirror([ROOT])
     assert mirror.sync(store, [ROOT, "/w/src"], ImportCache())["roots"] == ["/w/src"]
     assert mirror.sync(store, [ROOT, "/w/src"], ImportCache())["roots"] == ["/w/src"]
+
+
+def test_a_cell_runs_own_document_is_kept_as_it_is_and_stays_stale_for_the_next_run() -> None:
+    store, uris = store_with(base="N = 1\n", notebook="import base\n# %%\nx = base.N\n")
+    mirror = WorkerMirror([ROOT])
+    imports = ImportCache()
+    mirror.sync(store, [ROOT], imports)
+    loaded = {name: store.get(uri).revision for name, uri in uris.items()}  # type: ignore[union-attr]
+    mirror.learn(reply(modules={name: f"{ROOT}/{name}.py" for name in uris}, loaded=loaded))
+    store.set(uris["base"], "N = 2\n")
+    store.set(uris["notebook"], "import base\n# %%\nx = base.N * 2\n")
+    assert mirror.sync(store, [ROOT], imports, keep="notebook")["reload"] == ["base"]
+    mirror.learn(reply(loaded={"base": store.get(uris["base"]).revision}))  # type: ignore[union-attr]
+    assert mirror.sync(store, [ROOT], imports)["reload"] == ["notebook"]

@@ -171,8 +171,12 @@ class Engine:
 
     # -- running -------------------------------------------------------------------
 
-    async def run(self, doc: Document | None, action: messages.Action, tag: Any = None, title: str = "") -> Result:
-        """Queue one run of ``action`` in ``doc``'s module (None: an exit); runs go in arrival order."""
+    async def run(
+        self, doc: Document | None, action: messages.Action, tag: Any = None, title: str = "", cell: bool = False
+    ) -> Result:
+        """Queue one run of ``action`` in ``doc``'s module (None: an exit); runs go in arrival order.
+        A ``cell`` run does not bring ``doc`` itself up to date (what runs in a document with
+        cell markers is what the user runs), only the modules it imports."""
         entry: Queued = {"title": title, "uri": doc.uri if doc is not None else None}
         self.queued.append(entry)
         try:
@@ -182,24 +186,26 @@ class Engine:
         self.running = tag
         self.running_title = entry
         try:
-            return await self._run(doc, action)
+            return await self._run(doc, action, cell)
         finally:
             self.running = None
             self.running_title = None
             self._queue.release()
 
-    async def _run(self, doc: Document | None, action: messages.Action) -> Result:
+    async def _run(self, doc: Document | None, action: messages.Action, cell: bool) -> Result:
         started = time.perf_counter()
         try:
             session = await self.start()
         except InterpreterDied as exc:
             return results.died(str(exc), (time.perf_counter() - started) * 1000)
         mirror = self.mirror(session)
+        module = doc.module.name if doc is not None else None
         body = messages.run(
             action,
-            doc.module.name if doc is not None else None,
-            mirror.sync(self.store, self.project.roots, self._imports),
+            module,
+            mirror.sync(self.store, self.project.roots, self._imports, keep=module if cell else None),
             self.settings.reload,
+            cell=cell,
         )
         uri = doc.uri if doc is not None else None
 

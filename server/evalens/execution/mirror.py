@@ -30,9 +30,12 @@ class WorkerMirror:
         #: `with` items held open in the interpreter, outermost first
         self.held: list[str] = []
 
-    def sync(self, store: DocumentStore, roots: Sequence[str], imports: reloads.ImportCache) -> messages.Sync:
+    def sync(
+        self, store: DocumentStore, roots: Sequence[str], imports: reloads.ImportCache, keep: str | None = None
+    ) -> messages.Sync:
         """What the next run must carry for the worker to see ``store`` as it is now; from
-        here on the mirror counts it as sent."""
+        here on the mirror counts it as sent. The module ``keep`` (a cell run's own
+        document) is not brought up to date: it stays stale for the next run."""
         documents: list[messages.DocumentInfo] = []
         open_names = set()
         open_paths: dict[str, Document] = {}
@@ -63,11 +66,12 @@ class WorkerMirror:
         stale = []
         for name, path in self.modules.items():
             opened = open_paths.get(path)
-            if opened is not None and self.loaded.get(name) != opened.revision:
+            if opened is not None and name != keep and self.loaded.get(name) != opened.revision:
                 stale.append(name)
         reload: list[str] = []
         if stale:
             reload = graph.reload_order(stale, reloads.affected(stale, self.modules, open_paths, imports))
+            reload = [name for name in reload if name != keep]  # (it imports a changed module)
         new_roots = [root for root in roots if root not in self.started_roots]
         return {"documents": documents, "closed": closed, "reload": reload, "roots": new_roots}
 

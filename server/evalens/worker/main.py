@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.machinery
+import importlib.util
 import os
 import sys
 import types
@@ -110,6 +112,23 @@ class Worker:
             raise
         return module
 
+    def empty_module_for(self, doc: DocumentInfo) -> types.ModuleType:
+        """The document's module for a cell run: loaded as it is, or made empty (``__name__``,
+        ``__file__``, a spec whose origin is the file) without running any of its text. It
+        counts as having run nothing, so a run that brings it up to date runs its whole text."""
+        name = doc["name"]
+        module = sys.modules.get(name)
+        if module is not None:
+            return module
+        spec = importlib.machinery.ModuleSpec(name, None, origin=doc["path"])
+        spec.has_location = True
+        if doc["isPackage"]:
+            spec.submodule_search_locations = [os.path.dirname(doc["path"])]
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        self.table.executed[name] = ""
+        return module
+
     def reload(self, names: List[str], mode: str) -> None:
         """Bring loaded modules up to date, in order: the statements that changed and their
         dependents (``RELOAD_CHANGED``), or the whole text again (``RELOAD_MODULE``). What was
@@ -190,8 +209,10 @@ class Worker:
         result = self.runner.guarded(lambda: self.reload(reload, mode))
         return None if result["ok"] else result
 
-    def namespace_of(self, name: str) -> Dict[str, Any]:
+    def namespace_of(self, name: str, cell: bool = False) -> Dict[str, Any]:
         doc = self.table.by_name[name]
+        if cell:
+            return self.empty_module_for(doc).__dict__
         result: Dict[str, Any] = {}
 
         def load() -> None:
@@ -247,7 +268,7 @@ class Worker:
             doc = self.table.by_name[module]
             return self.runner.run_main(doc["path"], doc["text"])
         try:
-            namespace = self.namespace_of(module)
+            namespace = self.namespace_of(module, run["cell"])
         except _LoadFailed as failed:
             return failed.result
         if action["kind"] == messages.ACTION_EVAL:

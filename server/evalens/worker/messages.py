@@ -147,10 +147,13 @@ class Run(TypedDict):
     module: Optional[str]  # the module whose namespace it runs in; None for an exit
     sync: Sync
     reload: str  # RELOAD_CHANGED or RELOAD_MODULE
+    #: a cell run: ``module``'s own text is not run (the server leaves it out of
+    #: ``sync.reload``), and a module not loaded yet starts empty
+    cell: bool
 
 
-def run(action: Action, module: Optional[str], sync: Sync, reload: str = RELOAD_CHANGED) -> Run:
-    return {"action": action, "module": module, "sync": sync, "reload": reload}
+def run(action: Action, module: Optional[str], sync: Sync, reload: str = RELOAD_CHANGED, cell: bool = False) -> Run:
+    return {"action": action, "module": module, "sync": sync, "reload": reload, "cell": cell}
 
 
 # -- queries: live values without user code ---------------------------------------------
