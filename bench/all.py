@@ -29,6 +29,7 @@ import completion
 import curves
 import interrupt
 import memory
+import reload
 import roundtrip
 import startup
 from lsp_session import start_like_a_user
@@ -209,6 +210,16 @@ def run_curves(documents: list[int], lines: list[int], edits: int, runs: int, se
             "plain exec, fastest",
             big["plain exec"]["min"],
             "<= 1.2x",
+        )
+    )
+    inside = reload.update_case(int(biggest), runs * 3)
+    rows.append(
+        (
+            f"{biggest}-line doc, function edit, worker update, median ms",
+            median(inside["update"]),
+            "plain exec, same process",
+            median(inside["plain exec"]),
+            "< 5 ms",
         )
     )
     return rows
