@@ -152,3 +152,17 @@ def test_a_patched_function_held_in_a_list_is_not_bound_again() -> None:
     }
     assert changes == {"a": "value", "f": "code", "r": "value"}
     assert (module.h[0] is held, module.f is held, module.r) == (True, True, 6)
+
+
+def test_user_code_runs_with_the_collector_as_the_user_left_it() -> None:
+    import gc
+
+    first = "import gc\nseen = gc.isenabled()\n"
+    second = "import gc\nseen = gc.isenabled()  # again\n"
+    for collecting in (True, False):
+        (gc.enable if collecting else gc.disable)()
+        try:
+            assert updated([first, second])["seen"] is collecting
+            assert gc.isenabled() is collecting
+        finally:
+            gc.enable()

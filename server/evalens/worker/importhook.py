@@ -15,6 +15,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
+from .collection import compiled
 from .messages import DocumentInfo
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def register_source(filename: str, text: str) -> None:
 def execute_document(module: types.ModuleType, doc: DocumentInfo, table: DocumentTable) -> None:
     """Run the document's current text in the module's (possibly existing) namespace."""
     register_source(doc["path"], doc["text"])
-    code = compile(doc["text"], doc["path"], "exec", dont_inherit=True)
+    code = compiled(doc["text"], doc["path"], "exec")
     exec(code, module.__dict__)
     table.loaded[doc["name"]] = doc["revision"]
     table.executed[doc["name"]] = doc["text"]

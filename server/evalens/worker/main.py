@@ -16,7 +16,7 @@ import sys
 import types
 from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union, cast
 
-from . import importhook, inspection, messages, planning, updates
+from . import collection, importhook, inspection, messages, planning, updates
 from .importhook import DocumentTable
 from .messages import (
     DocumentInfo,
@@ -169,9 +169,10 @@ class Worker:
     def run_whole(self, module: types.ModuleType, name: str, text: str, filename: str) -> None:
         """The first stage's reload: the module's whole text runs again in its namespace."""
         baseline = self.baseline_of(name, text)
-        fresh = updates.statements_after(baseline, text, filename, name, hasattr(module, "__path__"))
+        with collection.paused():
+            fresh = updates.statements_after(baseline, text, filename, name, hasattr(module, "__path__"))
         self.baselines[name] = fresh
-        exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
+        exec(collection.compiled(text, filename, "exec"), module.__dict__)
         rerun = [statement.first for statement in fresh.statements or ()]
         self.reloaded.append({"module": name, "patched": [], "rerun": rerun, "reason": RUN_WHOLE})
 

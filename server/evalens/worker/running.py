@@ -18,6 +18,7 @@ import traceback
 import types
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from .collection import compiled, paused
 from .contexts import HeldContexts, lone_with_header
 from .importhook import DocumentTable, register_source
 from .messages import ErrorInfo, Frame, RunResult, error_result, ok_result
@@ -215,17 +216,18 @@ class Runner:
             return self.guarded(lambda: self.held.enter(with_node, namespace, filename or "<evalens>", source))
 
         def compile_and_run() -> Any:
-            tree = ast.parse("\n" * first_line + code, filename, "exec")
+            with paused():
+                tree = ast.parse("\n" * first_line + code, filename, "exec")
             trailing: Optional[ast.expr] = None
             last = tree.body[-1] if tree.body else None
             if isinstance(last, ast.Expr):
                 tree.body.pop()
                 trailing = last.value
-            body = compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+            body = compiled(tree, filename, "exec", flags)
             _run_code(body, namespace)
             if trailing is None:
                 return _NO_VALUE
-            expr = compile(ast.Expression(trailing), filename, "eval", flags=flags, dont_inherit=True)
+            expr = compiled(ast.Expression(trailing), filename, "eval", flags)
             return _run_code(expr, namespace)
 
         return self.guarded(compile_and_run)
@@ -275,7 +277,7 @@ class Runner:
         register_source(path, text)
 
         def run() -> Any:
-            exec(compile(text, path, "exec", dont_inherit=True), module.__dict__)
+            exec(compiled(text, path, "exec"), module.__dict__)
             return _NO_VALUE
 
         return self.guarded(run)

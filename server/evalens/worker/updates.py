@@ -26,7 +26,7 @@ import gc
 import types
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from . import patching
+from . import collection, patching
 from .messages import ReloadedModule
 from .nameindex import Index
 from .planning import CODE, VALUE, Changes, Plan
@@ -75,12 +75,10 @@ def update(
     that raises stops the update (the exception propagates; ``baseline`` is then no longer
     usable: the next update reads the text it last ran again)."""
     collecting = gc.isenabled()
-    gc.disable()  # tens of thousands of small objects are made here: no collection pass over them
-    try:
-        return _update(module, baseline, text, filename, is_package, earlier, run)
-    finally:
-        if collecting:
-            gc.enable()
+    with collection.paused():  # tens of thousands of small objects are made here, none garbage
+        return _update(
+            module, baseline, text, filename, is_package, earlier, collection.as_user_left_it(run, collecting)
+        )
 
 
 def _update(
