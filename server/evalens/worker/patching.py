@@ -67,9 +67,17 @@ def _unwrapped(obj: Any) -> Optional[types.FunctionType]:
     return inner if isinstance(inner, types.FunctionType) else None
 
 
-def _function(name: str, old: types.FunctionType, new: types.FunctionType, outcome: Patch) -> None:
+def _function(
+    name: str, old: types.FunctionType, new: types.FunctionType, outcome: Patch, seen: Optional[Set[int]] = None
+) -> None:
     if old.__code__.co_freevars != new.__code__.co_freevars:
         outcome.refuse(f"{name}: the variables it closes over changed")
+        return
+    seen = set() if seen is None else seen
+    seen.add(id(old))
+    why = _closure_refusal(name, old, new, outcome, seen)
+    if why is not None:
+        outcome.refuse(f"{name}: {why}")
         return
     running = _running_frames(old.__code__)
     old.__code__ = new.__code__
@@ -80,6 +88,39 @@ def _function(name: str, old: types.FunctionType, new: types.FunctionType, outco
     old.__dict__.update({key: value for key, value in new.__dict__.items() if key != "__wrapped__"})
     if running:
         outcome.notes.append(f"{name}: {running} running generator(s) or coroutine(s) keep the old code")
+
+
+def _closure_refusal(
+    name: str, old: types.FunctionType, new: types.FunctionType, outcome: Patch, seen: Set[int]
+) -> Optional[str]:
+    """Whether ``old`` can keep its closure cells with ``new``'s code. A cell holding a function
+    (a decorator's wrapper closing over the function it wraps) has that function patched in
+    turn; a cell holding a value keeps the old value when the new one is equal, else the
+    closure changed. ``__class__`` (zero-argument ``super()``) keeps pointing at the class
+    that stays. Values are all checked before any function is patched."""
+    functions = []
+    for var, old_cell, new_cell in zip(old.__code__.co_freevars, old.__closure__ or (), new.__closure__ or ()):
+        try:
+            before, after = old_cell.cell_contents, new_cell.cell_contents
+        except ValueError:  # an empty cell (a name not bound yet where the closure was made)
+            continue
+        if var == "__class__" or before is after:
+            continue
+        if isinstance(before, types.FunctionType) and isinstance(after, types.FunctionType):
+            functions.append((before, after))
+            continue
+        try:
+            same = type(before) is type(after) and bool(before == after)
+        except Exception:  # an __eq__ that fails: the values cannot be told equal
+            same = False
+        if not same:
+            return f"the value of `{var}` it closes over changed"
+    for before, after in functions:
+        if id(before) not in seen:
+            _function(name, before, after, outcome, seen)
+            if not outcome.ok:
+                return (outcome.reason or "").split(": ", 1)[-1]
+    return None
 
 
 def _running_frames(code: types.CodeType) -> int:
@@ -104,10 +145,10 @@ def _refusal(old: type, new: type) -> Optional[str]:
     for cls in (old, new):
         if "__dataclass_fields__" in cls.__dict__:
             return "a dataclass is rebuilt, not updated"
-        if "__slots__" in cls.__dict__:
-            return "a class with `__slots__` has a fixed layout"
         if issubclass(cls, tuple) and hasattr(cls, "_fields"):
             return "a NamedTuple is rebuilt, not updated"
+        if "__slots__" in cls.__dict__:
+            return "a class with `__slots__` has a fixed layout"
     return None
 
 
