@@ -248,3 +248,25 @@ async def test_a_running_generator_keeps_its_old_code_and_the_result_says_so(edi
         }
     ]
     assert await value(editor, main, "(next(running), list(numbers()))") == "(2, [1, 20])"
+
+
+async def test_a_statement_that_fails_is_reported_and_the_next_edit_starts_from_what_ran(editor: Editor) -> None:
+    source = "count = 0\ndef f():\n    return 1\nX = f()\n"
+    main = editor.open("main.py", source)
+    assert await value(editor, main, "count += 5; count") == "5"
+    editor.replace(main, source.replace("X = f()", "X = f() / 0"))
+    failed = await editor.eval(main, "X")
+    assert failed["error"] is not None
+    assert (failed["ok"], failed["error"]["type"], failed["reloaded"]) == (
+        False,
+        "ZeroDivisionError",
+        [{"module": "main", "patched": [], "rerun": [3]}],
+    )
+    assert [frame["line"] for frame in failed["error"]["frames"] if frame["uri"] == main] == [3]
+    editor.replace(main, "count = 0\ndef f(:\n")
+    broken = await editor.eval(main, "count")
+    assert broken["error"] is not None
+    assert (broken["error"]["type"], broken["reloaded"]) == ("SyntaxError", [])
+    editor.replace(main, source.replace("return 1", "return 3").replace("X = f()", "X = f() * 2"))
+    assert await reloaded(editor, main) == [{"module": "main", "patched": ["f"], "rerun": [3]}]
+    assert await value(editor, main, "(X, count)") == "(6, 5)"

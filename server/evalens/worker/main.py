@@ -190,9 +190,15 @@ class Worker:
         baseline = self.baseline_of(name, text)
         previous = baseline.text
         is_package = hasattr(module, "__path__")
-        report, changes, self.baselines[name] = updates.update(
-            module, baseline, text, filename, is_package, earlier, lambda code: exec(code, module.__dict__)
-        )
+        report: messages.ReloadedModule = {"module": name, "patched": [], "rerun": []}
+        try:
+            _, changes, self.baselines[name] = updates.update(
+                module, baseline, text, filename, is_package, earlier, lambda code: exec(code, module.__dict__), report
+            )
+        except BaseException:  # a statement failed: what ran before it, and it, are reported
+            if report["patched"] or report["rerun"]:
+                self.reloaded.append(report)
+            raise
         if text != previous or report["patched"] or report["rerun"]:
             self.reloaded.append(report)
         return changes

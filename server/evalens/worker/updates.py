@@ -68,17 +68,36 @@ def update(
     is_package: bool,
     earlier: Dict[str, Changes],
     run: Callable[[types.CodeType], Any],
+    report: Optional[ReloadedModule] = None,
 ) -> Tuple[ReloadedModule, Changes, Baseline]:
     """Bring ``module`` from ``baseline`` to ``text``. ``earlier``: what changed in the modules
     updated before it; ``run(code)`` executes a compiled statement in the module (as user code).
-    Returns what to report, what changed here, and the baseline of the next update. A statement
-    that raises stops the update (the exception propagates; ``baseline`` is then no longer
-    usable: the next update reads the text it last ran again)."""
+    Returns what to report (filled into ``report`` when given), what changed here, and the
+    baseline of the next update. A statement that raises stops the update (the exception
+    propagates; ``report`` then says what was done, the failed statement last in ``rerun``;
+    ``baseline`` is no longer usable: the next update reads the text it last ran again)."""
     collecting = gc.isenabled()
-    with collection.paused():  # tens of thousands of small objects are made here, none garbage
-        return _update(
-            module, baseline, text, filename, is_package, earlier, collection.as_user_left_it(run, collecting)
-        )
+    if report is None:
+        report = {"module": module.__name__, "patched": [], "rerun": []}
+    reasons: List[str] = []
+    try:
+        with collection.paused():  # tens of thousands of small objects are made here, none garbage
+            changes, fresh = _update(
+                module,
+                baseline,
+                text,
+                filename,
+                is_package,
+                earlier,
+                collection.as_user_left_it(run, collecting),
+                report,
+                reasons,
+            )
+    finally:
+        report["rerun"] = sorted(set(report["rerun"]))
+        if reasons:
+            report["reason"] = "; ".join(dict.fromkeys(reasons))
+    return report, changes, fresh
 
 
 def _update(
@@ -89,7 +108,9 @@ def _update(
     is_package: bool,
     earlier: Dict[str, Changes],
     run: Callable[[types.CodeType], Any],
-) -> Tuple[ReloadedModule, Changes, Baseline]:
+    report: ReloadedModule,
+    reasons: List[str],
+) -> Tuple[Changes, Baseline]:
     name = module.__name__
     namespace = module.__dict__
     if baseline.statements is None:
@@ -106,8 +127,6 @@ def _update(
         index = old_index.replaced(replaced, new[first:tail_from])
     plan = Plan(text, old_index, new, index, first, tail_from, replaced, earlier)
     flags = future_flags(new)
-    report: ReloadedModule = {"module": name, "patched": [], "rerun": []}
-    reasons: List[str] = []
     for gone in plan.removed_definitions():
         namespace.pop(gone, None)
     for gone in plan.unbound():
@@ -115,8 +134,8 @@ def _update(
     done: Set[int] = set()
 
     def execute(position: int) -> None:
-        run(_compiled(new[position], filename, flags))
         report["rerun"].append(new[position].first)
+        run(_compiled(new[position], filename, flags))
         done.add(position)
         plan.ran(position)
 
@@ -136,7 +155,11 @@ def _update(
             execute(position)
         else:
             assert statement.definition is not None
-            run(_compiled(statement, filename, flags))
+            try:
+                run(_compiled(statement, filename, flags))
+            except BaseException:
+                report["rerun"].append(statement.first)  # (it failed: reported as run again)
+                raise
             outcome = patching.patch(statement.definition, before, namespace.get(statement.definition))
             reasons.extend(outcome.notes)
             if outcome.ok:
@@ -156,10 +179,7 @@ def _update(
             definition = new[position].definition
             if position not in done and definition is not None and definition in namespace:
                 patching.shift(namespace[definition], lines)
-    report["rerun"] = sorted(set(report["rerun"]))
-    if reasons:
-        report["reason"] = "; ".join(dict.fromkeys(reasons))
-    return report, plan.changes, Baseline(text, new, index)
+    return plan.changes, Baseline(text, new, index)
 
 
 _ABSENT = object()
