@@ -9,7 +9,9 @@ and its default kept.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,7 +27,7 @@ class Limits:
 @dataclass(frozen=True)
 class Settings:
     trusted: bool = False
-    interpreter: str | None = None  # None: the workspace's .venv/venv, else the server's own
+    interpreter: str | None = None  # None: see find_interpreter
     extra_paths: tuple[str, ...] = ()
     #: "changed": re-run what changed and what depends on it; "module": the whole text
     reload: str = "changed"
@@ -103,13 +105,31 @@ def merge(settings: Settings, raw: dict[str, Any]) -> tuple[Settings, list[str]]
     return replace(settings, limits=limits), problems
 
 
-def find_interpreter(settings: Settings, folders: list[str]) -> str:
-    """The Python that runs user code: the setting, a workspace venv, or our own."""
+def find_interpreter(
+    settings: Settings, folders: list[str], environ: Mapping[str, str] | None = None, own_prefix: str = sys.prefix
+) -> str:
+    """The Python that runs user code, the first of: the ``interpreter`` setting; a workspace
+    ``.venv``/``venv``; the virtual or conda environment active where the editor started
+    evalens (``VIRTUAL_ENV``, ``CONDA_PREFIX``); evalens' own Python, unless that is an
+    isolated tool environment (``pipx install``, ``uv tool install``), which holds none of
+    the user's packages: then the first ``python3`` on ``PATH``."""
+    env = os.environ if environ is None else environ
     if settings.interpreter:
         return os.path.expanduser(settings.interpreter)
-    for folder in folders:
-        for venv in (".venv", "venv"):
-            candidate = os.path.join(folder, venv, "bin", "python")
-            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-                return candidate
+    prefixes = [os.path.join(folder, venv) for folder in folders for venv in (".venv", "venv")]
+    prefixes += [env[name] for name in ("VIRTUAL_ENV", "CONDA_PREFIX") if env.get(name)]
+    for prefix in prefixes:
+        candidate = os.path.join(prefix, "bin", "python")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    if in_tool_environment(own_prefix):
+        on_path = shutil.which("python3", path=env.get("PATH", ""))
+        if on_path is not None:
+            return on_path
     return sys.executable
+
+
+def in_tool_environment(prefix: str = sys.prefix) -> bool:
+    """Whether evalens runs from an environment made for it alone: pipx marks its own with
+    ``pipx_metadata.json``, ``uv tool install`` with ``uv-receipt.toml``."""
+    return any(os.path.isfile(os.path.join(prefix, marker)) for marker in ("pipx_metadata.json", "uv-receipt.toml"))

@@ -1,22 +1,58 @@
-"""Shared helpers for the real-editor tests: the server command, a private home, the report."""
+"""Shared helpers for the real-editor tests: evalens installed as the READMEs say, a private
+home, the report.
+
+Every editor test starts the server the way its README tells a user to: the README's
+install command (``INSTALL``, run in the repository like a user's clone) puts an
+``evalens`` executable in a bin folder of its own, and the editor finds it on ``PATH``,
+the default command of every client. The test's own virtual environment is not on that
+``PATH``, so a client that fell back to ``python3 -m evalens`` would fail as it would for
+a newcomer.
+"""
 
 from __future__ import annotations
 
-import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 EDITORS = REPO / "editors"
-#: The server as the editors start it: the Python running the tests has evalens installed.
-SERVER = [sys.executable, "-m", "evalens"]
+#: The install command of the READMEs, run in the repository: an isolated environment with
+#: `evalens` on PATH (tests/editors/test_install.py checks that every README gives it).
+INSTALL = ["pipx", "install", "."]
 
 
-def editor_env(tmp_path: Path) -> dict[str, str]:
-    """Environment for an editor process: HOME and XDG dirs in a temp folder, the server command."""
+def install_evalens(base: Path) -> Path:
+    """Run the README's install command with pipx's folders under ``base``; the bin folder
+    that holds the ``evalens`` executable it made."""
+    pipx = shutil.which("pipx", path=str(Path(sys.executable).parent)) or shutil.which("pipx")
+    if pipx is None:
+        raise RuntimeError("pipx is not installed: pip install pipx (the test extra has it)")
+    bin_dir = base / "bin"
+    env = dict(os.environ)
+    env.pop("VIRTUAL_ENV", None)
+    env.update(PIPX_HOME=str(base / "pipx"), PIPX_BIN_DIR=str(bin_dir), PIPX_MAN_DIR=str(base / "man"))
+    done = subprocess.run([pipx, *INSTALL[1:]], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0 or not (bin_dir / "evalens").exists():
+        raise RuntimeError(f"{' '.join(INSTALL)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return bin_dir
+
+
+def user_path(evalens_bin: Path) -> str:
+    """A user's PATH with the installed evalens: the system's folders, not this test's venv."""
+    venv_bin = str(Path(sys.executable).parent)
+    kept = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry and entry != venv_bin]
+    return os.pathsep.join([str(evalens_bin), *kept])
+
+
+def editor_env(tmp_path: Path, evalens_bin: Path) -> dict[str, str]:
+    """Environment for an editor process: HOME and XDG dirs in a temp folder, the installed
+    evalens on PATH, no virtual environment active."""
     home = tmp_path / "home"
     env = dict(os.environ)
+    env.pop("VIRTUAL_ENV", None)
     for name, sub in [
         ("HOME", ""),
         ("XDG_CONFIG_HOME", ".config"),
@@ -27,7 +63,8 @@ def editor_env(tmp_path: Path) -> dict[str, str]:
         path = home / sub
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
-    env["EVALENS_CMD"] = json.dumps(SERVER)
+    env["PATH"] = user_path(evalens_bin)
+    env["EVALENS_CMD"] = '["evalens"]'
     env["EVALENS_WORKSPACE"] = str(tmp_path / "workspace")
     env["EVALENS_REPORT"] = str(tmp_path / "report.txt")
     return env

@@ -22,11 +22,42 @@ def test_settings_may_sit_under_an_evalens_key() -> None:
     assert section_of(None) == {}
 
 
-def test_workspace_venv_is_the_default_interpreter(tmp_path: Path) -> None:
-    assert find_interpreter(Settings(), [str(tmp_path)]) == sys.executable
-    python = tmp_path / ".venv" / "bin" / "python"
+def fake_python(prefix: Path) -> Path:
+    python = prefix / "bin" / "python"
     python.parent.mkdir(parents=True)
     python.write_text("#!/bin/sh\n")
     python.chmod(0o755)
-    assert find_interpreter(Settings(), [str(tmp_path)]) == str(python)
-    assert find_interpreter(Settings(interpreter="/usr/bin/python3"), [str(tmp_path)]) == "/usr/bin/python3"
+    return python
+
+
+def test_workspace_venv_is_the_default_interpreter(tmp_path: Path) -> None:
+    assert find_interpreter(Settings(), [str(tmp_path)], {}) == sys.executable
+    python = fake_python(tmp_path / ".venv")
+    assert find_interpreter(Settings(), [str(tmp_path)], {}) == str(python)
+    assert find_interpreter(Settings(interpreter="/usr/bin/python3"), [str(tmp_path)], {}) == "/usr/bin/python3"
+
+
+def test_the_environment_active_where_the_editor_started_comes_next(tmp_path: Path) -> None:
+    conda = fake_python(tmp_path / "conda")
+    assert find_interpreter(Settings(), [str(tmp_path)], {"CONDA_PREFIX": str(tmp_path / "conda")}) == str(conda)
+    venv = fake_python(tmp_path / "active")
+    both = {"CONDA_PREFIX": str(tmp_path / "conda"), "VIRTUAL_ENV": str(tmp_path / "active")}
+    assert find_interpreter(Settings(), [str(tmp_path)], both) == str(venv)
+    workspace = fake_python(tmp_path / "venv")
+    assert find_interpreter(Settings(), [str(tmp_path)], both) == str(workspace)
+
+
+def test_a_pipx_or_uv_tool_install_runs_user_code_with_python3_from_path(tmp_path: Path) -> None:
+    tool = tmp_path / "pipx" / "venvs" / "evalens"
+    tool.mkdir(parents=True)
+    users = fake_python(tmp_path / "usr")
+    (users.parent / "python3").symlink_to(users)
+    env = {"PATH": str(users.parent)}
+    assert find_interpreter(Settings(), [], env, own_prefix=str(tool)) == sys.executable  # not marked: our own
+    (tool / "pipx_metadata.json").write_text("{}")
+    assert find_interpreter(Settings(), [], env, own_prefix=str(tool)) == str(users.parent / "python3")
+    uv = tmp_path / "uv" / "tools" / "evalens"
+    uv.mkdir(parents=True)
+    (uv / "uv-receipt.toml").write_text("")
+    assert find_interpreter(Settings(), [], env, own_prefix=str(uv)) == str(users.parent / "python3")
+    assert find_interpreter(Settings(), [], {"PATH": ""}, own_prefix=str(uv)) == sys.executable
