@@ -1,16 +1,19 @@
 // The evalens VS Code extension's entry point: builds its parts and wires them together.
-//   server.ts    starts `python -m evalens`, maps workspace trust to `trusted`
+//   server.ts    starts the server, maps workspace trust to `trusted`, reports failures
+//   python.ts    how to start it: launch.ts (plain data), failure.ts (what a failure says)
 //   commands.ts  the editor commands;  functions.ts  the function picker (document symbols)
 //   runs.ts      running a command that answers a Result, and where it is shown
 //   results.ts   inline results;  inline.ts  a Result in one line (no vscode import)
 //   output.ts    the output channel;  status.ts  the status item
+//   running.ts   the context key `evalens.running` (the interrupt keybinding's `when`)
 //   protocol.ts  the server's command names and the shapes of their answers
-//   settings.ts  the settings sent to the server;  python.ts  the server's Python
+//   settings.ts  the settings sent to the server
 
 import type * as vscode from "vscode";
 import { EditorCommands } from "./commands";
 import { OutputLog } from "./output";
 import { InlineResults } from "./results";
+import { RunningContext } from "./running";
 import { Runner } from "./runs";
 import { ServerConnection } from "./server";
 import { StatusItem } from "./status";
@@ -19,12 +22,21 @@ export { serverSettings } from "./settings";
 
 class Extension implements vscode.Disposable {
   private readonly output = new OutputLog();
-  private readonly server: ServerConnection = new ServerConnection(this.output, (command, argument, send) =>
-    this.runner.run(command, argument, send),
-  );
+  private readonly server: ServerConnection;
   private readonly results = new InlineResults();
   private readonly runner: Runner = new Runner(this.output, this.results, () => this.server.client);
-  private readonly status = new StatusItem(this.server, this.runner);
+  private readonly status: StatusItem;
+  private readonly running = new RunningContext(this.runner);
+
+  constructor(context: vscode.ExtensionContext) {
+    this.server = new ServerConnection(
+      this.output,
+      (command, argument, send) => this.runner.run(command, argument, send),
+      context.extensionPath,
+      `@ext:${context.extension.id}`,
+    );
+    this.status = new StatusItem(this.server, this.runner);
+  }
 
   register(context: vscode.ExtensionContext): void {
     new EditorCommands(this.server, this.runner, this.output, this.results).register(context);
@@ -37,14 +49,14 @@ class Extension implements vscode.Disposable {
 
   dispose(): void {
     this.server.dispose(); // stops the client first
-    [this.output, this.results, this.runner, this.status].forEach((d) => d.dispose());
+    [this.output, this.results, this.running, this.runner, this.status].forEach((d) => d.dispose());
   }
 }
 
 let extension: Extension | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  extension = new Extension();
+  extension = new Extension(context);
   context.subscriptions.push(extension);
   extension.register(context);
   await extension.start();

@@ -54,3 +54,24 @@ export function shownText(result: Result, stale: boolean, limit: number = MAX_IN
   const text = inlineText(result, limit);
   return stale ? `${text}${STALE}` : text;
 }
+
+/** How a shown result is drawn: a value, an error, a run the user interrupted, or stale. */
+export type ResultStyle = "value" | "error" | "interrupted" | "stale";
+
+/** The exception a run stops with when the user interrupts it. */
+export const INTERRUPTED = "KeyboardInterrupt";
+
+/**
+ * The style of `result` shown inline: a run stopped by `KeyboardInterrupt` (the user's own
+ * interrupt) is not an error in the code, so it is drawn neutral, still reading
+ * `✗ KeyboardInterrupt`; staleness wins over the rest.
+ */
+export function resultStyle(result: Pick<Result, "ok" | "error">, stale: boolean): ResultStyle {
+  if (stale) {
+    return "stale";
+  }
+  if (result.ok) {
+    return "value";
+  }
+  return result.error?.type === INTERRUPTED ? "interrupted" : "error";
+}

@@ -1,12 +1,25 @@
-// Which Python runs the server, and whether evalens is installed in it.
+// How to start the server here: `evalens.server.command` when set, else the server bundled in
+// the extension run by the first Python 3.10+ found (the setting `evalens.server.python`, the
+// Python extension's interpreter when that extension is installed, `python3` on PATH).
 
 import { execFile } from "node:child_process";
+import { delimiter } from "node:path";
 import * as vscode from "vscode";
+import {
+  type Launch,
+  PROBE_ARGS,
+  type PythonCandidate,
+  type Rejected,
+  bundledLaunch,
+  commandLaunch,
+  isSupported,
+  noPythonMessage,
+  parseVersion,
+  pythonCandidates,
+} from "./launch";
 
-export interface ServerPython {
-  command: string;
-  source: "setting" | "python extension" | "default";
-}
+/** The settings that choose how the server starts: a change restarts it. */
+export const LAUNCH_SETTINGS = ["evalens.server.python", "evalens.server.command"] as const;
 
 interface PythonExtensionApi {
   environments?: {
@@ -19,6 +32,7 @@ interface PythonExtensionApi {
   };
 }
 
+/** The Python extension's API when it is installed (no hard dependency on it). */
 async function pythonExtension(): Promise<PythonExtensionApi | undefined> {
   const ext = vscode.extensions.getExtension<PythonExtensionApi>("ms-python.python");
   if (!ext) {
@@ -37,86 +51,72 @@ export async function onDidChangePythonExtensionInterpreter(): Promise<vscode.Ev
   return api?.environments?.onDidChangeActiveEnvironmentPath ?? api?.settings?.onDidChangeExecutionDetails;
 }
 
-/**
- * `evalens.serverPython` when set; else the interpreter selected in the Python
- * extension when it is installed; else `python3`.
- */
-export async function findServerPython(resource?: vscode.Uri): Promise<ServerPython> {
-  const setting = vscode.workspace.getConfiguration("evalens", resource).get<string>("serverPython", "").trim();
-  if (setting) {
-    return { command: expandHome(setting), source: "setting" };
-  }
+/** The interpreter selected in the Python extension, if it is installed and one is. */
+async function pythonExtensionInterpreter(resource?: vscode.Uri): Promise<string | undefined> {
   const api = await pythonExtension();
-  if (api) {
-    try {
-      const env = api.environments?.getActiveEnvironmentPath?.(resource);
-      const fromEnv = env?.path;
-      const fromDetails = api.settings?.getExecutionDetails?.(resource)?.execCommand?.[0];
-      const chosen = fromEnv || fromDetails;
-      if (chosen && chosen !== "python") {
-        return { command: chosen, source: "python extension" };
-      }
-    } catch {
-      // fall through to python3
-    }
+  try {
+    return (
+      api?.environments?.getActiveEnvironmentPath?.(resource)?.path ||
+      api?.settings?.getExecutionDetails?.(resource)?.execCommand?.[0]
+    );
+  } catch {
+    return undefined;
   }
-  return { command: "python3", source: "default" };
 }
 
-function expandHome(path: string): string {
-  const home = process.env.HOME ?? "";
-  return path.startsWith("~/") && home ? home + path.slice(1) : path;
+export type Found = { launch: Launch; problem?: undefined } | { launch?: undefined; problem: string };
+
+/** How to start the server for `resource`'s workspace, with the bundle at `libs`; or why it cannot start. */
+export async function findLaunch(libs: string, resource?: vscode.Uri): Promise<Found> {
+  const config = vscode.workspace.getConfiguration("evalens", resource);
+  const command = commandLaunch(config.get<unknown>("server.command"));
+  if (command) {
+    return { launch: command };
+  }
+  const setting = expandHome(config.get<string>("server.python", ""));
+  const candidates = pythonCandidates(setting, await pythonExtensionInterpreter(resource));
+  const rejected: Rejected[] = [];
+  for (const candidate of candidates) {
+    const launch = bundledLaunch(candidate, libs, process.env.PYTHONPATH, delimiter);
+    const problem = await probe(candidate, launch);
+    if (!problem) {
+      return { launch };
+    }
+    rejected.push(problem);
+  }
+  return { problem: noPythonMessage(rejected) };
 }
 
-export interface Problem {
-  message: string;
-  installCommand?: string;
-}
-
-/** Checks that `python -c "import evalens"` works; describes the fix when not. */
-export function checkServerPython(python: ServerPython): Promise<Problem | undefined> {
+/** Checks that `candidate` is a Python 3.10+ that imports the bundled server; answers why not. */
+function probe(candidate: PythonCandidate, launch: Launch): Promise<Rejected | undefined> {
   return new Promise((resolve) => {
     execFile(
-      python.command,
-      ["-c", "import evalens, sys; sys.stdout.write(evalens.__version__)"],
-      { timeout: 30000 },
-      (error, _stdout, stderr) => {
-        if (!error) {
-          resolve(undefined);
+      candidate.command,
+      [...PROBE_ARGS],
+      { timeout: 30000, env: { ...process.env, ...launch.env } },
+      (error, stdout, stderr) => {
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        if (code === "ENOENT" || code === "EACCES") {
+          resolve({ candidate, reason: "missing" });
           return;
         }
-        const where = describe(python);
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT" || code === "EACCES") {
-          resolve({
-            message: `evalens: cannot start the server: ${where} was not found. Set "evalens.serverPython" to a Python that has evalens installed.`,
-          });
-        } else if (/No module named '?evalens/.test(String(stderr))) {
-          const install = `${quote(python.command)} -m pip install evalens`;
-          resolve({
-            message: `evalens is not installed in ${where}. Install it with \`${install}\`, or set "evalens.serverPython" to a Python that has it.`,
-            installCommand: install,
-          });
+        const version = parseVersion(String(stdout));
+        if (!version) {
+          resolve({ candidate, reason: "broken", stderr: String(stderr) || String(error?.message ?? "") });
+        } else if (!isSupported(version)) {
+          resolve({ candidate, reason: "old", version: version.join(".") });
+        } else if (error) {
+          resolve({ candidate, reason: "broken", version: version.join("."), stderr: String(stderr) });
         } else {
-          const detail = String(stderr).trim().split("\n").pop() ?? String(error.message);
-          resolve({ message: `evalens: ${where} cannot import evalens: ${detail}` });
+          resolve(undefined);
         }
       },
     );
   });
 }
 
-export function describe(python: ServerPython): string {
-  switch (python.source) {
-    case "setting":
-      return `"${python.command}" (from the setting evalens.serverPython)`;
-    case "python extension":
-      return `"${python.command}" (the interpreter selected in the Python extension)`;
-    default:
-      return `"${python.command}"`;
-  }
-}
-
-function quote(path: string): string {
-  return /^[\w./-]+$/.test(path) ? path : `"${path}"`;
+function expandHome(path: string): string {
+  const home = process.env.HOME ?? "";
+  const trimmed = path.trim();
+  return trimmed.startsWith("~/") && home ? home + trimmed.slice(1) : trimmed;
 }

@@ -1,12 +1,15 @@
 // Inline results: a decoration after the evaluated code (`⇒ 42`, errors in the
-// error colour), with the full value or traceback in its hover. Results move
+// error colour, a run the user interrupted in a neutral one), with the full value or
+// traceback in its hover. The decoration spans only the end of its line (as GitLens' line
+// annotations do): its hover shows over the result's text, and hovering the code shows the
+// server's hover alone (which has the live value) instead of both. Results move
 // with edits above them and disappear when their own lines are edited. A run that
 // brought code up to date (re-ran or patched some) makes every result shown before it
 // stale: dimmed, with ` (stale)` after it, until it runs again (docs/protocol.md,
 // "Stale results").
 
 import * as vscode from "vscode";
-import { reloadsCode, shownText } from "./inline";
+import { type ResultStyle, reloadsCode, resultStyle, shownText } from "./inline";
 import type { Result } from "./protocol";
 
 interface Shown {
@@ -16,31 +19,20 @@ interface Shown {
   stale: boolean; // a later run brought code up to date: the value may differ now
 }
 
+function decorationType(color: string, fontStyle: "normal" | "italic"): vscode.TextEditorDecorationType {
+  return vscode.window.createTextEditorDecorationType({
+    after: { margin: "0 0 0 1.5em", color: new vscode.ThemeColor(color), fontStyle },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+}
+
 export class InlineResults implements vscode.Disposable {
-  private readonly okType = vscode.window.createTextEditorDecorationType({
-    after: {
-      margin: "0 0 0 1.5em",
-      color: new vscode.ThemeColor("evalens.resultForeground"),
-      fontStyle: "normal",
-    },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
-  private readonly errorType = vscode.window.createTextEditorDecorationType({
-    after: {
-      margin: "0 0 0 1.5em",
-      color: new vscode.ThemeColor("evalens.errorForeground"),
-      fontStyle: "normal",
-    },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
-  private readonly staleType = vscode.window.createTextEditorDecorationType({
-    after: {
-      margin: "0 0 0 1.5em",
-      color: new vscode.ThemeColor("evalens.staleForeground"),
-      fontStyle: "italic",
-    },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
+  private readonly types: Record<ResultStyle, vscode.TextEditorDecorationType> = {
+    value: decorationType("evalens.resultForeground", "normal"),
+    error: decorationType("evalens.errorForeground", "normal"),
+    interrupted: decorationType("evalens.interruptedForeground", "normal"),
+    stale: decorationType("evalens.staleForeground", "italic"),
+  };
   /** How many runs so far brought code up to date: a result from before the last one is stale. */
   private generation = 0;
   private readonly byDocument = new Map<string, Shown[]>();
@@ -103,26 +95,23 @@ export class InlineResults implements vscode.Disposable {
 
   private render(editor: vscode.TextEditor): void {
     const shown = this.byDocument.get(editor.document.uri.toString()) ?? [];
-    const ok: vscode.DecorationOptions[] = [];
-    const failed: vscode.DecorationOptions[] = [];
-    const stale: vscode.DecorationOptions[] = [];
+    const byStyle: Record<ResultStyle, vscode.DecorationOptions[]> = { value: [], error: [], interrupted: [], stale: [] };
     const lineCount = editor.document.lineCount;
     for (const s of shown) {
       if (s.line >= lineCount) {
         continue;
       }
+      // Empty, at the end of the line: the hover belongs to the result's text, not the code.
       const end = editor.document.lineAt(s.line).range.end;
-      const start = new vscode.Position(Math.min(s.firstLine, s.line), 0);
-      const option: vscode.DecorationOptions = {
-        range: new vscode.Range(start, end),
+      byStyle[resultStyle(s.result, s.stale)].push({
+        range: new vscode.Range(end, end),
         hoverMessage: hoverFor(s.result, s.stale),
         renderOptions: { after: { contentText: shownText(s.result, s.stale) } },
-      };
-      (s.stale ? stale : s.result.ok ? ok : failed).push(option);
+      });
     }
-    editor.setDecorations(this.okType, ok);
-    editor.setDecorations(this.errorType, failed);
-    editor.setDecorations(this.staleType, stale);
+    for (const style of Object.keys(this.types) as ResultStyle[]) {
+      editor.setDecorations(this.types[style], byStyle[style]);
+    }
   }
 
   private onChange(event: vscode.TextDocumentChangeEvent): void {
@@ -149,9 +138,7 @@ export class InlineResults implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.okType.dispose();
-    this.errorType.dispose();
-    this.staleType.dispose();
+    Object.values(this.types).forEach((type) => type.dispose());
     this.subscriptions.forEach((d) => d.dispose());
   }
 }

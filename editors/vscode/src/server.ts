@@ -1,29 +1,49 @@
-// The evalens language server's lifecycle: finds and checks the server Python, starts
-// `python -m evalens` with a language client, restarts it when trust or the server Python
-// changes, passes settings changes on, and says why code cannot run when it cannot.
+// The evalens language server's lifecycle: finds how to start it (python.ts: the bundled server
+// with a Python 3.10+, or `evalens.server.command`), starts it with a language client,
+// restarts it when trust or those settings change, passes settings changes on, and says why
+// code cannot run when it cannot: a server that does not start or dies is reported with its
+// last stderr lines and the fix (failure.ts).
 
+import { join } from "node:path";
+import type { Readable } from "node:stream";
 import * as vscode from "vscode";
 import {
+  CloseAction,
   CodeLensRequest,
   DidChangeConfigurationNotification,
+  ErrorAction,
+  type Executable,
   LanguageClient,
   type LanguageClientOptions,
-  type ServerOptions,
   State,
 } from "vscode-languageclient/node";
+import { StderrTail, failureMessage } from "./failure";
+import type { Launch } from "./launch";
 import type { OutputLog } from "./output";
 import { OUTPUT_NOTIFICATION, type OutputParams, RESULT_COMMANDS } from "./protocol";
-import { checkServerPython, describe, findServerPython, onDidChangePythonExtensionInterpreter } from "./python";
-import type { ServerPython } from "./python";
+import { LAUNCH_SETTINGS, findLaunch, onDidChangePythonExtensionInterpreter } from "./python";
 import { type RunArgument, errorText } from "./runs";
 import { UNTRUSTED, serverSettings } from "./settings";
 
 /** Runs a server command that answers a Result (`send` sends it), for the client's middleware. */
 export type RunHook = (command: string, argument: RunArgument, send: () => Promise<unknown>) => Promise<unknown>;
 
+/** How long a failure report waits for the rest of a dead server's stderr. */
+const STDERR_GRACE_MS = 1000;
+
+/** One start of the server: its client, what it wrote on stderr, and whether it got running. */
+interface Session {
+  client: LanguageClient;
+  launch: Launch;
+  stderr: StderrTail;
+  stderrClosed: Promise<void>;
+  wasRunning: boolean;
+  reported: boolean;
+}
+
 export class ServerConnection implements vscode.Disposable {
-  private current: LanguageClient | undefined;
-  private python: ServerPython | undefined;
+  private session: Session | undefined;
+  private launch: Launch | undefined;
   private problemMessage: string | undefined;
   private starting: Promise<void> | undefined;
   private readonly serverLog = vscode.window.createOutputChannel("evalens language server", { log: true });
@@ -31,11 +51,20 @@ export class ServerConnection implements vscode.Disposable {
   /** Fires whenever what the status item shows may have changed. */
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The extension's copy of the server and its dependencies. */
+  private readonly libs: string;
 
+  /**
+   * `extensionPath`: where the extension is installed (its bundled/libs holds the server);
+   * `settingsQuery`: what *Open Settings* searches for (`@ext:evalens.evalens`).
+   */
   constructor(
     private readonly output: OutputLog,
     private readonly runHook: RunHook,
+    extensionPath: string,
+    private readonly settingsQuery: string,
   ) {
+    this.libs = join(extensionPath, "bundled", "libs");
     this.disposables.push(
       this.serverLog,
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.trustGranted()),
@@ -45,7 +74,7 @@ export class ServerConnection implements vscode.Disposable {
 
   /** The language client (running or not), or undefined before a start or after a failed check. */
   get client(): LanguageClient | undefined {
-    return this.current;
+    return this.session?.client;
   }
 
   /** Why the server is not usable (shown in the status item and on a run), or undefined. */
@@ -54,11 +83,12 @@ export class ServerConnection implements vscode.Disposable {
   }
 
   get isStarting(): boolean {
-    return !this.current || this.current.state === State.Starting || this.starting !== undefined;
+    return !this.session || this.session.client.state === State.Starting || this.starting !== undefined;
   }
 
-  get pythonCommand(): string | undefined {
-    return this.python?.command;
+  /** How the server was started, in words (the status item's tooltip). */
+  get launchDescription(): string | undefined {
+    return this.launch?.description;
   }
 
   /** Restarts the server when the interpreter selected in the Python extension changes. */
@@ -78,39 +108,67 @@ export class ServerConnection implements vscode.Disposable {
     return this.starting;
   }
 
+  /** Opens the Settings editor on the extension's settings. */
+  openSettings(): Thenable<unknown> {
+    return vscode.commands.executeCommand("workbench.action.openSettings", this.settingsQuery);
+  }
+
   private async doStart(): Promise<void> {
     await this.stopClient();
     this.problemMessage = undefined;
     this.changed.fire();
     const folder = vscode.workspace.workspaceFolders?.[0];
-    const python = await findServerPython(folder?.uri);
-    this.python = python;
-    const problem = await checkServerPython(python);
-    if (problem) {
-      this.problemMessage = problem.message;
+    const found = await findLaunch(this.libs, folder?.uri);
+    if (!found.launch) {
+      this.launch = undefined;
+      this.problemMessage = found.problem;
       this.changed.fire();
-      this.serverLog.error(problem.message);
-      const choices = ["Open Settings", ...(problem.installCommand ? ["Copy Install Command"] : []), "Retry"];
-      void vscode.window.showErrorMessage(problem.message, ...choices).then(async (choice) => {
-        if (choice === "Open Settings") {
-          await vscode.commands.executeCommand("workbench.action.openSettings", "evalens.serverPython");
-        } else if (choice === "Copy Install Command" && problem.installCommand) {
-          await vscode.env.clipboard.writeText(problem.installCommand);
-        } else if (choice === "Retry") {
-          await this.start();
-        }
-      });
+      this.serverLog.error(found.problem);
+      this.showProblem();
       return;
     }
-    const serverOptions: ServerOptions = {
-      command: python.command,
-      args: ["-m", "evalens"],
-      options: folder ? { cwd: folder.uri.fsPath } : {},
+    const launch = found.launch;
+    this.launch = launch;
+    this.serverLog.info(`starting ${launch.description}: ${[launch.command, ...launch.args].join(" ")}`);
+    const executable: Executable = {
+      command: launch.command,
+      args: launch.args,
+      options: { ...(folder ? { cwd: folder.uri.fsPath } : {}), env: { ...process.env, ...launch.env } },
     };
+    const stderr = new StderrTail();
+    let stderrEnded: () => void = () => undefined;
+    const stderrClosed = new Promise<void>((resolve) => {
+      stderrEnded = resolve;
+    });
+    // Filled in below: the error handler needs the session, the session the client.
+    let session: Session | undefined;
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ language: "python" }],
       outputChannel: this.serverLog,
       initializationOptions: serverSettings(),
+      stdioOptions: {
+        stdout: () => undefined, // the LSP connection reads it
+        stderr: (input: Readable) => {
+          input.setEncoding("utf8");
+          input.on("data", (chunk: string) => {
+            stderr.push(chunk);
+            for (const line of chunk.replace(/\r?\n$/, "").split(/\r?\n/)) {
+              this.serverLog.error(line);
+            }
+          });
+          input.on("close", () => stderrEnded());
+          input.on("end", () => stderrEnded());
+        },
+      },
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue, handled: true }),
+        closed: () => {
+          if (session) {
+            void this.reportFailure(session, session.wasRunning ? "died" : "start");
+          }
+          return { action: CloseAction.DoNotRestart, handled: true };
+        },
+      },
       middleware: {
         executeCommand: async (command, args, next) => {
           if (!RESULT_COMMANDS.has(command)) {
@@ -130,53 +188,80 @@ export class ServerConnection implements vscode.Disposable {
         // The inline decorations show the same values, with colour and hover.
         provideInlayHints: () => [],
       },
-      initializationFailedHandler: (error) => {
-        this.problemMessage = `evalens: the server did not start with ${describe(python)}: ${String(error)}`;
-        this.changed.fire();
-        void vscode.window.showErrorMessage(this.problemMessage);
-        return false;
-      },
+      initializationFailedHandler: () => false, // reported by reportFailure, with the server's stderr
     };
-    const client = new LanguageClient("evalens", "evalens language server", serverOptions, clientOptions);
+    const client = new LanguageClient("evalens", "evalens language server", executable, clientOptions);
+    session = { client, launch, stderr, stderrClosed, wasRunning: false, reported: false };
+    const started = session;
     client.onNotification(OUTPUT_NOTIFICATION, (output: OutputParams) => this.output.onOutput(output));
     client.onDidChangeState((event) => {
-      if (event.newState === State.Stopped && this.current === client && !this.problemMessage) {
+      if (this.session !== started) {
+        return;
+      }
+      if (event.newState === State.Running) {
+        started.wasRunning = true;
+        this.problemMessage = undefined;
+      } else if (event.newState === State.Stopped && !this.problemMessage) {
         this.problemMessage =
           "evalens: the language server stopped; run “evalens: Restart Interpreter” to start it again.";
-      } else if (event.newState === State.Running) {
-        this.problemMessage = undefined;
       }
       this.changed.fire();
     });
-    this.current = client;
+    this.session = started;
     try {
       await client.start();
     } catch (error) {
-      this.problemMessage ??= `evalens: the server did not start with ${describe(python)}: ${errorText(error)}`;
-      this.serverLog.error(this.problemMessage);
+      await this.reportFailure(started, "start", errorText(error));
     }
     this.changed.fire();
   }
 
+  /**
+   * A server that did not start or died: its last stderr lines and the fix, in the status item
+   * and a notification (once per start).
+   */
+  private async reportFailure(session: Session, phase: "start" | "died", error?: string): Promise<void> {
+    if (session.reported || this.session !== session) {
+      return;
+    }
+    session.reported = true;
+    // The process is gone or going: let the rest of its stderr arrive first.
+    await Promise.race([session.stderrClosed, new Promise((resolve) => setTimeout(resolve, STDERR_GRACE_MS))]);
+    if (this.session !== session) {
+      return;
+    }
+    const spawnError = error && /ENOENT|EACCES|spawn/.test(error) ? error : undefined;
+    this.problemMessage = failureMessage(phase, session.launch, session.stderr.lines(), spawnError);
+    this.serverLog.error(this.problemMessage);
+    this.changed.fire();
+    this.showProblem();
+  }
+
   private async stopClient(): Promise<void> {
-    const client = this.current;
-    this.current = undefined;
-    if (client) {
+    const session = this.session;
+    this.session = undefined;
+    if (session) {
       try {
-        await client.stop(5000);
+        await session.client.stop(5000);
       } catch {
         // already stopped
       }
     }
   }
 
+  /** Whether starting afresh would start the server another way than the running one. */
+  private async launchChanged(): Promise<boolean> {
+    const found = await findLaunch(this.libs, vscode.workspace.workspaceFolders?.[0]?.uri);
+    return !found.launch || !this.launch || JSON.stringify(found.launch) !== JSON.stringify(this.launch);
+  }
+
   private async trustGranted(): Promise<void> {
-    const python = await findServerPython(vscode.workspace.workspaceFolders?.[0]?.uri);
-    if (!this.current || !this.python || python.command !== this.python.command || !this.current.isRunning()) {
-      await this.start(); // restricted settings such as serverPython may have changed with trust
+    const client = this.client;
+    if (!client?.isRunning() || (await this.launchChanged())) {
+      await this.start(); // restricted settings such as evalens.server.python may have changed with trust
       return;
     }
-    await this.current.sendNotification(DidChangeConfigurationNotification.type, {
+    await client.sendNotification(DidChangeConfigurationNotification.type, {
       settings: { evalens: serverSettings() },
     });
     this.refreshLenses();
@@ -184,24 +269,23 @@ export class ServerConnection implements vscode.Disposable {
   }
 
   private async configurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
-    if (event.affectsConfiguration("evalens.serverPython")) {
+    if (LAUNCH_SETTINGS.some((setting) => event.affectsConfiguration(setting))) {
       await this.start();
-    } else if (event.affectsConfiguration("evalens") && this.current?.isRunning()) {
-      await this.current.sendNotification(DidChangeConfigurationNotification.type, {
+    } else if (event.affectsConfiguration("evalens") && this.client?.isRunning()) {
+      await this.client.sendNotification(DidChangeConfigurationNotification.type, {
         settings: { evalens: serverSettings() },
       });
     }
   }
 
   private async pythonMayHaveChanged(): Promise<void> {
-    const python = await findServerPython(vscode.workspace.workspaceFolders?.[0]?.uri);
-    if (python.command !== this.python?.command) {
+    if (this.launch?.kind !== "command" && (await this.launchChanged())) {
       await this.start();
     }
   }
 
   private refreshLenses(): void {
-    const feature = this.current?.getFeature(CodeLensRequest.method);
+    const feature = this.client?.getFeature(CodeLensRequest.method);
     for (const editor of vscode.window.visibleTextEditors) {
       feature?.getProvider(editor.document)?.onDidChangeCodeLensEmitter.fire();
     }
@@ -219,35 +303,40 @@ export class ServerConnection implements vscode.Disposable {
     if (this.starting) {
       await this.starting;
     }
-    if (!this.current || this.problemMessage) {
+    const client = this.client;
+    if (!client || this.problemMessage) {
       this.showProblem();
       return undefined;
     }
-    if (this.current.state === State.Starting) {
+    if (client.state === State.Starting) {
       await new Promise<void>((resolve) => {
-        const sub = this.current?.onDidChangeState((e) => {
+        const sub = client.onDidChangeState((e) => {
           if (e.newState !== State.Starting) {
-            sub?.dispose();
+            sub.dispose();
             resolve();
           }
         });
       });
     }
-    return this.current.isRunning() ? this.current : undefined;
+    return client.isRunning() ? client : undefined;
   }
 
-  /** Shows why the server is not usable, offering the settings and a retry. */
+  /** Shows why the server is not usable, offering the settings, a restart and the server's log. */
   showProblem(): void {
     if (this.problemMessage) {
-      void vscode.window.showErrorMessage(this.problemMessage, "Open Settings", "Retry").then(async (choice) => {
-        if (choice === "Open Settings") {
-          await vscode.commands.executeCommand("workbench.action.openSettings", "evalens.serverPython");
-        } else if (choice === "Retry") {
-          await this.start();
-        }
-      });
-    } else if (!this.current) {
-      void vscode.window.showErrorMessage("evalens: the language server is not running.", "Retry").then((c) => {
+      void vscode.window
+        .showErrorMessage(this.problemMessage, "Open Settings", "Restart", "Show Log")
+        .then(async (choice) => {
+          if (choice === "Open Settings") {
+            await this.openSettings();
+          } else if (choice === "Restart") {
+            await this.start();
+          } else if (choice === "Show Log") {
+            this.serverLog.show(true);
+          }
+        });
+    } else if (!this.client) {
+      void vscode.window.showErrorMessage("evalens: the language server is not running.", "Restart").then((c) => {
         if (c) {
           void this.start();
         }

@@ -7,6 +7,9 @@ import type { Runner } from "./runs";
 import type { ServerConnection } from "./server";
 import { UNTRUSTED } from "./settings";
 
+/** The interrupt keybinding of package.json, as the tooltip names it. */
+const INTERRUPT_KEY = process.platform === "darwin" ? "Ctrl+C" : "Ctrl+Alt+C";
+
 export class StatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem("evalens.status", vscode.StatusBarAlignment.Left, 0);
   private readonly subscriptions: vscode.Disposable[];
@@ -35,7 +38,7 @@ export class StatusItem implements vscode.Disposable {
       item.command = "workbench.trust.manage";
     } else if (this.runner.busy) {
       item.text = "$(sync~spin) evalens: busy";
-      item.tooltip = "evalens is running code. Click to interrupt.";
+      item.tooltip = `evalens is running code. Click or press ${INTERRUPT_KEY} to interrupt.`;
       item.command = EditorCommand.interruptRun;
     } else if (this.server.isStarting) {
       item.text = "$(loading~spin) evalens";
@@ -43,7 +46,7 @@ export class StatusItem implements vscode.Disposable {
       item.command = EditorCommand.showOutput;
     } else {
       item.text = "$(check) evalens: idle";
-      item.tooltip = `evalens is idle (server: ${this.server.pythonCommand ?? "?"}). Click to show the output.`;
+      item.tooltip = `evalens is idle (${this.server.launchDescription ?? "?"}). Click to show the output.`;
       item.command = EditorCommand.showOutput;
     }
   }

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { MAX_INLINE, STALE, inlineText, reloadsCode, shownText } = await import(join(here, "..", "out", "test", "inline.mjs"));
+const { MAX_INLINE, STALE, inlineText, reloadsCode, resultStyle, shownText } = await import(join(here, "..", "out", "test", "inline.mjs"));
 const fixture = join(here, "..", "..", "..", "tests", "fixtures", "inline_results.json");
 const { cases } = JSON.parse(readFileSync(fixture, "utf8"));
 
@@ -46,4 +46,18 @@ test("a stale result is its one-line text, then ' (stale)'", () => {
   assert.equal(shownText(result, true), `${inlineText(result)} (stale)`);
   const interrupted = { ok: false, value: null, error: { type: "KeyboardInterrupt", message: "" } };
   assert.equal(shownText(interrupted, true), "✗ KeyboardInterrupt (stale)");
+});
+
+test("a run the user interrupted is drawn neutral, not as an error; stale wins", () => {
+  const value = { ok: true, value: { repr: "42", type: "int" }, error: null };
+  const error = { ok: false, value: null, error: { type: "ZeroDivisionError", message: "division by zero" } };
+  const interrupted = { ok: false, value: null, error: { type: "KeyboardInterrupt", message: "" } };
+  const died = { ok: false, value: null, error: { type: "InterpreterDied", message: "killed" } };
+  assert.equal(resultStyle(value, false), "value");
+  assert.equal(resultStyle(error, false), "error");
+  assert.equal(resultStyle(interrupted, false), "interrupted");
+  assert.equal(inlineText(interrupted), "✗ KeyboardInterrupt");
+  assert.equal(resultStyle(died, false), "error");
+  assert.equal(resultStyle(interrupted, true), "stale");
+  assert.equal(resultStyle(value, true), "stale");
 });
