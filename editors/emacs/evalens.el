@@ -38,15 +38,22 @@
   :group 'tools
   :prefix "evalens-")
 
-(defcustom evalens-command '("python3" "-m" "evalens")
+(defcustom evalens-command '("evalens")
   "How to start the evalens server: a program and its arguments.
-The Python must have evalens installed."
+The default is the `evalens' executable that `pipx install .' (run in
+the evalens clone) puts on PATH, found through `exec-path'.  Set it when
+evalens is installed elsewhere, e.g. (\"/opt/evalens/bin/evalens\") or
+(\"python3\" \"-m\" \"evalens\") for a Python that has evalens installed."
   :type '(repeat string))
 
 (defcustom evalens-trusted nil
   "Non-nil lets evalens run code.  Nothing is executed unless this is set.
-Set it only for code you trust."
-  :type 'boolean)
+Set it only for code you trust.  Set with Customize or
+(customize-set-variable \='evalens-trusted t), running servers learn it
+at once; a plain setq counts for servers started after it."
+  :type 'boolean
+  :initialize #'custom-initialize-default
+  :set #'evalens--set-trusted)
 
 (defcustom evalens-settings nil
   "Other evalens settings, as a plist, e.g. (:limits (:memoryMB 1024)).
@@ -71,6 +78,10 @@ They are refreshed after each run and on save."
 
 (defface evalens-error-face '((t :inherit error))
   "Face of an error overlay.")
+
+(defface evalens-interrupted-face '((t :inherit font-lock-comment-face))
+  "Face of a run you interrupted (\"✗ KeyboardInterrupt\").
+Not an error in the code: neutral, unlike `evalens-error-face'.")
 
 (defface evalens-pending-face '((t :inherit shadow :slant italic))
   "Face of the marker shown while code runs.")
@@ -120,11 +131,164 @@ A result from before the last of them is stale.")
 (defclass evalens-server (eglot-lsp-server) ()
   :documentation "An eglot server for evalens.")
 
+;;; When the server cannot start or dies: its own words and the fix
+
+(defconst evalens-install-hint
+  "Install it: pipx install . in the evalens clone, or set evalens-command."
+  "The fix shown when the server cannot start.")
+
+(defconst evalens--stderr-lines 5
+  "How many of the server's last stderr lines a report shows.")
+
+(defvar evalens--last-exit nil
+  "What the user was last told about a server that exited unexpectedly.")
+
+(defun evalens--stderr-tail (server)
+  "The last lines SERVER wrote on stderr, each indented, or nil.
+eglot keeps them in the hidden buffer \" *EGLOT (...) stderr*\"; what the
+process wrote just before it exited is read first."
+  (when-let ((buffer (ignore-errors (jsonrpc-stderr-buffer server))))
+    (when (buffer-live-p buffer)
+      (let ((pipe (get-buffer-process buffer))
+            (deadline (+ (float-time) 1.0)))
+        (while (and pipe (process-live-p pipe) (< (float-time) deadline)
+                    (accept-process-output pipe 0.05 nil t))))
+      (with-current-buffer buffer
+        (let ((lines (cl-remove-if (lambda (line) (string-blank-p line))
+                                   (split-string (buffer-substring-no-properties (point-min) (point-max))
+                                                 "\n"))))
+          (when lines
+            (mapconcat (lambda (line) (concat "  " (string-trim-right line)))
+                       (last lines evalens--stderr-lines) "\n")))))))
+
+(defun evalens--exit-text (server process)
+  "What to tell the user when PROCESS, SERVER's, exited unexpectedly."
+  (let ((how (if (eq (process-status process) 'signal)
+                 (format "was killed by signal %d" (process-exit-status process))
+               (format "exited with code %d" (process-exit-status process))))
+        (tail (evalens--stderr-tail server))
+        (started (and (slot-boundp server 'capabilities) (eglot--capabilities server))))
+    (concat "evalens: the server " how
+            (if tail (concat ":\n" tail) " and wrote nothing on stderr")
+            "\n"
+            (if started
+                "Its log: M-x eglot-events-buffer; M-x eglot starts it again."
+              evalens-install-hint))))
+
+(defun evalens--carry-exit-text (server text)
+  "Make the requests still waiting on SERVER fail with TEXT, not \"Server died\".
+jsonrpc answers them (:code -1 :message \"Server died\"); eglot shows that
+as \"[eglot] -1: Server died\" when the server dies while it connects."
+  (let ((table (ignore-errors (jsonrpc--request-continuations server))))
+    (when (hash-table-p table)
+      (maphash (lambda (_id triplet)
+                 (let ((on-error (and (consp triplet) (consp (cdr triplet)) (nth 1 triplet))))
+                   (when (functionp on-error)
+                     (setf (nth 1 triplet)
+                           (lambda (err)
+                             (funcall on-error (if (eql (plist-get err :code) -1)
+                                                   (list :code -1 :message text)
+                                                 err)))))))
+               table))))
+
+(defun evalens--report-exit (server process)
+  "Why PROCESS, SERVER's, ended: computed once, kept on PROCESS and returned."
+  (or (process-get process 'evalens-exit)
+      (let ((text (evalens--exit-text server process)))
+        (process-put process 'evalens-exit text)
+        (setq evalens--last-exit text))))
+
+(defun evalens--watch-exit (server)
+  "A process sentinel wrapper that tells why SERVER's process ended."
+  (lambda (sentinel process change)
+    (if (or (process-live-p process) (eglot--shutdown-requested server))
+        (funcall sentinel process change)
+      (let* ((told (process-get process 'evalens-exit))
+             (text (evalens--report-exit server process)))
+        (evalens--carry-exit-text server text)
+        (unwind-protect (funcall sentinel process change)
+          (unless told (message "%s" text)))))))
+
+(defvar evalens--starting nil
+  "The evalens server made by the last connection attempt.")
+
+(cl-defmethod initialize-instance :around ((server evalens-server) &optional _slots)
+  "Start SERVER's process; a missing program says how to install evalens."
+  (condition-case err
+      (cl-call-next-method)
+    (file-missing
+     (error "evalens: cannot start the server: %s is not on exec-path\n%s"
+            (car (last err)) evalens-install-hint)))
+  (setq evalens--starting server)
+  (let ((process (jsonrpc--process server)))
+    (when (processp process)
+      (add-function :around (process-sentinel process) (evalens--watch-exit server)))))
+
+(defun evalens--connect ()
+  "Start evalens for this buffer, as `eglot-ensure' does, or say why it cannot."
+  (remove-hook 'post-command-hook #'evalens--connect t)
+  (when (and buffer-file-name (not (eglot-managed-p)))
+    (setq evalens--last-exit nil
+          evalens--starting nil)
+    (condition-case err
+        (apply #'eglot--connect (eglot--guess-contact))
+      (error
+       (let* ((server evalens--starting)
+              (process (and server (jsonrpc--process server))))
+         (message "%s" (or evalens--last-exit
+                           ;; It died before its sentinel ran: eglot could not send to it.
+                           (and (processp process) (not (process-live-p process))
+                                (evalens--report-exit server process))
+                           (error-message-string err))))))))
+
+(defun evalens--ensure ()
+  "Connect after the current command, once the buffer is set up.
+As `eglot-ensure' does, but saying why the server cannot start."
+  (add-hook 'post-command-hook #'evalens--connect nil t))
+
+(cl-defmethod eglot-client-capabilities ((_server evalens-server))
+  "eglot's capabilities, with code lenses and their refresh request."
+  (let* ((capabilities (cl-call-next-method))
+         (copy (plist-put (copy-sequence capabilities) :workspace
+                          (append (list :codeLens (list :refreshSupport t))
+                                  (plist-get capabilities :workspace)))))
+    (plist-put copy :textDocument
+               (append (list :codeLens (list :dynamicRegistration :json-false))
+                       (plist-get capabilities :textDocument)))))
+
 (defun evalens--settings ()
   "The evalens settings as a plist suitable for JSON."
   (append (list :trusted (if evalens-trusted t :json-false))
           (cl-loop for (key value) on evalens-settings by #'cddr
                    unless (eq key :trusted) append (list key value))))
+
+(defvar evalens-mode)
+
+(defun evalens--servers ()
+  "The live evalens servers of the buffers in `evalens-mode'."
+  (let (servers)
+    (dolist (buffer (buffer-list))
+      (with-current-buffer buffer
+        (when-let ((server (and evalens-mode (eglot-managed-p) (eglot-current-server))))
+          (when (and (cl-typep server 'evalens-server) (jsonrpc-running-p server))
+            (cl-pushnew server servers)))))
+    servers))
+
+(defun evalens--push-settings (server)
+  "Send SERVER the evalens settings now (workspace/didChangeConfiguration).
+A project's own `eglot-workspace-configuration' `:evalens' section wins,
+as it does when the server asks."
+  (let* ((default-directory (project-root (eglot--project server)))
+         (config (eglot--workspace-configuration-plist server))
+         (settings (if (plist-get config :evalens)
+                       config
+                     (append (list :evalens (evalens--settings)) config))))
+    (jsonrpc-notify server :workspace/didChangeConfiguration (list :settings settings))))
+
+(defun evalens--set-trusted (symbol value)
+  "Set SYMBOL (`evalens-trusted') to VALUE and tell the running servers."
+  (set-default symbol value)
+  (mapc #'evalens--push-settings (evalens--servers)))
 
 (defun evalens--contact (&optional _interactive)
   "The eglot contact for evalens."
@@ -162,6 +326,14 @@ A project's own `eglot-workspace-configuration' takes precedence."
   "Stream output of the running code into `*evalens-output*'."
   (ignore uri stream)
   (evalens--output-append text))
+
+(cl-defmethod eglot-handle-request
+  ((server evalens-server) (_method (eql workspace/codeLens/refresh)) &rest _params)
+  "The server's lenses changed: ask again for those of every buffer it manages."
+  (dolist (buffer (eglot--managed-buffers server))
+    (when (buffer-live-p buffer)
+      (with-current-buffer buffer (evalens-refresh-lenses))))
+  nil)
 
 ;;; Output buffer
 
@@ -240,7 +412,8 @@ every evalens client follows (tests/fixtures/inline_results.json)."
 (defun evalens-describe (result)
   "The overlay text and face for RESULT (a Result plist).
 `⇒ repr' for a value, `✓' for a run without one, `✗ Type: message'
-for a failure."
+for a failure (`✗ KeyboardInterrupt' in `evalens-interrupted-face': an
+interrupt is not an error in the code)."
   (cond ((or (null result) (eq (plist-get result :ok) t))
          (let ((value (plist-get result :value)))
            (if value
@@ -254,7 +427,7 @@ for a failure."
                 (message (or (plist-get err :message) "")))
            (cons (concat evalens-failed-glyph " "
                          (evalens--one-line (if (string-empty-p message) type (concat type ": " message))))
-                 'evalens-error-face)))))
+                 (if (equal type "KeyboardInterrupt") 'evalens-interrupted-face 'evalens-error-face))))))
 
 (defun evalens--overlays-on-line (pos)
   (save-excursion
@@ -327,6 +500,18 @@ brought code up to date before it is shown."
 (defun evalens--uri ()
   (plist-get (eglot--TextDocumentIdentifier) :uri))
 
+(defconst evalens-untrusted-message
+  "evalens: nothing runs until you trust this code: (customize-set-variable 'evalens-trusted t)"
+  "Shown when the server refuses to run code in an untrusted workspace.")
+
+(defun evalens-error-text (err)
+  "The message to show for ERR, a JSON-RPC error plist from the server."
+  (let ((text (or (plist-get err :message) "")))
+    (cond ((and (eql (plist-get err :code) -32803) (string-match-p "untrusted" text))
+           evalens-untrusted-message)
+          ((string-prefix-p "evalens: " text) text) ; the server's exit, told by `evalens--watch-exit'
+          (t (concat "evalens: " text)))))
+
 (defun evalens-execute (command argument &optional on-result on-error)
   "Send workspace/executeCommand COMMAND with ARGUMENT, asynchronously.
 ON-RESULT gets the result, ON-ERROR the JSON-RPC error plist."
@@ -338,29 +523,82 @@ ON-RESULT gets the result, ON-ERROR the JSON-RPC error plist."
      :success-fn (lambda (result) (when on-result (funcall on-result result)))
      :error-fn (lambda (err)
                  (if on-error (funcall on-error err)
-                   (message "evalens: %s" (plist-get err :message))))
+                   (message "%s" (evalens-error-text err))))
      :timeout nil)))
 
-(defun evalens--lens-shows-p (pos target)
-  "Non-nil when a lens above the line of POS calls TARGET.
+(defun evalens--lens-shows-p (buffer pos argument)
+  "Non-nil when a lens of BUFFER above the line of POS makes ARGUMENT's call.
 Its title then shows the result."
   (and evalens-show-lenses
-       (save-excursion
-         (goto-char pos)
-         (cl-some (lambda (ov)
-                    (let ((argument (overlay-get ov 'evalens-lens-argument)))
-                      (equal (plist-get argument :target) target)))
-                  (overlays-in (line-beginning-position) (1+ (line-beginning-position)))))))
+       (with-current-buffer buffer
+         (save-excursion
+           (goto-char pos)
+           (cl-some (lambda (ov)
+                      (let ((lens (overlay-get ov 'evalens-lens-argument)))
+                        (and (equal (plist-get lens :target) (plist-get argument :target))
+                             (equal (plist-get lens :uri) (plist-get argument :uri)))))
+                    (overlays-in (line-beginning-position) (1+ (line-beginning-position))))))))
+
+(defun evalens--line-position (buffer line)
+  "The start of 0-based LINE in BUFFER."
+  (with-current-buffer buffer
+    (save-excursion
+      (save-restriction
+        (widen)
+        (goto-char (point-min))
+        (forward-line line)
+        (point)))))
+
+(defun evalens--place (buffer result call fallback)
+  "Where to show RESULT of a run from BUFFER: (BUFFER . POSITION), or nil.
+CALL non-nil: the Result of `evalens.call', whose `target' gives the def
+line of the function called, shown there when that is BUFFER or a buffer
+visible in a window, else nowhere (nil).  Without `target' (an older
+server), or for other runs: FALLBACK, a marker or nil."
+  (if (and call (plist-member result :target))
+      (let* ((target (plist-get result :target))
+             (uri (plist-get target :uri))
+             (line (plist-get target :line))
+             (there (and (stringp uri) (integerp line)
+                         (find-buffer-visiting (eglot--uri-to-path uri)))))
+        (when (and there (or (eq there buffer) (get-buffer-window there 'visible)))
+          (cons there (evalens--line-position there line))))
+    (when (and fallback (buffer-live-p (marker-buffer fallback)))
+      (cons (marker-buffer fallback) (marker-position fallback)))))
+
+(defun evalens--show-result (pos result generation)
+  "Show RESULT at the end of the line of POS.
+It is stale if it arrived in a GENERATION before the last."
+  (let ((shown (evalens-describe result)))
+    (if (< generation evalens--generation)
+        (evalens--show pos (concat (car shown) evalens-stale-suffix) 'evalens-stale-face)
+      (evalens--show pos (car shown) (cdr shown)))))
+
+(defun evalens--show-elsewhere (run label result generation)
+  "Show RESULT of RUN (LABEL, e.g. \"countdown(3)\") in the echo area and the output.
+For a call whose function is defined in no visible buffer."
+  (let ((text (car (evalens-describe result))))
+    (when (< generation evalens--generation)
+      (setq text (concat text evalens-stale-suffix)))
+    (evalens--write-header run)
+    (when evalens--output-partial (evalens--output-insert "\n"))
+    (evalens--output-insert (concat text "\n"))
+    (message "evalens: %s %s" label text)))
 
 (defun evalens--run (pos command argument header &optional locate)
   "Run COMMAND with ARGUMENT; show the Result at the end of the line of POS.
 LOCATE, when non-nil, is called with a function to call with a better
-position (the called function's line, from the server) or nil: the command
-is sent at once, and its Result waits for that position if need be."
+position (the called function's line, from the server's document symbols)
+or nil: the command is sent at once, and its Result waits for that
+position if need be.  A call's Result that names the def line of what it
+called (`target') is shown there instead (see `evalens--place')."
   (let* ((buffer (current-buffer))
+         (call (equal command (evalens--command 'call)))
+         (label (format "%s(%s)" (plist-get argument :target) (or (plist-get argument :args) "")))
          (marker (copy-marker pos))
          (run (cons header nil))
          (located (null locate))
+         (found (null locate))
          (failed nil)
          (answered nil)
          (answer nil)
@@ -368,24 +606,25 @@ is sent at once, and its Result waits for that position if need be."
          (ov (and located (evalens--show pos "⋯" 'evalens-pending-face)))
          (finish
           (lambda (result)
+            (when ov (delete-overlay ov))
+            (let ((place (evalens--place buffer result call (and found marker))))
+              (cond ((null place)
+                     (evalens--show-elsewhere run label result generation))
+                    ((not (and call (evalens--lens-shows-p (car place) (cdr place) argument)))
+                     (with-current-buffer (car place)
+                       (evalens--show-result (cdr place) result generation)))))
             (when (buffer-live-p buffer)
-              (with-current-buffer buffer
-                (when ov (delete-overlay ov))
-                (unless (and (equal command (evalens--command 'call))
-                             (evalens--lens-shows-p marker (plist-get argument :target)))
-                  (let ((shown (evalens-describe result)))
-                    (if (< generation evalens--generation)
-                        (evalens--show marker (concat (car shown) evalens-stale-suffix) 'evalens-stale-face)
-                      (evalens--show marker (car shown) (cdr shown)))))
-                (evalens-refresh-lenses))))))
+              (with-current-buffer buffer (evalens-refresh-lenses))))))
     (setq evalens--runs (append evalens--runs (list run)))
     (when locate
       (funcall locate
-               (lambda (found)
-                 (when (and found (buffer-live-p buffer)) (set-marker marker found buffer))
+               (lambda (position)
+                 (when (and position (buffer-live-p buffer))
+                   (set-marker marker position buffer)
+                   (setq found t))
                  (setq located t)
                  (cond (answered (funcall finish answer))
-                       ((and (not failed) (buffer-live-p buffer))
+                       ((and found (not failed))
                         (with-current-buffer buffer
                           (setq ov (evalens--show marker "⋯" 'evalens-pending-face))))))))
     (evalens-execute
@@ -402,7 +641,7 @@ is sent at once, and its Result waits for that position if need be."
        (setq failed t)
        (evalens--end-run run nil)
        (when ov (delete-overlay ov))
-       (message "evalens: %s" (plist-get err :message))))))
+       (message "%s" (evalens-error-text err))))))
 
 ;;; Functions, from the server's document symbols
 
@@ -514,7 +753,9 @@ ARGS is Python source of an argument list, such as \"3, key=2\"."
   (let ((argument (list :uri (evalens--uri) :target target)))
     (when (and args (not (string-empty-p args)))
       (setq argument (plist-put argument :args args)))
-    ;; Shown after the line of the function's `def', else after the line of point.
+    ;; Shown after the line of the function's `def' (the Result's `target', else this
+    ;; buffer's document symbols); when that is in no visible buffer, in the echo area
+    ;; and *evalens-output*.
     (evalens--run (point) (evalens--command 'call) argument (format "call %s(%s)" target (or args ""))
                   (lambda (found) (evalens--locate target found)))))
 
@@ -554,42 +795,87 @@ ARGS is Python source of an argument list, such as \"3, key=2\"."
 
 ;;; Code lenses (eglot 1.9 has no lens UI: evalens draws them above the line)
 
+(defvar-local evalens--lens-state nil
+  "Where this buffer's lens requests are: nil (none), `asked', or `again'.
+A request made while one is in flight is sent once that one is answered.")
+
+(defvar-local evalens--lens-updates 0
+  "How many lens answers have been shown in this buffer.")
+
+(defvar-local evalens--lens-timer nil
+  "The timer that asks for lenses again after an edit.")
+
 (defun evalens--clear-lenses ()
   (remove-overlays (point-min) (point-max) 'evalens-lens t))
 
 (defun evalens--show-lenses (lenses)
+  "Replace the lenses shown with LENSES, all at once."
   (evalens--clear-lenses)
+  (setq evalens--lens-updates (1+ evalens--lens-updates))
   (when evalens-show-lenses
     (save-excursion
-      (cl-loop for lens across lenses
-               for command = (plist-get lens :command)
-               for line = (plist-get (plist-get (plist-get lens :range) :start) :line)
-               when command do
-               (goto-char (point-min))
-               (forward-line line)
-               (let ((ov (make-overlay (point) (point) nil nil nil))
-                     (indent (make-string (current-indentation) ?\s)))
-                 (overlay-put ov 'evalens-lens t)
-                 (overlay-put ov 'evalens-lens-title (plist-get command :title))
-                 (overlay-put ov 'evalens-lens-command (plist-get command :command))
-                 (overlay-put ov 'evalens-lens-argument (aref (plist-get command :arguments) 0))
-                 (overlay-put ov 'before-string
-                              (concat indent (propertize (plist-get command :title) 'face 'evalens-lens-face)
-                                      "\n")))))))
+      (save-restriction
+        (widen)
+        (cl-loop for lens across lenses
+                 for command = (plist-get lens :command)
+                 for line = (plist-get (plist-get (plist-get lens :range) :start) :line)
+                 when command do
+                 (goto-char (point-min))
+                 (forward-line line)
+                 (let ((ov (make-overlay (point) (point) nil nil nil))
+                       (indent (make-string (current-indentation) ?\s)))
+                   (overlay-put ov 'evalens-lens t)
+                   (overlay-put ov 'evalens-lens-title (plist-get command :title))
+                   (overlay-put ov 'evalens-lens-command (plist-get command :command))
+                   (overlay-put ov 'evalens-lens-argument (aref (plist-get command :arguments) 0))
+                   (overlay-put ov 'before-string
+                                (concat indent (propertize (plist-get command :title) 'face 'evalens-lens-face)
+                                        "\n"))))))))
 
 (defun evalens-refresh-lenses ()
-  "Ask the server for this buffer's code lenses and show them (asynchronously)."
+  "Ask the server for this buffer's code lenses and show them (asynchronously).
+The lenses shown stay, moving with the text, until the answer replaces
+them; an answer for text edited since it was asked is dropped (the edit
+asks again)."
   (interactive)
   (when-let ((server (and evalens-show-lenses (eglot-managed-p) (eglot-current-server))))
-    (let ((buffer (current-buffer)))
-      (jsonrpc-async-request
-       server :textDocument/codeLens
-       (list :textDocument (eglot--TextDocumentIdentifier))
-       :success-fn (lambda (lenses)
-                     (when (buffer-live-p buffer)
-                       (with-current-buffer buffer (evalens--show-lenses (or lenses [])))))
-       :error-fn #'ignore
-       :timeout nil))))
+    (if evalens--lens-state
+        (setq evalens--lens-state 'again)
+      (let ((buffer (current-buffer))
+            (tick (buffer-chars-modified-tick))
+            (done (lambda (buffer)
+                    (when (buffer-live-p buffer)
+                      (with-current-buffer buffer
+                        (let ((again (eq evalens--lens-state 'again)))
+                          (setq evalens--lens-state nil)
+                          (when again (evalens-refresh-lenses))))))))
+        (setq evalens--lens-state 'asked)
+        (eglot--signal-textDocument/didChange)
+        (jsonrpc-async-request
+         server :textDocument/codeLens
+         (list :textDocument (eglot--TextDocumentIdentifier))
+         :success-fn (lambda (lenses)
+                       (when (buffer-live-p buffer)
+                         (with-current-buffer buffer
+                           (when (= tick (buffer-chars-modified-tick))
+                             (evalens--show-lenses (or lenses [])))))
+                       (funcall done buffer))
+         :error-fn (lambda (_err) (funcall done buffer))
+         :timeout nil)))))
+
+(defun evalens--refresh-lenses-in (buffer)
+  "Ask for the lenses of BUFFER, if it is still there."
+  (when (buffer-live-p buffer)
+    (with-current-buffer buffer
+      (setq evalens--lens-timer nil)
+      (evalens-refresh-lenses))))
+
+(defun evalens--lenses-soon (&rest _)
+  "Ask for lenses once the edits pause (`eglot-send-changes-idle-time').
+Until then the lenses shown stay, moved with the text."
+  (when evalens--lens-timer (cancel-timer evalens--lens-timer))
+  (setq evalens--lens-timer
+        (run-at-time eglot-send-changes-idle-time nil #'evalens--refresh-lenses-in (current-buffer))))
 
 (defun evalens-lenses ()
   "The lenses shown in this buffer: a list of (LINE TITLE), LINE 1-based."
@@ -632,9 +918,12 @@ ARGS is Python source of an argument list, such as \"3, key=2\"."
   "Keymap of `evalens-mode'.")
 
 (defun evalens--managed ()
-  "Eglot starts or stops managing the buffer: show or remove the lenses."
+  "Eglot starts or stops managing the buffer: show or remove the lenses.
+eglot runs this before it sends textDocument/didOpen: lenses asked at once
+would be of no document, so they are asked right after."
   (if (eglot-managed-p)
-      (evalens-refresh-lenses)
+      (run-at-time 0 nil #'evalens--refresh-lenses-in (current-buffer))
+    (setq evalens--lens-state nil)
     (evalens--clear-lenses)))
 
 ;;;###autoload
@@ -649,12 +938,16 @@ ARGS is Python source of an argument list, such as \"3, key=2\"."
     (evalens-register)
     (add-hook 'eglot-managed-mode-hook #'evalens--managed nil t)
     (add-hook 'after-save-hook #'evalens-refresh-lenses nil t)
-    (if (eglot-current-server)
+    (add-hook 'after-change-functions #'evalens--lenses-soon nil t)
+    (if (eglot-managed-p)
         (evalens-refresh-lenses)
-      (eglot-ensure)))
+      (evalens--ensure)))
    (t
     (remove-hook 'eglot-managed-mode-hook #'evalens--managed t)
     (remove-hook 'after-save-hook #'evalens-refresh-lenses t)
+    (remove-hook 'after-change-functions #'evalens--lenses-soon t)
+    (remove-hook 'post-command-hook #'evalens--connect t)
+    (when evalens--lens-timer (cancel-timer evalens--lens-timer))
     (evalens-clear)
     (evalens--clear-lenses))))
 

@@ -1,11 +1,13 @@
 ;;; emacs_test.el --- Drive evalens.el in real batch Emacs with eglot  -*- lexical-binding: t; -*-
 
-;; EVALENS_CMD='["/venv/bin/python","-m","evalens"]' EVALENS_PLUGIN=editors/emacs \
+;; PATH=<a folder with the `evalens' of `pipx install .'>:$PATH EVALENS_PLUGIN=editors/emacs \
 ;; EVALENS_WORKSPACE=/tmp/ws EVALENS_REPORT=/tmp/report.txt emacs --batch -l tests/editors/emacs_test.el
 ;;
-;; Not -Q: Debian's site-start must run for eglot to be found.  Each step appends
-;; "ok <step>" or "FAIL <step>: <detail>" to EVALENS_REPORT; the exit code is 0
-;; when every step passed.
+;; Emacs is set up by evaluating the Setup block of editors/emacs/README.md as it is
+;; written (the clone's path put in), so the server starts exactly as a user's does: the
+;; `evalens' executable found on PATH.  Not -Q: Debian's site-start must run for eglot
+;; to be found.  Each step appends "ok <step>" or "FAIL <step>: <detail>" to
+;; EVALENS_REPORT; the exit code is 0 when every step passed.
 
 (require 'cl-lib)
 (require 'subr-x)
@@ -68,6 +70,10 @@
 (defun evalens-test-result (line)
   (evalens-result-at (evalens-test-line-pos line)))
 
+(defun evalens-test-lenses ()
+  "The lenses shown, (LINE TITLE) by line."
+  (sort (evalens-lenses) (lambda (a b) (< (car a) (car b)))))
+
 (defun evalens-test-lens (line)
   (cadr (assq line (evalens-lenses))))
 
@@ -109,15 +115,85 @@
 
 (defvar evalens-test-buffer nil)
 
-(evalens-test-step "load evalens.el"
-  (add-to-list 'load-path (getenv "EVALENS_PLUGIN"))
-  (require 'evalens)
+(defvar evalens-test-plugin (file-name-as-directory (expand-file-name (getenv "EVALENS_PLUGIN"))))
+(defvar evalens-test-clone (expand-file-name "../.." evalens-test-plugin) "The evalens clone.")
+(defvar evalens-test-base (file-name-directory (directory-file-name (getenv "EVALENS_WORKSPACE")))
+  "The folder of the workspaces.")
+
+(defun evalens-test-readme-setup ()
+  "The first elisp block of editors/emacs/README.md's Setup section, as the user has it."
+  (with-temp-buffer
+    (let ((coding-system-for-read 'utf-8))
+      (insert-file-contents (expand-file-name "README.md" evalens-test-plugin)))
+    (goto-char (point-min))
+    (re-search-forward "^## Setup")
+    (re-search-forward "^```elisp\n")
+    (let ((start (point)))
+      (re-search-forward "^```$")
+      (buffer-substring-no-properties start (match-beginning 0)))))
+
+(defun evalens-test-connect ()
+  "What follows the command that opened a file: `post-command-hook' (batch has no command loop)."
+  (run-hooks 'post-command-hook))
+
+(defun evalens-test-visit (folder name lines)
+  "Write LINES to FOLDER/NAME (under the workspaces' folder) and visit it, as `find-file' does."
+  (let* ((dir (file-name-as-directory (expand-file-name folder evalens-test-base)))
+         (path (expand-file-name name dir)))
+    (make-directory dir t)
+    (with-temp-file path (insert (string-join lines "\n") "\n"))
+    (find-file path)))
+
+(evalens-test-step "load evalens.el with the README's Setup, taken literally"
+  (let ((setup (evalens-test-readme-setup)))
+    (evalens-test-expect (string-match-p "/path/to/evalens/editors/emacs" setup) "setup %S" setup)
+    (evalens-test-expect (not (string-match-p "evalens-command" (replace-regexp-in-string ";.*" "" setup)))
+                         "the README's setup sets evalens-command: %S" setup)
+    (eval (car (read-from-string
+                (concat "(progn "
+                        (replace-regexp-in-string "/path/to/evalens" evalens-test-clone setup t t)
+                        ")")))
+          t))
+  (evalens-test-expect (featurep 'evalens) "evalens is not loaded")
+  (evalens-test-expect (equal evalens-command '("evalens")) "evalens-command %S" evalens-command)
+  (evalens-test-expect (eq evalens-trusted t) "evalens-trusted %S" evalens-trusted)
+  (evalens-test-expect (memq #'evalens-mode python-mode-hook) "python-mode-hook %S" python-mode-hook)
   (setq eglot-sync-connect t
-        eglot-autoshutdown t
-        evalens-command (json-parse-string (getenv "EVALENS_CMD") :array-type 'list)
-        evalens-trusted t
-        evalens-settings '(:limits (:interruptGraceSeconds 5)))
-  (evalens-setup))
+        eglot-autoshutdown t))
+
+(defconst evalens-test-install-hint
+  "Install it: pipx install . in the evalens clone, or set evalens-command.")
+
+(evalens-test-step "no evalens on exec-path: the message says so and how to install it"
+  (let ((exec-path (list (expand-file-name "no-programs" evalens-test-base)))
+        (evalens-test-messages nil))
+    (with-current-buffer (evalens-test-visit "missing" "m.py" '("x = 1"))
+      (evalens-test-connect)
+      (evalens-test-expect (not (eglot-managed-p)) "managed by %S" (eglot-current-server))
+      (evalens-test-expect
+       (equal (car evalens-test-messages)
+              (concat "evalens: cannot start the server: evalens is not on exec-path\n"
+                      evalens-test-install-hint))
+       "messages %S" evalens-test-messages)
+      (kill-buffer))))
+
+(evalens-test-step "a server that exits at once: its stderr and the fix, not \"-1: Server died\""
+  (let ((evalens-command '("sh" "-c" "echo 'Traceback (most recent call last):' >&2; \
+echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
+        (evalens-test-messages nil))
+    (with-current-buffer (evalens-test-visit "died" "d.py" '("x = 1"))
+      (evalens-test-connect)
+      (evalens-test-expect (not (eglot-managed-p)) "managed by %S" (eglot-current-server))
+      (evalens-test-expect
+       (equal (car evalens-test-messages)
+              (concat "evalens: the server exited with code 1:\n"
+                      "  Traceback (most recent call last):\n"
+                      "  ModuleNotFoundError: No module named evalens\n"
+                      evalens-test-install-hint))
+       "messages %S" evalens-test-messages)
+      (evalens-test-expect (not (cl-some (lambda (m) (string-match-p "Server died" m)) evalens-test-messages))
+                           "messages %S" evalens-test-messages)
+      (kill-buffer))))
 
 (evalens-test-step "a Result in one line, as tests/fixtures/inline_results.json says"
   (let* ((fixture (with-temp-buffer
@@ -147,11 +223,17 @@
     (set-buffer evalens-test-buffer)
     (evalens-test-expect (eq major-mode 'python-mode) "major mode %s" major-mode)
     (evalens-test-expect evalens-mode "evalens-mode is off")
-    ;; `eglot-ensure' (from evalens-mode) connects after the next command; batch has none.
-    (unless (eglot-current-server)
-      (apply #'eglot (eglot--guess-contact)))
+    (evalens-test-connect)
     (evalens-test-expect (cl-typep (eglot-current-server) 'evalens-server)
                          "server %S" (eglot-current-server))))
+
+(evalens-test-step "code lenses are shown on open, without a save"
+  (set-buffer evalens-test-buffer)
+  (evalens-test-expect (not (buffer-modified-p)) "main.py is modified")
+  (evalens-test-expect
+   (evalens-test-wait 10 (lambda () (equal (evalens-test-lenses)
+                                           '((8 "▶ main()") (13 "▶ boom()") (17 "▶ spin()")))))
+   "lenses %S" (evalens-test-lenses)))
 
 (evalens-test-step "eval a region: the value as an overlay after it"
   (set-buffer evalens-test-buffer)
@@ -186,12 +268,6 @@
     (evalens-test-expect (eq (get-text-property 0 'face (string-trim-left (overlay-get ov 'after-string)))
                              'evalens-error-face)
                          "face %S" (overlay-get ov 'after-string))))
-
-(evalens-test-step "code lenses are shown above functions"
-  (set-buffer evalens-test-buffer)
-  (evalens-refresh-lenses)
-  (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-lens 8) "▶ main()")))
-                       "lenses %S" (evalens-lenses)))
 
 (evalens-test-step "run a lens: output in *evalens-output*, the lens title shows the value"
   (set-buffer evalens-test-buffer)
