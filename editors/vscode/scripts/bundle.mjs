@@ -1,5 +1,5 @@
 // Puts the evalens server and its dependencies into bundled/libs, as Microsoft's Python tool
-// extensions (black-formatter, isort, pylint) bundle theirs: `npm run package` runs this
+// extensions (black-formatter, isort, pylint) bundle theirs: `npm run package` runs this (`npm run bundle-server`)
 // before vsce, and the extension starts `<python> -m evalens` with PYTHONPATH=bundled/libs.
 //
 // The server's dependencies (pygls, lsprotocol, jedi, parso, attrs, cattrs,
