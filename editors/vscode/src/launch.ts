@@ -103,6 +103,9 @@ export function bundledLaunch(
   };
 }
 
+/** The longest command line a message quotes, in characters. */
+export const COMMAND_CHARS = 60;
+
 /** The setting `evalens.server.command` (e.g. `["evalens"]` for a pipx install), or undefined when unset. */
 export function commandLaunch(command: unknown): Launch | undefined {
   if (!Array.isArray(command)) {
@@ -113,12 +116,14 @@ export function commandLaunch(command: unknown): Launch | undefined {
     return undefined;
   }
   const [program, ...args] = words;
+  const shown = words.join(" ");
+  const cut = Array.from(shown).length > COMMAND_CHARS ? `${Array.from(shown).slice(0, COMMAND_CHARS - 1).join("")}…` : shown;
   return {
     command: program as string,
     args,
     env: {},
     kind: "command",
-    description: `${JSON.stringify(words)} (the setting evalens.server.command)`,
+    description: `"${cut}" (the setting evalens.server.command)`,
   };
 }
 

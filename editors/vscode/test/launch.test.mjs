@@ -61,8 +61,10 @@ test("evalens.server.command replaces the bundled server; empty or malformed is 
     args: [],
     env: {},
     kind: "command",
-    description: '["evalens"] (the setting evalens.server.command)',
+    description: '"evalens" (the setting evalens.server.command)',
   });
+  const long = launch.commandLaunch(["/usr/bin/python3", "-c", "x".repeat(100)]);
+  assert.equal(long.description, `"/usr/bin/python3 -c ${"x".repeat(39)}…" (the setting evalens.server.command)`);
   assert.deepEqual(launch.commandLaunch(["/p/python", "-m", "evalens"]).args, ["-m", "evalens"]);
   assert.equal(launch.commandLaunch([]), undefined);
   assert.equal(launch.commandLaunch(""), undefined);
@@ -107,7 +109,7 @@ test("a notification quotes the last 3 non-blank stderr lines, each cut to 200 c
 });
 
 const bundled = { kind: "bundled", command: "python3", description: 'the bundled server with "python3" (on PATH)' };
-const command = { kind: "command", command: "evalens", description: '["evalens"] (the setting evalens.server.command)' };
+const command = { kind: "command", command: "evalens", description: '"evalens" (the setting evalens.server.command)' };
 
 test("a server that died: its last stderr lines and the fix", () => {
   const stderr = ["Traceback (most recent call last):", '  File "x.py", line 1', "RuntimeError: evalens broke", ""];
@@ -124,14 +126,14 @@ test("a server that did not start: a missing module or a missing command says ho
   const missing = ["ModuleNotFoundError: No module named 'evalens'"];
   assert.equal(
     failure.failureMessage("start", command, missing),
-    'evalens: the language server did not start (["evalens"] (the setting evalens.server.command)). ' +
+    'evalens: the language server did not start ("evalens" (the setting evalens.server.command)). ' +
       "It said: ModuleNotFoundError: No module named 'evalens' Fix: Install evalens with its dependencies for that " +
       'command (from a clone: `pipx install .`), or clear "evalens.server.command" to use the server bundled with the extension.',
   );
   assert.match(failure.fixFor(bundled, ["ModuleNotFoundError: No module named 'pygls'"]), /bundled server lacks the module pygls: reinstall/);
   assert.equal(
     failure.failureMessage("start", command, [], "Launching server using command evalens failed. Error: spawn evalens ENOENT"),
-    'evalens: the language server did not start (["evalens"] (the setting evalens.server.command)). ' +
+    'evalens: the language server did not start ("evalens" (the setting evalens.server.command)). ' +
       "Launching server using command evalens failed. Error: spawn evalens ENOENT Fix: " +
       '"evalens" was not found: install evalens so that it is on PATH (from a clone: `pipx install .`), give its full path in ' +
       '"evalens.server.command", or clear that setting to use the server bundled with the extension.',
