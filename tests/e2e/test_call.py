@@ -82,3 +82,63 @@ async def test_run_module_error_maps_to_the_document(editor: Editor) -> None:
     result = await editor.command("evalens.runModule", {"uri": uri})
     assert result["error"]["type"] == "KeyError"
     assert result["error"]["frames"] == [{"uri": uri, "line": 1, "name": "<module>"}]
+
+
+HELPERS = """\
+import functools
+
+def countdown(n):
+    return list(range(n, 0, -1))
+
+def logged(function):
+    @functools.wraps(function)
+    def wrapper(*args):
+        return function(*args)
+    return wrapper
+
+@logged
+@functools.lru_cache(maxsize=None)
+def square(x):
+    return x * x
+
+@logged
+def cube(x):
+    return x ** 3
+"""
+
+MAIN = """\
+from helpers import countdown, cube, square
+import helpers
+
+class Counter:
+    def incr(self, by=1):
+        return by
+
+counter = Counter()
+"""
+
+
+async def test_a_calls_result_says_where_the_called_function_is_defined(editor: Editor) -> None:
+    helpers = editor.open("helpers.py", HELPERS)
+    main = editor.open("main.py", MAIN)
+    result = await editor.call(main, "countdown", args="3")
+    assert (result["value"]["repr"], result["target"]) == ("[3, 2, 1]", {"uri": helpers, "line": 2})
+    # through functools.wraps, past the decorators, to the def line
+    assert (await editor.call(main, "cube", args="2"))["target"] == {"uri": helpers, "line": 17}
+    assert (await editor.call(main, "helpers.cube", args="2"))["target"] == {"uri": helpers, "line": 17}
+    # lru_cache keeps the function as __wrapped__ of an object that is not a function
+    assert (await editor.call(main, "square", args="3"))["target"] == {"uri": helpers, "line": 13}
+    assert (await editor.call(main, "counter.incr"))["target"] == {"uri": main, "line": 4}
+    assert (await editor.call(main, "Counter.incr", args="counter"))["target"] == {"uri": main, "line": 4}
+
+
+async def test_a_call_of_what_has_no_def_line_has_no_target(editor: Editor) -> None:
+    editor.open("helpers.py", HELPERS)
+    main = editor.open("main.py", MAIN)
+    for target in ("len", "Counter", "(lambda: 1)"):
+        result = await editor.call(main, target, args="[1]" if target == "len" else "")
+        assert result["ok"] and result["target"] is None, (target, result)
+    failed = await editor.call(main, "missing")
+    assert (failed["error"]["type"], failed["target"]) == ("NameError", None)
+    # an eval's Result has no target at all
+    assert "target" not in await editor.eval(main, "1")

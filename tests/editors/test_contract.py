@@ -48,6 +48,7 @@ RESULT_COMMANDS = {name for name, handler in commands.COMMANDS.items() if _answe
 INTERFACES: dict[str, Any] = {
     "Value": results.Value,
     "Frame": messages.Frame,
+    "Location": messages.Location,
     "ReloadedModule": messages.ReloadedModule,
     "ErrorInfo": messages.ErrorInfo,
     "Result": results.Result,

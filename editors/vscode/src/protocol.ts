@@ -68,6 +68,13 @@ export interface Result {
   error: ErrorInfo | null;
   durationMs: number;
   reloaded: ReloadedModule[]; // what was brought up to date before the run
+  target?: Location | null; // evalens.call only: where the called function is defined
+}
+
+// evalens.worker.messages.Location
+export interface Location {
+  uri: string | null;
+  line: number; // 0-based
 }
 
 // evalens.features.output.OutputParams: the evalens/output notification

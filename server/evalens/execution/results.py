@@ -34,11 +34,13 @@ class _ResultFields(TypedDict):
 class Result(_ResultFields, total=False):
     #: the `_N` name the value is kept under in the session (absent when the interpreter died)
     valueName: str | None
+    #: a call's only: where the called function is defined, when known
+    target: messages.Location | None
 
 
 def finished(outcome_result: messages.RunResult, stdout: str, stderr: str, cut: bool, duration_ms: float) -> Result:
     """The Result of a run the interpreter answered."""
-    return {
+    result: Result = {
         "ok": outcome_result["ok"],
         # the session put a long repr there as the JSON literal it came as (a JsonString)
         "value": outcome_result["value"],  # type: ignore[typeddict-item]
@@ -50,6 +52,9 @@ def finished(outcome_result: messages.RunResult, stdout: str, stderr: str, cut: 
         "durationMs": round(duration_ms, 3),
         "reloaded": outcome_result["reloaded"],
     }
+    if "target" in outcome_result:
+        result["target"] = outcome_result["target"]
+    return result
 
 
 def died(message: str, duration_ms: float, stdout: str = "", stderr: str = "") -> Result:

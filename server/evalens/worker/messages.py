@@ -301,15 +301,24 @@ class ReloadedModule(_ReloadedFields, total=False):
     reason: str  # why something ran again that was not changed, or was not patched
 
 
-class RunResult(TypedDict):
-    """The worker's part of a Result; the server adds output and timing."""
+class Location(TypedDict):
+    uri: Optional[str]  # the document's for open documents, a file URI for other files
+    line: int  # 0-based
 
+
+class _RunResultFields(TypedDict):
     ok: bool
     value: Optional[Value]
     valueName: Optional[str]  # the `_N` name the value is kept under in the session
     error: Optional[ErrorInfo]
     truncated: bool
     reloaded: List[ReloadedModule]  # what was brought up to date before the run, in order
+
+
+class RunResult(_RunResultFields, total=False):
+    """The worker's part of a Result; the server adds output and timing."""
+
+    target: Optional[Location]  # calls only: where the called function is defined, when known
 
 
 class DisplayBundle(TypedDict):

@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from .collection import compiled, paused
 from .contexts import HeldContexts, lone_with_header
 from .importhook import DocumentTable, register_source
-from .messages import ErrorInfo, Frame, RunResult, error_result, ok_result
+from .messages import ErrorInfo, Frame, Location, RunResult, error_result, ok_result
 from .reprs import bounded_repr
 
 _WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -250,8 +250,11 @@ class Runner:
         def collect(*a: Any, **k: Any) -> Tuple[Tuple[Any, ...], Dict[str, Any]]:
             return a, k
 
+        located: List[Optional[Location]] = [None]
+
         def run() -> Any:
             callee = eval(compile(target, "<evalens-target>", "eval", dont_inherit=True), namespace)
+            located[0] = self.definition_of(callee)
             positional: Tuple[Any, ...] = tuple(args)
             keywords = dict(kwargs)
             if args_source is not None:
@@ -265,7 +268,38 @@ class Runner:
                 result = _run_coroutine(result)
             return result
 
-        return self.guarded(run)
+        outcome = self.guarded(run)
+        outcome["target"] = located[0]
+        return outcome
+
+    def definition_of(self, callee: Any) -> Optional[Location]:
+        """Where a function or method is defined (its ``def`` line, after any decorators),
+        read from code objects and instance dictionaries: no attribute lookup of user objects
+        (no ``__getattr__``, no properties)."""
+        for _ in range(100):  # functools.wraps chains (lru_cache too), through the objects' own __dict__
+            if isinstance(callee, types.MethodType):
+                callee = callee.__func__
+            try:
+                own = object.__getattribute__(callee, "__dict__")
+            except AttributeError:
+                break
+            wrapped = own.get("__wrapped__") if isinstance(own, dict) else None
+            if wrapped is None:
+                break
+            callee = wrapped
+        if not isinstance(callee, types.FunctionType):
+            return None
+        code = callee.__code__
+        uri = self.uri_of(code.co_filename)
+        if uri is None:
+            return None
+        line = code.co_firstlineno
+        if linecache.getline(code.co_filename, line).lstrip().startswith("@"):  # the def follows its decorators
+            for below in range(line + 1, line + 100):
+                if linecache.getline(code.co_filename, below).lstrip().startswith(("def ", "async def ")):
+                    line = below
+                    break
+        return {"uri": uri, "line": line - 1}
 
     def run_main(self, path: str, text: str) -> RunResult:
         """The document as ``__main__`` in a fresh namespace."""
