@@ -15,6 +15,9 @@ from ..execution.results import Result
 from ..text.lineindex import line_starts
 from .oneline import inline, summary
 
+#: errors that end a run without being a problem in the code it stopped in
+NOT_PROBLEMS = frozenset({"KeyboardInterrupt"})
+
 
 @dataclass
 class Hint:
@@ -83,11 +86,15 @@ class RunHistory:
         self.hints[uri] = hints
 
     def record_outcome(self, result: Result, open_uris: set[str]) -> set[str]:
-        """Remember the failure of this run (or forget the last one); return URIs to republish."""
+        """Remember the failure of this run (or forget the last one); return URIs to republish.
+
+        A run stopped by an interrupt leaves no failure: its ``✗ KeyboardInterrupt`` shows
+        inline, but the line it stopped at is not an error in the user's code."""
         touched = {self.failure.uri} if self.failure else set()
         self.failure = None
         error = result["error"]
-        if not result["ok"] and error:
+        # an interrupt stops the user's code where it happened to be: not a problem in that code
+        if not result["ok"] and error and error["type"] not in NOT_PROBLEMS:
             for frame in reversed(error["frames"]):
                 uri = frame["uri"]
                 if uri is not None and uri in open_uris:
