@@ -2,13 +2,15 @@
 # The VS Code extension in real VS Code: installs what the test needs (Debian's
 # chromium and the build tools for code-server's native modules, Node 24 from
 # npm, code-server 4.139.1), builds and packages editors/vscode as a .vsix on
-# the machine's Node, runs its unit test (`npm test`: the one-line text of a
-# Result against tests/fixtures/inline_results.json), then
-# editors/vscode/test/e2e.mjs (code-server on 127.0.0.1 driven by playwright-core
-# and chromium).
+# the machine's Node with the server and its dependencies bundled in it (pip
+# install --target, from the package index), runs its unit tests (`npm test`),
+# then editors/vscode/test/e2e.mjs (code-server on 127.0.0.1 driven by
+# playwright-core and chromium), which installs the .vsix where no Python on PATH
+# has evalens: the bundled server is all the extension has.
 #
-# Run as root on Debian with Node 20+ and npm. EVALENS_PYTHON: a Python with
-# evalens installed (default: a venv made here with this checkout installed).
+# Run as root on Debian with Node 20+ and npm. EVALENS_PYTHON: a Python 3.10+
+# with pip that packs the bundle (default: a venv made here); it plays no part in
+# the e2e.
 # EVALENS_VSCODE_CACHE: where Node 24 and code-server go (default /tmp/...);
 # a second run on the same machine reuses them.
 set -euo pipefail
@@ -63,22 +65,22 @@ if [ ! -f "$CACHE/code-server/.installed-$CODE_SERVER_VERSION" ]; then
   touch "$CACHE/code-server/.installed-$CODE_SERVER_VERSION"
 fi
 
-# -- the extension: type-check, bundle, package offline, on the machine's Node
-elapsed "build and package the extension with node $(node --version)"
-rm -f "$EXT/evalens.vsix"
-(cd "$EXT" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent package) 2>&1 |
-  grep -v -E "^npm warn install-scripts" || true
-[ -f "$EXT/evalens.vsix" ] || { echo "the .vsix was not built" >&2; exit 1; }
-elapsed "unit test of the extension (npm test)"
-(cd "$EXT" && npm test --silent)
-
-# -- a Python with evalens
+# -- a Python with pip to pack the server's bundle
 if [ -z "${EVALENS_PYTHON:-}" ]; then
-  python3 -m venv "$CACHE/venv"
-  "$CACHE/venv/bin/python" -m pip install --quiet -e "$ROOT" 2>&1 | grep -v "^WARNING: Location" || true
+  [ -x "$CACHE/venv/bin/python" ] || python3 -m venv "$CACHE/venv"
   EVALENS_PYTHON="$CACHE/venv/bin/python"
 fi
-"$EVALENS_PYTHON" -c "import evalens"
+"$EVALENS_PYTHON" -m pip --version >/dev/null
+
+# -- the extension: type-check, bundle, pack the server, package, on the machine's Node
+elapsed "build and package the extension with node $(node --version)"
+rm -f "$EXT/evalens.vsix"
+(cd "$EXT" && npm ci --no-audit --no-fund --loglevel=error &&
+  EVALENS_BUNDLE_PYTHON="$EVALENS_PYTHON" npm run --silent package) 2>&1 |
+  grep -v -E "^npm warn install-scripts|^WARNING: (Location|Running pip as)" || true
+[ -f "$EXT/evalens.vsix" ] || { echo "the .vsix was not built" >&2; exit 1; }
+elapsed "unit tests of the extension (npm test)"
+(cd "$EXT" && npm test --silent)
 
 if [ -n "$chromium_pid" ]; then
   elapsed "waiting for chromium"
@@ -86,6 +88,6 @@ if [ -n "$chromium_pid" ]; then
 fi
 
 elapsed "e2e test in code-server $CODE_SERVER_VERSION + $(/usr/bin/chromium --version 2>/dev/null | head -1)"
-EVALENS_PYTHON="$EVALENS_PYTHON" CODE_SERVER="$CODE_SERVER" NODE24_BIN="$NODE24/bin" CHROMIUM=/usr/bin/chromium \
+CODE_SERVER="$CODE_SERVER" NODE24_BIN="$NODE24/bin" CHROMIUM=/usr/bin/chromium \
   VSIX="$EXT/evalens.vsix" SCREENSHOT="$EXT/screenshot.png" node "$EXT/test/e2e.mjs"
 elapsed "done"
