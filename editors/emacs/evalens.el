@@ -222,7 +222,11 @@ as \"[eglot] -1: Server died\" when the server dies while it connects."
   (setq evalens--starting server)
   (let ((process (jsonrpc--process server)))
     (when (processp process)
-      (add-function :around (process-sentinel process) (evalens--watch-exit server)))))
+      (add-function :around (process-sentinel process) (evalens--watch-exit server))))
+  ;; The stderr pipe's default sentinel writes "Process ... stderr finished" among the
+  ;; server's own lines.
+  (when-let ((pipe (ignore-errors (get-buffer-process (jsonrpc-stderr-buffer server)))))
+    (set-process-sentinel pipe #'ignore)))
 
 (defun evalens--connect ()
   "Start evalens for this buffer, as `eglot-ensure' does, or say why it cannot."

@@ -70,6 +70,12 @@
 (defun evalens-test-result (line)
   (evalens-result-at (evalens-test-line-pos line)))
 
+(defun evalens-test-face (line)
+  "The face of the result shown on LINE of the current buffer."
+  (when-let ((ov (cl-find-if (lambda (ov) (overlay-get ov 'evalens))
+                             (overlays-in (evalens-test-line-pos line) (evalens-test-line-pos (1+ line))))))
+    (get-text-property 0 'face (string-trim-left (overlay-get ov 'after-string)))))
+
 (defun evalens-test-lenses ()
   "The lenses shown, (LINE TITLE) by line."
   (sort (evalens-lenses) (lambda (a b) (< (car a) (car b)))))
@@ -189,6 +195,22 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
               (concat "evalens: the server exited with code 1:\n"
                       "  Traceback (most recent call last):\n"
                       "  ModuleNotFoundError: No module named evalens\n"
+                      evalens-test-install-hint))
+       "messages %S" evalens-test-messages)
+      (evalens-test-expect (not (cl-some (lambda (m) (string-match-p "Server died" m)) evalens-test-messages))
+                           "messages %S" evalens-test-messages)
+      (kill-buffer))))
+
+(evalens-test-step "a server that dies while eglot waits for its answer: the same"
+  (let ((evalens-command '("sh" "-c" "read -r line; echo 'evalens: cannot import jedi' >&2; exit 3"))
+        (evalens-test-messages nil))
+    (with-current-buffer (evalens-test-visit "died-later" "d.py" '("x = 1"))
+      (evalens-test-connect)
+      (evalens-test-expect (not (eglot-managed-p)) "managed by %S" (eglot-current-server))
+      (evalens-test-expect
+       (equal (car evalens-test-messages)
+              (concat "evalens: the server exited with code 3:\n"
+                      "  evalens: cannot import jedi\n"
                       evalens-test-install-hint))
        "messages %S" evalens-test-messages)
       (evalens-test-expect (not (cl-some (lambda (m) (string-match-p "Server died" m)) evalens-test-messages))
@@ -328,8 +350,10 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
      "state %S" state))
   (evalens-interrupt)
   (evalens-test-expect
-   (evalens-test-wait 8 (lambda () (string-match-p "KeyboardInterrupt" (or (evalens-test-result 19) ""))))
+   (evalens-test-wait 8 (lambda () (equal (evalens-test-result 19) "✗ KeyboardInterrupt")))
    "line 19 shows %S" (evalens-test-result 19))
+  ;; Not an error in the code: a neutral face, not the error face.
+  (evalens-test-expect (eq (evalens-test-face 19) 'evalens-interrupted-face) "face %S" (evalens-test-face 19))
   (evalens-test-expect (evalens-test-wait 2 (lambda () (member "evalens: interrupted" evalens-test-messages)))
                        "messages %S" evalens-test-messages))
 
@@ -358,12 +382,6 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
     ""                                    ;  9
     "def other():"                        ; 10
     "    return 1"))                      ; 11
-
-(defun evalens-test-face (line)
-  "The face of the result shown on LINE of the current buffer."
-  (when-let ((ov (cl-find-if (lambda (ov) (overlay-get ov 'evalens))
-                             (overlays-in (evalens-test-line-pos line) (evalens-test-line-pos (1+ line))))))
-    (get-text-property 0 'face (string-trim-left (overlay-get ov 'after-string)))))
 
 (defun evalens-test-eval-counter ()
   "Evaluate `counter' (the word on line 1) as an active region."
@@ -449,6 +467,98 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
    "line 1 shows %S" (evalens-test-result 1))
   (evalens-test-expect (eq (evalens-test-face 1) 'evalens-value-face) "face %S" (evalens-test-face 1)))
 
+(evalens-test-step "an edit: the lenses shown stay, moved with the text, until the new ones arrive"
+  (set-buffer evalens-test-story)
+  (let* ((before (evalens-test-lenses))
+         (moved (mapcar (lambda (lens) (cons (+ 2 (car lens)) (cdr lens))) before))
+         (updates evalens--lens-updates)
+         (seen nil))
+    (evalens-test-expect (equal (mapcar #'car before) '(4 10)) "lenses %S" before)
+    (goto-char (point-min))
+    (insert "# two new lines\n\n")
+    (evalens-test-expect (equal (evalens-test-lenses) moved) "right after the edit: %S" (evalens-test-lenses))
+    ;; Every moment until the server's answer is shown: the same lenses, moved.
+    (evalens-test-expect
+     (evalens-test-wait 10 (lambda ()
+                             (unless (equal (evalens-test-lenses) moved)
+                               (push (evalens-test-lenses) seen))
+                             (> evalens--lens-updates updates)))
+     "no new lenses; lenses %S" (evalens-test-lenses))
+    (evalens-test-expect (null seen) "while waiting: %S" seen)
+    (evalens-test-expect (equal (evalens-test-lenses) moved) "the new lenses %S, expected %S"
+                         (evalens-test-lenses) moved)
+    ;; A function typed in gets its lens once the edits pause, without a save.
+    (goto-char (point-max))
+    (insert "\n\ndef typed():\n    return 7\n")
+    (evalens-test-expect
+     (evalens-test-wait 10 (lambda () (equal (evalens-test-lens 16) "▶ typed()")))
+     "lenses %S" (evalens-test-lenses))
+    (evalens-test-expect (buffer-modified-p) "story.py was saved")))
+
+;; A function imported from another file: its result goes where it is defined when that file
+;; is visible, else to the echo area and *evalens-output*, never on the line of point.
+(defvar evalens-test-app nil)
+(defvar evalens-test-lib-path nil)
+
+(evalens-test-step "call an imported function, its file not open: the echo area and the output"
+  (let ((workspace (getenv "EVALENS_WORKSPACE")))
+    (with-temp-file (setq evalens-test-lib-path (expand-file-name "lib.py" workspace))
+      (insert "def countdown(n):\n    while n:\n        n -= 1\n    return 'liftoff'\n"))
+    (setq evalens-test-app (evalens-test-visit "workspace" "app.py"
+                                               '("from lib import countdown"   ; 1
+                                                 ""                            ; 2
+                                                 ""                            ; 3
+                                                 "def main():"                 ; 4
+                                                 "    return countdown(2)"))))  ; 5
+  (set-buffer evalens-test-app)
+  (evalens-test-connect)
+  (evalens-test-expect (eglot-managed-p) "app.py is not managed")
+  (goto-char (evalens-test-line-pos 5))
+  (let ((evalens-test-messages nil))
+    (evalens-call "countdown" "3")
+    (evalens-test-expect
+     (evalens-test-wait 10 (lambda () (member "evalens: countdown(3) ⇒ 'liftoff'" evalens-test-messages)))
+     "messages %S" evalens-test-messages))
+  (evalens-test-expect (null (cl-remove-if-not (lambda (ov) (overlay-get ov 'evalens))
+                                               (overlays-in (point-min) (point-max))))
+                       "app.py shows %S" (evalens-test-result 5))
+  (evalens-test-expect (string-suffix-p "── call countdown(3)\n⇒ 'liftoff'\n" (evalens-test-output))
+                       "output %S" (evalens-test-output)))
+
+(evalens-test-step "where a call's target is shown (the Result's target: uri and 0-based def line)"
+  (set-buffer evalens-test-app)
+  (let* ((lib (find-file-noselect evalens-test-lib-path))
+         (uri (with-current-buffer lib (evalens--uri)))
+         (result (list :ok t :value '(:repr "1" :type "int") :target (list :uri uri :line 0))))
+    (evalens-test-expect (null (get-buffer-window lib 'visible)) "lib.py is visible")
+    (evalens-test-expect (null (evalens--place evalens-test-app result t nil)) "shown in lib.py though not visible")
+    (evalens-test-expect (null (evalens--place evalens-test-app '(:ok t :target nil) t (copy-marker 1)))
+                         "a null target is shown in the buffer")
+    (set-window-buffer (split-window) lib)
+    (evalens-test-expect (equal (evalens--place evalens-test-app result t nil) (cons lib 1))
+                         "place %S" (evalens--place evalens-test-app result t nil))
+    ;; An older server, no target: the buffer's own document symbols (the marker given).
+    (let ((marker (with-current-buffer evalens-test-app (copy-marker (evalens-test-line-pos 4)))))
+      (evalens-test-expect (equal (evalens--place evalens-test-app '(:ok t) t marker)
+                                  (cons evalens-test-app (marker-position marker)))
+                           "place %S" (evalens--place evalens-test-app '(:ok t) t marker)))))
+
+(evalens-test-step "call an imported function, its file visible: the value after its def line there"
+  (set-buffer evalens-test-app)
+  (let ((lib (find-buffer-visiting evalens-test-lib-path)))
+    (evalens-test-expect (get-buffer-window lib 'visible) "lib.py is not visible")
+    (goto-char (evalens-test-line-pos 5))
+    (evalens-call "countdown" "4")
+    (evalens-test-expect (evalens-test-wait 10 (lambda () (eq (plist-get evalens-last-result :ok) t)))
+                         "result %S" evalens-last-result)
+    (if (not (plist-member evalens-last-result :target))
+        (evalens-test-log "  the server sends no target yet: shown in the echo area, as for a hidden file")
+      (evalens-test-expect
+       (evalens-test-wait 10 (lambda () (with-current-buffer lib (equal (evalens-test-result 1) "⇒ 'liftoff'"))))
+       "lib.py line 1 shows %S; result %S" (with-current-buffer lib (evalens-test-result 1)) evalens-last-result)
+      (evalens-test-expect (null (evalens-test-result 5)) "app.py line 5 shows %S" (evalens-test-result 5)))
+    (delete-other-windows)))
+
 (evalens-test-step "run the module as __main__"
   (set-buffer evalens-test-buffer)
   (evalens-run-module)
@@ -464,16 +574,59 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
    "messages %S" evalens-test-messages)
   (evalens-test-expect (null (evalens-test-result 24)) "results not cleared"))
 
+(evalens-test-step "an untrusted workspace: the message says the Emacs way to trust it; trusting works at once"
+  (setq evalens-trusted nil)            ; as before the README's setup
+  (let ((buffer (evalens-test-visit "untrusted" "u.py" '("1 + 1"))))
+    (set-buffer buffer)
+    (evalens-test-connect)
+    (evalens-test-expect (cl-typep (eglot-current-server) 'evalens-server) "server %S" (eglot-current-server))
+    (let ((evalens-test-messages nil))
+      (goto-char (point-min))
+      (evalens-eval-line)
+      (evalens-test-expect
+       (evalens-test-wait 10 (lambda () (member "evalens: nothing runs until you trust this code: \
+(customize-set-variable 'evalens-trusted t)" evalens-test-messages)))
+       "messages %S" evalens-test-messages)
+      (evalens-test-expect (null (evalens-test-result 1)) "line 1 shows %S" (evalens-test-result 1)))
+    ;; What the message says, taken literally.
+    (customize-set-variable 'evalens-trusted t)
+    (evalens-eval-line)
+    (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-result 1) "⇒ 2")))
+                         "line 1 shows %S; messages %S" (evalens-test-result 1) evalens-test-messages)))
+
+(evalens-test-step "plain eglot with the top README's snippet: evalens starts and runs code"
+  (let* ((readme (with-temp-buffer
+                   (let ((coding-system-for-read 'utf-8))
+                     (insert-file-contents (expand-file-name "README.md" evalens-test-clone)))
+                   (buffer-string)))
+         (snippet (and (string-match "^```elisp\n\\((add-to-list 'eglot-server-programs[^`]*\\)```$" readme)
+                       (match-string 1 readme)))
+         (eglot-server-programs eglot-server-programs)
+         (python-mode-hook nil))         ; no evalens.el: plain eglot
+    (evalens-test-expect snippet "no eglot-server-programs snippet in README.md")
+    (eval (car (read-from-string snippet)) t)
+    (with-current-buffer (evalens-test-visit "plain" "p.py" '("x = 21 * 2"))
+      (apply #'eglot (eglot--guess-contact))
+      (let ((server (eglot-current-server)))
+        (evalens-test-expect (eq (eieio-object-class-name server) 'eglot-lsp-server) "server %S" server)
+        (unwind-protect
+            (let ((result (jsonrpc-request server :workspace/executeCommand
+                                           (list :command "evalens.eval"
+                                                 :arguments (vector (list :uri (evalens--uri) :code "x"))))))
+              (evalens-test-expect (equal (plist-get (plist-get result :value) :repr) "42") "result %S" result))
+          (setf (eglot--shutdown-requested server) t)
+          (ignore-errors (jsonrpc-request server :shutdown nil :timeout 5))
+          (jsonrpc-notify server :exit nil)
+          (evalens-test-wait 5 (lambda () (not (process-live-p (jsonrpc--process server))))))))))
+
 ;; Stop the server as a client should (shutdown, exit) and wait for it to end, so that it
 ;; and its interpreter are gone before Emacs exits.  (`eglot-shutdown' kills the process
 ;; in eglot 1.9, and its sentinel then fails in batch mode.)
-(when (and evalens-test-buffer (buffer-live-p evalens-test-buffer))
-  (with-current-buffer evalens-test-buffer
-    (when-let ((server (eglot-current-server)))
-      (ignore-errors
-        (setf (eglot--shutdown-requested server) t)
-        (jsonrpc-request server :shutdown nil :timeout 5)
-        (jsonrpc-notify server :exit nil)
-        (evalens-test-wait 5 (lambda () (not (process-live-p (jsonrpc--process server)))))))))
+(dolist (server (ignore-errors (evalens--servers)))
+  (ignore-errors
+    (setf (eglot--shutdown-requested server) t)
+    (jsonrpc-request server :shutdown nil :timeout 5)
+    (jsonrpc-notify server :exit nil)
+    (evalens-test-wait 5 (lambda () (not (process-live-p (jsonrpc--process server)))))))
 
 (kill-emacs (if evalens-test-failed 1 0))

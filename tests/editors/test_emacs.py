@@ -1,12 +1,21 @@
 """The Emacs mode (editors/emacs/evalens.el) in real batch Emacs with eglot (Debian's emacs-nox + elpa-eglot).
 
-tests/editors/emacs_test.el does what a user does: open a file (eglot starts evalens),
-evaluate a region, part of a line and the current line, run a code lens, call with
-arguments and a method (placed by the server's document symbols), see output in *evalens-output* and an error as a Flymake diagnostic on its
-line, interrupt an infinite loop; the user story of stale results in a second buffer (a
+tests/editors/emacs_test.el does what a user does, with Emacs set up by the Setup block of
+editors/emacs/README.md as written and the `evalens` of the README's `pipx install .` on
+PATH (the default `evalens-command`): a missing `evalens` and servers that exit while
+starting (the exact messages: their stderr and the fix, not eglot's "-1: Server died");
+open a file (eglot starts evalens) and see its lenses without a save; evaluate a region,
+part of a line and the current line, run a code lens, call with arguments and a method
+(placed by the server's document symbols), see output in *evalens-output* and an error as
+a Flymake diagnostic on its line, interrupt an infinite loop (`✗ KeyboardInterrupt` in the
+neutral evalens-interrupted-face); the user story of stale results in a second buffer (a
 loop builds up a counter and is interrupted, an unrelated function is edited without
 saving and called, the counter keeps its value and its old result, like main.py's, is
-shown " (stale)" in evalens-stale-face until evaluated again); run the module, restart.
+shown " (stale)" in evalens-stale-face until evaluated again); an edit keeps the lenses,
+moved, until the new ones arrive; a call of a function imported from another file (echo
+area and output when that file is hidden, after its def line when visible); run the
+module, restart; an untrusted workspace's message and trusting it as the message says;
+plain eglot configured by the top README's snippet.
 `.ci/editors.sh` installs Emacs.
 """
 
@@ -41,7 +50,7 @@ def has_eglot(binary: str) -> bool:
     return probe.returncode == 0
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(150)
 def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
     binary = emacs()
     if not has_eglot(binary):
@@ -54,7 +63,7 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         stdin=subprocess.DEVNULL,
     )
     log = run_log(env, proc.stdout, proc.stderr)
@@ -62,6 +71,11 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
     report = Path(env["EVALENS_REPORT"]).read_text()
     assert "FAIL" not in report, log
     for step in [
+        "load evalens.el with the README's Setup, taken literally",
+        "no evalens on exec-path: the message says so",
+        "a server that exits at once: its stderr and the fix",
+        "a server that dies while eglot waits for its answer",
+        "code lenses are shown on open, without a save",
         "a Result in one line",
         "eval a region",
         "run a lens",
@@ -73,6 +87,12 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         "story: evaluate `counter'",
         "story: edit other() without saving",
         "story: the counter kept its value",
+        "an edit: the lenses shown stay, moved with the text",
+        "call an imported function, its file not open",
+        "where a call's target is shown",
+        "call an imported function, its file visible",
+        "an untrusted workspace: the message says the Emacs way to trust it",
+        "plain eglot with the top README's snippet",
     ]:
         assert f"ok {step}" in report, log
 
