@@ -559,6 +559,18 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
       (evalens-test-expect (null (evalens-test-result 5)) "app.py line 5 shows %S" (evalens-test-result 5)))
     (delete-other-windows)))
 
+(evalens-test-step "workspace/codeLens/refresh: the server asks (refreshSupport declared), the lenses are asked again"
+  (set-buffer evalens-test-buffer)
+  (let ((server (eglot-current-server))
+        (updates evalens--lens-updates))
+    (evalens-test-expect
+     (with-current-buffer (jsonrpc-events-buffer server)
+       (save-excursion (goto-char (point-min)) (search-forward "workspace/codeLens/refresh" nil t)))
+     "the server never sent workspace/codeLens/refresh")
+    (evalens-test-expect (null (eglot-handle-request server 'workspace/codeLens/refresh)) "not answered null")
+    (evalens-test-expect (evalens-test-wait 10 (lambda () (> evalens--lens-updates updates)))
+                         "lenses not asked again")))
+
 (evalens-test-step "run the module as __main__"
   (set-buffer evalens-test-buffer)
   (evalens-run-module)
@@ -618,6 +630,29 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
           (ignore-errors (jsonrpc-request server :shutdown nil :timeout 5))
           (jsonrpc-notify server :exit nil)
           (evalens-test-wait 5 (lambda () (not (process-live-p (jsonrpc--process server))))))))))
+
+(evalens-test-step "the server ends later: its exit and last stderr lines, not \"Server died\""
+  (set-buffer (find-buffer-visiting (expand-file-name "untrusted/u.py" evalens-test-base)))
+  (let ((server (eglot-current-server))
+        (evalens-test-messages nil))
+    (insert "while True: pass\n")
+    (evalens-eval-region (evalens-test-line-pos 1) (evalens-test-line-pos 2))
+    (evalens-test-expect (equal (evalens-test-result 1) "⋯") "line 1 shows %S" (evalens-test-result 1))
+    (signal-process (jsonrpc--process server) 'SIGTERM)
+    (evalens-test-expect
+     (evalens-test-wait 10 (lambda () (not (process-live-p (jsonrpc--process server)))))
+     "the server still runs")
+    (let ((text (car evalens-test-messages)))
+      (evalens-test-expect (and text (string-prefix-p "evalens: the server exited with code 1" text)
+                                (string-suffix-p "\nIts log: M-x eglot-events-buffer; M-x eglot starts it again." text))
+                           "messages %S" evalens-test-messages))
+    (evalens-test-expect (not (cl-some (lambda (m) (string-match-p "Server died" m)) evalens-test-messages))
+                         "messages %S" evalens-test-messages)
+    ;; The pending marker is gone: the run failed with the message above, or the server
+    ;; (SIGTERM ends it cleanly) answered it before it went.
+    (evalens-test-expect (or (null (evalens-test-result 1))
+                             (string-prefix-p "✗ InterpreterDied: " (evalens-test-result 1)))
+                         "line 1 shows %S" (evalens-test-result 1))))
 
 ;; Stop the server as a client should (shutdown, exit) and wait for it to end, so that it
 ;; and its interpreter are gone before Emacs exits.  (`eglot-shutdown' kills the process

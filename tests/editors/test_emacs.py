@@ -15,7 +15,8 @@ shown " (stale)" in evalens-stale-face until evaluated again); an edit keeps the
 moved, until the new ones arrive; a call of a function imported from another file (echo
 area and output when that file is hidden, after its def line when visible); run the
 module, restart; an untrusted workspace's message and trusting it as the message says;
-plain eglot configured by the top README's snippet.
+plain eglot configured by the top README's snippet; the server's workspace/codeLens/refresh
+answered; the server ending later (its exit and last stderr lines).
 `.ci/editors.sh` installs Emacs.
 """
 
@@ -93,6 +94,8 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         "call an imported function, its file visible",
         "an untrusted workspace: the message says the Emacs way to trust it",
         "plain eglot with the top README's snippet",
+        "workspace/codeLens/refresh: the server asks",
+        "the server ends later: its exit and last stderr lines",
     ]:
         assert f"ok {step}" in report, log
 
