@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 
 import pytest
@@ -204,3 +205,37 @@ def test_a_patched_pandas_attribute_protocol_is_not_read(monkeypatch: pytest.Mon
     assert libraries.attributes(frame) == []
     assert libraries.summary(frame) is None
     assert calls == []
+
+
+async def test_live_values_hold_when_hover_signature_help_and_completion_come_together(editor: Editor) -> None:
+    """As eglot and eldoc send them: each of ten rounds of three requests at once gets its
+    live part (a lookup in flight made the others static)."""
+    uri = editor.open("main.py", SOURCE)
+    await editor.eval(uri, "setattr(sensor, 'dynamic_' + 'field', 1)")
+    editor.edit(uri, (END, 0), (END, 0), "sensor.")
+    for _ in range(10):
+        hover, _signature, labels = await asyncio.gather(
+            hover_text(editor, uri, TABLE, 1),
+            editor.client.text_document_signature_help_async(
+                types.SignatureHelpParams(types.TextDocumentIdentifier(uri), types.Position(END, 7))
+            ),
+            completion_labels(editor, uri, END, 7),
+        )
+        assert "**live** `dict`, len 1" in hover
+        assert labels["dynamic_field"] == "runtime attribute"
+
+
+async def test_hover_at_the_first_column_of_a_one_letter_name_shows_its_live_value(editor: Editor) -> None:
+    """parso gives the newline before a name that starts a line: only names longer than the
+    cursor's column showed live values."""
+    uri = editor.open("main.py", "counter = 0\na = 0\nb = 'x'\nc = [1]\nd = len(c)\n")
+    await editor.eval(uri, "import main")
+    shown = [(await hover_text(editor, uri, line, 0)).split("---\n")[-1] for line in range(5)]
+    assert shown == [
+        "**live** `int`\n```python\n0\n```",
+        "**live** `int`\n```python\n0\n```",
+        "**live** `str`, len 1\n```python\n'x'\n```",
+        "**live** `list`, len 1\n```python\n[1]\n```",
+        "**live** `int`\n```python\n1\n```",
+    ]
+    assert (await hover_text(editor, uri, 0, 7)).endswith("**live** `int`\n```python\n0\n```")  # just after the name

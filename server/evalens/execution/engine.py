@@ -227,15 +227,18 @@ class Engine:
         return results.finished(outcome.reply["result"], outcome.stdout, outcome.stderr, outcome.truncated, duration)
 
     async def inspect(self, query: messages.Query, timeout: float = 0.5) -> Any:
-        """Ask the idle interpreter about live values; None when it is busy, absent or slow."""
+        """Ask the idle interpreter about live values; None when it is busy, absent or slow.
+
+        Lookups do not queue behind each other: the hover, signature help and completion an
+        editor sends at once are all answered (one in flight made the others static). A
+        run that starts meanwhile is written after them and runs once they are answered."""
         session = self.backend.session
         if session is None or not session.alive or self._queue.locked() or session.state is not SessionState.IDLE:
             return None
-        async with self._queue:
-            try:
-                answer = await asyncio.wait_for(session.inspect(query), timeout)
-            except (asyncio.TimeoutError, InterpreterDied):
-                return None
+        try:
+            answer = await asyncio.wait_for(session.inspect(query), timeout)
+        except (asyncio.TimeoutError, InterpreterDied):
+            return None
         if isinstance(answer, dict) and "failed" in answer:
             log.warning("live lookup failed in the interpreter: %s", answer["failed"])
             return None

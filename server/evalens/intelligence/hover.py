@@ -39,14 +39,19 @@ def hover(script: Any, where: Cursor, snap: Snapshot, want_module_level: bool) -
 
 
 def _name_leaf(script: Any, where: Cursor) -> Any:
-    module = script._module_node
-    for column in (where.column, where.column - 1):
-        if column < 0:
-            continue
-        leaf = module.get_leaf_for_position((where.line, column))
-        if leaf is not None and leaf.type == "name":
-            return leaf
-    return None
+    """The name under the cursor: the one it is in or starts, else the one it just ends.
+
+    parso gives, at a position between two leaves, the one that ends there: at column 0
+    of ``a = 0`` that is the newline before ``a``, so a one-letter name at the start of a
+    line had no live value."""
+    position = (where.line, where.column)
+    leaf = script._module_node.get_leaf_for_position(position)
+    if leaf is None:
+        return None
+    following = leaf.get_next_leaf() if leaf.end_pos == position else None
+    if following is not None and following.type == "name" and following.start_pos == position:
+        return following
+    return leaf if leaf.type == "name" else None
 
 
 def _is_module_level(script: Any, where: Cursor, word: str) -> bool:
