@@ -14,15 +14,21 @@ Where each lives and why:
   ``workspace/executeCommand``; they are worked out once here.
 - ``feature`` below: pygls sets attributes on the function it registers, which a bound
   method refuses; a plain function stands in for it.
+- ``AnswersAreNotFaults`` below: pygls logs every ``JsonRpcException`` a handler raises
+  with its traceback, also the answers evalens gives on purpose (an untrusted
+  workspace, a bad argument); those become one line without a traceback, which an
+  editor showing the server's last stderr lines after a crash can show as they are.
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
 import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from . import textsync
@@ -33,6 +39,20 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 def install() -> None:
     """The patches of pygls' classes (once per process)."""
     textsync.install()
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(AnswersAreNotFaults())
+
+
+class AnswersAreNotFaults(logging.Filter):
+    """A handler's ``JsonRpcException`` is the answer the client gets: logged in one line,
+    at INFO, without the traceback pygls attaches."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, JsonRpcException):
+            record.msg, record.args = "answered with error %s: %s", (error.code, error.message)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
 
 
 def command(server: LanguageServer, name: str, handler: Handler) -> Handler:
