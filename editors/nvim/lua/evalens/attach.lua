@@ -1,6 +1,7 @@
 -- Starting the evalens language server and attaching it to a buffer: the client
--- configuration (root, settings, capabilities, handlers) and, on attach, the buffer's
--- commands and lens refreshes. `vim.lsp.start` where present (0.8+), else
+-- configuration (root, settings, capabilities, handlers) and, on attach, lens refreshes,
+-- the diagnostics' display, and the omnifunc and K of Neovim 0.7-0.9. The buffer's
+-- commands are made first, so that they say why when the server does not start. `vim.lsp.start` where present (0.8+), else
 -- `vim.lsp.start_client` + `vim.lsp.buf_attach_client` with one client per root (0.7).
 
 local api = vim.api
@@ -10,6 +11,7 @@ local lenses = require("evalens.lenses")
 local lsp = require("evalens.lsp")
 local protocol = require("evalens.protocol")
 local run = require("evalens.run")
+local server = require("evalens.server")
 local ui = require("evalens.ui")
 
 local M = {}
@@ -46,11 +48,37 @@ local function on_output(_, result)
   end
 end
 
+--- What Neovim 0.10+ sets for every LSP buffer, as nvim-lspconfig documents it for older
+--- versions: completion with <C-x><C-o> and hover with K. Left alone when the user set their
+--- own (an omnifunc other than the Python ftplugin's, any K mapping).
+local function set_lsp_defaults(bufnr)
+  if vim.fn.has("nvim-0.10") == 1 then
+    return
+  end
+  local omnifunc = vim.bo[bufnr].omnifunc
+  if omnifunc == "" or omnifunc == "python3complete#Complete" then
+    vim.bo[bufnr].omnifunc = "v:lua.vim.lsp.omnifunc"
+  end
+  api.nvim_buf_call(bufnr, function()
+    if vim.fn.maparg("K", "n") == "" then
+      vim.keymap.set("n", "K", vim.lsp.buf.hover, { buffer = bufnr, desc = "evalens: hover" })
+    end
+  end)
+end
+
+--- The `diagnostics` option, for the namespace of this client's diagnostics only.
+local function configure_diagnostics(client)
+  if config.options.diagnostics then
+    vim.diagnostic.config(config.options.diagnostics, vim.lsp.diagnostic.get_namespace(client.id, false))
+  end
+end
+
 local function on_attach(client, bufnr)
-  commands.create(bufnr)
+  set_lsp_defaults(bufnr)
+  configure_diagnostics(client)
   if config.options.codelens then
     local group = api.nvim_create_augroup("evalens_lenses_" .. bufnr, { clear = true })
-    api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "BufWritePost" }, {
+    api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "TextChanged", "BufWritePost" }, {
       group = group,
       buffer = bufnr,
       callback = function()
@@ -70,9 +98,10 @@ local function client_config(root)
   -- Lens titles show the last result: let the server ask for a refresh after each call.
   capabilities.workspace.codeLens = { refreshSupport = true }
   local settings = config.server_settings()
+  local cmd = config.options.cmd
   return {
     name = "evalens",
-    cmd = config.options.cmd,
+    cmd = cmd,
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
     init_options = settings,
@@ -87,6 +116,10 @@ local function client_config(root)
       end,
     },
     on_attach = on_attach,
+    on_init = server.on_init,
+    on_exit = function(code, signal, client_id)
+      server.on_exit(cmd, code, signal, client_id)
+    end,
   }
 end
 
@@ -96,17 +129,28 @@ function M.attach(bufnr)
   if vim.bo[bufnr].buftype ~= "" then
     return nil
   end
+  commands.create(bufnr)
   local root = find_root(api.nvim_buf_get_name(bufnr))
-  local cfg = client_config(root)
-  if vim.lsp.start then
-    return vim.lsp.start(cfg, { bufnr = bufnr })
-  end
-  local id = clients_by_root[root]
+  local id = clients_by_root[root] -- 0.7
   local client = id and vim.lsp.get_client_by_id(id)
-  if not client or lsp.is_stopped(client) then
-    id = vim.lsp.start_client(cfg)
-    if not id then
-      ui.notify("could not start " .. table.concat(config.options.cmd, " "), vim.log.levels.ERROR)
+  local running = client and not lsp.is_stopped(client)
+  if not running and not server.can_start(config.options.cmd) then
+    return nil
+  end
+  local cfg = client_config(root)
+  if vim.lsp.start then -- 0.8+: reuses the client of the root when there is one
+    local ok, started = pcall(vim.lsp.start, cfg, { bufnr = bufnr })
+    if not ok then
+      server.start_failed(cfg.cmd, started)
+      return nil
+    end
+    return started
+  end
+  if not running then
+    local ok
+    ok, id = pcall(vim.lsp.start_client, cfg)
+    if not ok or not id then
+      server.start_failed(cfg.cmd, id or "vim.lsp.start_client gave no client")
       return nil
     end
     clients_by_root[root] = id

@@ -6,13 +6,17 @@ local M = {}
 local SETTING_KEYS = { "interpreter", "extraPaths", "limits" }
 
 M.defaults = {
-  cmd = { "python3", "-m", "evalens" },
+  cmd = { "evalens" }, -- the server: the executable `pipx install .` puts on PATH
   trusted = false,
   filetypes = { "python" },
   root_markers = { "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", ".git" },
   settings = {}, -- any other evalens setting, e.g. { limits = { memoryMB = 1024 } }
   codelens = true, -- show code lenses, refreshed on enter, on leaving insert mode and after each run
   open_output = false, -- show `evalens://output` in a split whenever a run prints
+  -- vim.diagnostic.config() for the evalens server's diagnostics only (run errors, syntax
+  -- errors): their text at the end of the line, also on 0.11 where it is off by default.
+  -- false: leave them to your own vim.diagnostic.config().
+  diagnostics = { virtual_text = true },
   max_width = 120, -- longest virtual text; longer values go to the output buffer in full
   on_attach = nil, -- function(client, bufnr) called after evalens attached
 }

@@ -2,7 +2,7 @@
 -- `workspace/executeCommand`, on Neovim 0.7 (`client.request`) through 0.11+ (`client:request`).
 
 local api = vim.api
-local ui = require("evalens.ui")
+local server = require("evalens.server")
 
 local M = {}
 
@@ -44,12 +44,18 @@ function M.is_stopped(client)
   return client.is_stopped()
 end
 
+--- Tell the user that no evalens server runs for the buffer, and why.
+function M.not_running()
+  local why = server.reason() or "no evalens server is attached to this buffer"
+  vim.notify("evalens is not running: " .. why, vim.log.levels.ERROR)
+end
+
 --- Send `workspace/executeCommand` `command` with the one argument object `argument`;
 --- `callback(err, result)` runs when the server answers.
 function M.execute(bufnr, command, argument, callback)
   local client = M.get_client(bufnr)
   if not client then
-    ui.notify("no evalens server is attached to this buffer", vim.log.levels.WARN)
+    M.not_running()
     return false
   end
   local params = { command = command, arguments = { argument } }

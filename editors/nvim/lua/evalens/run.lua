@@ -30,34 +30,90 @@ local function short_name(bufnr)
   return vim.fn.fnamemodify(api.nvim_buf_get_name(bufnr), ":t")
 end
 
---- Run an execution command whose Result is shown at the end of 0-based `line`
---- (for a call of a function with a lens, the lens title shows it instead).
---- `locate(found)`, when given, is asked for the line first (the called function's, from
---- the server); the command is sent at once, and its Result waits for the line if need be.
-local function run(bufnr, line, command, argument, header, locate)
+--- What to tell for a refused request: the server's message, or for an untrusted workspace
+--- the Neovim way to trust it (one line, so no "Press ENTER" prompt).
+M.untrusted_message = 'untrusted; to run code: require("evalens").setup({ trusted = true })'
+local REQUEST_FAILED = -32803
+
+local function tell_error(err)
+  local message = type(err) == "table" and (err.message or vim.inspect(err)) or tostring(err)
+  if type(err) == "table" and err.code == REQUEST_FAILED and message:find("untrusted workspace", 1, true) then
+    ui.notify(M.untrusted_message, vim.log.levels.WARN)
+  else
+    ui.notify(message, vim.log.levels.ERROR)
+  end
+end
+
+--- The loaded buffer of `uri`, or nil.
+local function buffer_of(uri)
+  for _, b in ipairs(api.nvim_list_bufs()) do
+    if api.nvim_buf_is_loaded(b) and vim.uri_from_bufnr(b) == uri then
+      return b
+    end
+  end
+  return nil
+end
+
+--- Where a call's Result goes by its `target` (the called function's `def`, which the
+--- server gives): `{ bufnr, line }` in the calling buffer or in a buffer shown in a
+--- window; nil when it is not in sight (or the target has no `def`).
+local function target_place(target, bufnr)
+  if type(target) ~= "table" or type(target.uri) ~= "string" or type(target.line) ~= "number" then
+    return nil
+  end
+  local b = buffer_of(target.uri)
+  if b and (b == bufnr or vim.fn.bufwinid(b) ~= -1) then
+    return { bufnr = b, line = target.line }
+  end
+  return nil
+end
+
+--- Run an execution command and show its Result at `where` (`{ bufnr, line }`: the end
+--- of the evaluated range). For a call, `target` names the function, and `where` is nil
+--- when its line is not known yet: it is asked from the buffer's document symbols while
+--- the command runs, and the Result's own `target` (the `def` the server found, in any
+--- file) comes first. A call's Result that has no place in sight is told in the message
+--- area and the output buffer; one a lens title shows is not drawn again.
+local function run(bufnr, command, argument, header, where, target)
   local record = ui.begin_run(header)
-  local located = locate == nil
-  local sent_ok -- nil until the command is sent (true) or could not be (false)
+  local located = where ~= nil or target == nil
+  local pending -- { bufnr, line } of the ⋯
   local answer -- { err, result } once the server answered
   local generation -- ui.arrived's, once the server answered
-  local function clear()
-    if api.nvim_buf_is_valid(bufnr) then
-      api.nvim_buf_clear_namespace(bufnr, ui.ns, line, line + 1)
+  local finished = false
+  local function clear_pending()
+    if pending and api.nvim_buf_is_valid(pending.bufnr) then
+      api.nvim_buf_clear_namespace(pending.bufnr, ui.ns, pending.line, pending.line + 1)
+    end
+    pending = nil
+  end
+  local function show_pending()
+    if where and not answer then
+      clear_pending()
+      pending = where
+      ui.show_pending(where.bufnr, where.line)
     end
   end
   local function finish()
+    finished = true
     local err, result = answer[1], answer[2]
+    clear_pending()
     if err then
-      clear()
-      ui.notify(type(err) == "table" and (err.message or vim.inspect(err)) or tostring(err), vim.log.levels.ERROR)
+      tell_error(err)
       ui.end_run(record, nil)
       return
     end
     M.last_result = result
-    if command == commands.call and lenses.shows(bufnr, line, argument.target) then
-      clear()
-    else
-      ui.show_result(bufnr, line, result, generation < ui.generation)
+    local at = where
+    if target and type(result) == "table" and result.target ~= nil then
+      at = target_place(result.target, bufnr)
+    end
+    if not at then
+      local text = ui.describe(result)
+      ui.notify(header:gsub("^call ", "") .. " " .. text)
+      ui.add_to_run(record, text .. "\n")
+    elseif not (target and at.bufnr == bufnr and lenses.shows(bufnr, at.line, target)) then
+      ui.show_result(at.bufnr, at.line, result, generation < ui.generation)
     end
     ui.end_run(record, result)
     if config.options.open_output and type(result) == "table" and result.error ~= vim.NIL and result.error then
@@ -65,39 +121,33 @@ local function run(bufnr, line, command, argument, header, locate)
     end
     lenses.refresh_all()
   end
-  if located then
-    ui.show_pending(bufnr, line)
-  else
-    locate(function(found)
-      line = found or line
-      located = true
-      if answer then
-        finish()
-      elseif sent_ok ~= false then
-        ui.show_pending(bufnr, line)
-      end
-    end)
+  local function maybe_finish()
+    if finished or not answer then
+      return
+    end
+    local told = type(answer[2]) == "table" and answer[2].target ~= nil
+    if located or answer[1] or told then
+      finish()
+    end
   end
-  sent_ok = lsp.execute(bufnr, command, argument, function(err, result)
+  local sent = lsp.execute(bufnr, command, argument, function(err, result)
     answer = { err, result }
     -- At once, before the line is known: later Results may arrive meanwhile.
     generation = err and ui.generation or ui.arrived(result)
-    if located then
-      finish()
-    end
+    maybe_finish()
   end)
-  if not sent_ok then
+  if not sent then
     ui.end_run(record, nil)
-    if located then
-      clear()
-    end
+    return
   end
-end
-
---- The line of the function `target` calls, for `run`: from the server's document symbols.
-local function function_line(bufnr, target)
-  return function(found)
-    symbols.locate(bufnr, target, found)
+  show_pending()
+  if not located then
+    symbols.locate(bufnr, target, function(line)
+      where = line and { bufnr = bufnr, line = line } or nil
+      located = true
+      show_pending()
+      maybe_finish()
+    end)
   end
 end
 
@@ -107,7 +157,7 @@ function M.eval_range(bufnr, start_row, start_col, end_row, end_col)
   bufnr = (bufnr == nil or bufnr == 0) and api.nvim_get_current_buf() or bufnr
   local client = lsp.get_client(bufnr)
   if not client then
-    ui.notify("no evalens server is attached to this buffer", vim.log.levels.WARN)
+    lsp.not_running()
     return
   end
   local end_text = buf_line(bufnr, end_row)
@@ -120,10 +170,10 @@ function M.eval_range(bufnr, start_row, start_col, end_row, end_col)
   local where = start_row == end_row and tostring(start_row + 1) or ((start_row + 1) .. "-" .. (end_row + 1))
   run(
     bufnr,
-    end_row,
     commands.eval,
     { uri = vim.uri_from_bufnr(bufnr), range = range },
-    "eval " .. short_name(bufnr) .. ":" .. where
+    "eval " .. short_name(bufnr) .. ":" .. where,
+    { bufnr = bufnr, line = end_row }
   )
 end
 
@@ -153,24 +203,24 @@ function M.call(bufnr, target, args)
   elseif type(args) == "table" then
     argument.args = args
   end
-  -- Shown on the line of the function's `def`, or on the cursor's line when it is not found.
-  local line = (bufnr == api.nvim_get_current_buf()) and (api.nvim_win_get_cursor(0)[1] - 1) or 0
+  -- Shown on the line of the function's `def`, or told when that is not in sight.
   local shown = type(argument.args) == "string" and argument.args or ""
-  run(bufnr, line, commands.call, argument, "call " .. target .. "(" .. shown .. ")", function_line(bufnr, target))
+  run(bufnr, commands.call, argument, "call " .. target .. "(" .. shown .. ")", nil, target)
 end
 
 --- Run the buffer as `__main__`; the Result is shown on its last line.
 function M.run_module(bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and api.nvim_get_current_buf() or bufnr
   local last = api.nvim_buf_line_count(bufnr) - 1
-  run(bufnr, last, commands.runModule, { uri = vim.uri_from_bufnr(bufnr) }, "run " .. short_name(bufnr))
+  local where = { bufnr = bufnr, line = last }
+  run(bufnr, commands.runModule, { uri = vim.uri_from_bufnr(bufnr) }, "run " .. short_name(bufnr), where)
 end
 
 --- Interrupt the running evaluation (KeyboardInterrupt in the interpreter).
 function M.interrupt(bufnr)
   lsp.execute(bufnr or 0, commands.interrupt, vim.empty_dict(), function(err, result)
     if err then
-      ui.notify(err.message or vim.inspect(err), vim.log.levels.ERROR)
+      tell_error(err)
     elseif type(result) == "table" and result.interrupted then
       ui.notify("interrupted")
     else
@@ -183,7 +233,7 @@ end
 function M.restart(bufnr)
   lsp.execute(bufnr or 0, commands.restart, vim.empty_dict(), function(err, result)
     if err then
-      ui.notify(err.message or vim.inspect(err), vim.log.levels.ERROR)
+      tell_error(err)
       return
     end
     ui.clear()
@@ -195,7 +245,7 @@ end
 function M.status(bufnr)
   lsp.execute(bufnr or 0, commands.status, vim.empty_dict(), function(err, result)
     if err then
-      ui.notify(err.message or vim.inspect(err), vim.log.levels.ERROR)
+      tell_error(err)
     elseif type(result) == "table" then
       ui.notify(string.format("%s, pid %s, %s", tostring(result.state), tostring(result.pid), tostring(result.python)))
     end
@@ -212,17 +262,14 @@ M.client_commands = {
     local header = "call " .. tostring(argument.target) .. "()"
     -- A lens that calls it is on the function's line; a code action's function is looked up.
     local line = lenses.line_of(bufnr, target)
-    if line then
-      run(bufnr, line, commands.call, argument, header)
-    else
-      run(bufnr, 0, commands.call, argument, header, function_line(bufnr, target))
-    end
+    run(bufnr, commands.call, argument, header, line and { bufnr = bufnr, line = line }, target)
   end,
   [commands.eval] = function(command, ctx)
     local argument = (command.arguments or {})[1] or {}
     local bufnr = (ctx and ctx.bufnr and ctx.bufnr ~= 0) and ctx.bufnr or vim.uri_to_bufnr(argument.uri)
     local line = (type(argument.range) == "table" and argument.range["end"].line) or 0
-    run(bufnr, line, commands.eval, argument, "eval " .. short_name(bufnr) .. ":" .. (line + 1))
+    local where = { bufnr = bufnr, line = line }
+    run(bufnr, commands.eval, argument, "eval " .. short_name(bufnr) .. ":" .. (line + 1), where)
   end,
 }
 

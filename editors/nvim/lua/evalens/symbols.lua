@@ -64,6 +64,16 @@ local function params(bufnr)
   return { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
 end
 
+-- bufnr -> { tick = changedtick, symbols = the last answer }: completion answers from it
+-- while the buffer is unchanged, without waiting for the server.
+local cache = {}
+
+local function remember(bufnr, tick, symbols)
+  if type(symbols) == "table" then
+    cache[bufnr] = { tick = tick, symbols = symbols }
+  end
+end
+
 --- Ask for the line of `target` in `bufnr`; `callback(line)` (nil when not found) runs
 --- when the server answers.
 function M.locate(bufnr, target, callback)
@@ -72,22 +82,35 @@ function M.locate(bufnr, target, callback)
     callback(nil)
     return
   end
+  local tick = vim.api.nvim_buf_get_changedtick(bufnr)
   lsp.request(client, "textDocument/documentSymbol", params(bufnr), function(err, result)
+    if not err then
+      remember(bufnr, tick, result)
+    end
     callback(not err and M.find(result, target) or nil)
   end, bufnr)
 end
 
---- The names of the top-level functions of `bufnr`, waiting up to `timeout_ms` for the
---- server (for command-line completion); empty when it does not answer in time.
+--- The names of the top-level functions of `bufnr` (for command-line completion): from
+--- the last answer while the buffer is unchanged, else waiting up to `timeout_ms` for the
+--- server, else from the last answer, older than the text.
 function M.function_names(bufnr, timeout_ms)
   local client = lsp.get_client(bufnr)
   if not client then
     return {}
   end
-  local answer = lsp.request_sync(client, "textDocument/documentSymbol", params(bufnr), timeout_ms or 1000, bufnr)
+  local tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  local known = cache[bufnr]
+  if not known or known.tick ~= tick then
+    local answer = lsp.request_sync(client, "textDocument/documentSymbol", params(bufnr), timeout_ms or 1000, bufnr)
+    if type(answer) == "table" and not answer.err then
+      remember(bufnr, tick, answer.result)
+    end
+    known = cache[bufnr]
+  end
   local names = {}
-  if type(answer) == "table" and not answer.err then
-    for _, c in ipairs(M.callables(answer.result, false)) do
+  if known then
+    for _, c in ipairs(M.callables(known.symbols, false)) do
       if c.kind == FUNCTION and not c.target:find(".", 1, true) then
         table.insert(names, c.target)
       end

@@ -35,6 +35,8 @@ function M.define_highlights()
   api.nvim_set_hl(0, "EvalensPending", { default = true, link = "NonText" })
   api.nvim_set_hl(0, "EvalensError", { default = true, link = "DiagnosticError" })
   api.nvim_set_hl(0, "EvalensStale", { default = true, link = "NonText" })
+  -- The user's own interrupt is not an error in their code.
+  api.nvim_set_hl(0, "EvalensInterrupted", { default = true, link = "DiagnosticInfo" })
 end
 
 --- Characters (code points) in the UTF-8 `text`: bytes that do not continue a character.
@@ -75,7 +77,8 @@ end
 
 --- The virtual text chunk for a Result: `⇒ repr`, `✓` (a run without a value; what it
 --- printed is output, not the result), or `✗ Type: message`; at most `M.max_width`
---- characters after the glyph.
+--- characters after the glyph. Returns the text and its highlight: `EvalensValue`,
+--- `EvalensError`, or `EvalensInterrupted` for a `KeyboardInterrupt` (the user's interrupt).
 function M.describe(result)
   local g = M.glyphs
   if not present(result) then
@@ -91,7 +94,8 @@ function M.describe(result)
   local kind = present(err.type) and err.type ~= "" and err.type or "Error"
   local message = present(err.message) and err.message or ""
   local text = message ~= "" and (kind .. ": " .. message) or kind
-  return g.failed .. " " .. one_line(text, M.max_width), "EvalensError"
+  local hl = kind == "KeyboardInterrupt" and "EvalensInterrupted" or "EvalensError"
+  return g.failed .. " " .. one_line(text, M.max_width), hl
 end
 
 local function line_count(bufnr)
@@ -287,14 +291,19 @@ function M.append(text)
   append_raw(text)
 end
 
+--- Append `text` to the output of the unfinished run `record` (under its header).
+function M.add_to_run(record, text)
+  write_header(record)
+  if output_partial then
+    append_raw("\n")
+  end
+  append_raw(text)
+end
+
 --- A run ended: tracebacks, and values too long for the virtual text, go to the output buffer.
 function M.end_run(record, result)
   local function add(text)
-    write_header(record)
-    if output_partial then
-      append_raw("\n")
-    end
-    append_raw(text)
+    M.add_to_run(record, text)
   end
   if type(result) == "table" then
     local err = result.error
@@ -313,6 +322,12 @@ function M.end_run(record, result)
       break
     end
   end
+end
+
+--- Append `text` under its own header (`── header`) to the output buffer.
+function M.append_block(header, text)
+  write_header({ header = header, written = false })
+  append_raw(text)
 end
 
 --- Show the output buffer in a split (or focus the window already showing it).
