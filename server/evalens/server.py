@@ -32,6 +32,7 @@ from .features.output import OutputChannel
 from .features.runs import AnalysisStatus, Runs
 from .intelligence import IDLE_DELAY, LazyIntelligence
 from .intelligence.caches import place_jedi_cache
+from .intelligence.clientcaps import ClientFeatures
 from .lsp import pygls_fixes
 from .lsp.diagnostics import STATIC, DiagnosticsBoard
 from .lsp.lifecycle import SHUTDOWN_SECONDS, Lifecycle
@@ -125,6 +126,10 @@ class EvalensServer(LanguageServer):
 
     def text_document(self, uri: str) -> TextDocument:
         return self.workspace.get_text_document(uri)
+
+    @property
+    def client_features(self) -> ClientFeatures:
+        return ClientFeatures.of(self.client_capabilities)
 
     def position_units(self) -> Any:
         return self.workspace.position_codec.client_num_units

@@ -15,6 +15,7 @@ from typing import Any
 from lsprotocol import types
 
 from . import convert
+from .clientcaps import ClientFeatures, content
 from .lanes import Lane
 from .snapshot import Cursor
 
@@ -30,7 +31,7 @@ def complete(script: Any, where: Cursor, lane: Lane, generation: int) -> types.C
         types.CompletionItem(
             label=completion.name,
             kind=convert.completion_kind(convert.cheap_type(completion)),
-            sort_text=f"{index:05d}",
+            sort_text=rank(completion.name),
             data={"lane": lane.index, "generation": generation, "index": index},
         )
         for index, completion in enumerate(completions[:LIMIT])
@@ -38,7 +39,22 @@ def complete(script: Any, where: Cursor, lane: Lane, generation: int) -> types.C
     return types.CompletionList(is_incomplete=len(completions) > LIMIT, items=items)
 
 
-def resolve(item: types.CompletionItem, lane: Lane) -> types.CompletionItem:
+def rank(name: str) -> str:
+    """The sort text of a completion: keyword arguments (``x=``) first, then public
+    names, private ones, dunders last, each group alphabetical; runtime attributes take
+    their place among jedi's (they came after every dunder)."""
+    if name.endswith("="):
+        group = 0
+    elif name.startswith("__") and name.endswith("__"):
+        group = 3
+    elif name.startswith("_"):
+        group = 2
+    else:
+        group = 1
+    return f"{group}{name.lower()}"
+
+
+def resolve(item: types.CompletionItem, lane: Lane, client: ClientFeatures) -> types.CompletionItem:
     data = item.data if isinstance(item.data, dict) else {}
     generation, completions = lane.completions
     index = data.get("index")
@@ -48,7 +64,7 @@ def resolve(item: types.CompletionItem, lane: Lane) -> types.CompletionItem:
     item.detail = convert.describe(completion)
     doc = completion.docstring(raw=True).strip()
     if doc:
-        item.documentation = types.MarkupContent(kind=types.MarkupKind.Markdown, value=doc)
+        item.documentation = content(doc, client.completion_documentation, client.completion_declared)
     return item
 
 
@@ -58,19 +74,19 @@ def attribute_target(line_text: str, column: int) -> tuple[str, str] | None:
     return (found.group(1), found.group(2)) if found else None
 
 
-def add_runtime(result: types.CompletionList, names: list[str], prefix: str) -> None:
-    """Runtime attributes that jedi did not list, marked as runtime items."""
+def add_runtime(result: types.CompletionList, names: list[str], prefix: str, label_details: bool) -> None:
+    """Runtime attributes that jedi did not list, marked as runtime items (in their
+    ``detail``, and in their label details for a client that shows them)."""
     known = {item.label for item in result.items}
     items = list(result.items)
-    start = len(items)
-    for offset, name in enumerate(sorted(n for n in set(names) if n.startswith(prefix) and n not in known)):
+    for name in sorted(n for n in set(names) if n.startswith(prefix) and n not in known):
         items.append(
             types.CompletionItem(
                 label=name,
                 kind=types.CompletionItemKind.Field,
                 detail="runtime attribute",
-                label_details=types.CompletionItemLabelDetails(description=RUNTIME),
-                sort_text=f"{start + offset:05d}",
+                label_details=types.CompletionItemLabelDetails(description=RUNTIME) if label_details else None,
+                sort_text=rank(name),
             )
         )
     result.items = items

@@ -89,7 +89,11 @@ def describe(name: Any) -> str:
     return str(name.description)
 
 
-def markdown(name: Any) -> str:
+def documented(name: Any, kind: types.MarkupKind) -> str:
+    """A hover's text for a jedi name: its signatures or description, then its docstring,
+    as markdown (the head in a code block) or as plain text."""
     doc = name.docstring(raw=True).strip()
-    head = code_block(describe(name))
+    head = describe(name)
+    if kind == types.MarkupKind.Markdown:
+        head = code_block(head)
     return f"{head}\n\n{doc}" if doc else head

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from lsprotocol import types
 
 from . import completion, hover, navigation, overlay, runtime, symbols
+from .clientcaps import ClientFeatures, content
 from .diagnostics import Diagnostics
 from .host import Host
 from .lanes import Lane, Lanes
@@ -35,30 +36,32 @@ class CursorJob:
     """A request answered by one jedi call at the cursor."""
 
     name: str  # for the logs
-    job: Callable[[Any, Cursor, Snapshot, Any], Any]  # (script, cursor, snapshot, params) -> answer
+    job: Callable[[Any, Cursor, Snapshot, Any, ClientFeatures], Any]  # (script, cursor, snapshot, params, client)
     default: Any  # the answer when there is none
 
 
 #: LSP method -> how it is answered
 AT_CURSOR: dict[str, CursorJob] = {
     types.TEXT_DOCUMENT_SIGNATURE_HELP: CursorJob(
-        "signatureHelp", lambda script, where, snap, params: hover.signature_help(script, where), None
+        "signatureHelp",
+        lambda script, where, snap, params, client: hover.signature_help(script, where, client),
+        None,
     ),
     types.TEXT_DOCUMENT_DEFINITION: CursorJob(
-        "definition", lambda script, where, snap, params: navigation.definition(script, where, snap), []
+        "definition", lambda script, where, snap, params, client: navigation.definition(script, where, snap), []
     ),
     types.TEXT_DOCUMENT_DECLARATION: CursorJob(
-        "declaration", lambda script, where, snap, params: navigation.declaration(script, where, snap), []
+        "declaration", lambda script, where, snap, params, client: navigation.declaration(script, where, snap), []
     ),
     types.TEXT_DOCUMENT_REFERENCES: CursorJob(
         "references",
-        lambda script, where, snap, params: navigation.references(
+        lambda script, where, snap, params, client: navigation.references(
             script, where, snap, params.context.include_declaration
         ),
         [],
     ),
     types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT: CursorJob(
-        "documentHighlight", lambda script, where, snap, params: navigation.highlight(script, where, snap), []
+        "documentHighlight", lambda script, where, snap, params, client: navigation.highlight(script, where, snap), []
     ),
 }
 
@@ -108,11 +111,12 @@ class Intelligence:
     async def at_cursor(self, method: str, params: Any) -> Any:
         """One of ``AT_CURSOR``'s requests."""
         answer = AT_CURSOR[method]
+        client = self.host.client_features
         where = cursor(self.host, params.text_document.uri, params.position)
         return await self._on_script(
             answer.name,
             where,
-            lambda script, where, snap, lane: answer.job(script, where, snap, params),
+            lambda script, where, snap, lane: answer.job(script, where, snap, params, client),
             answer.default,
         )
 
@@ -133,7 +137,7 @@ class Intelligence:
         if result is None:
             result = types.CompletionList(is_incomplete=False, items=[])
         if names:
-            completion.add_runtime(result, names, target[1])
+            completion.add_runtime(result, names, target[1], self.host.client_features.label_details)
         return result
 
     async def resolve(self, item: types.CompletionItem) -> types.CompletionItem:
@@ -142,24 +146,30 @@ class Intelligence:
         if not isinstance(index, int) or not 0 <= index < len(self.lanes.lanes):
             return item
         lane = self.lanes.lanes[index]
-        return await self.lanes.run("completionItem/resolve", lambda lane: completion.resolve(item, lane), item, lane)
+        client = self.host.client_features
+        return await self.lanes.run(
+            "completionItem/resolve", lambda lane: completion.resolve(item, lane, client), item, lane
+        )
 
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
+        client = self.host.client_features
+        kind = client.hover
         found = await self._on_script(
             "hover",
             cursor(self.host, params.text_document.uri, params.position),
-            lambda script, where, snap, lane: hover.hover(script, where, snap, True),
+            lambda script, where, snap, lane: hover.hover(script, where, snap, True, kind),
             None,
         )
         if found is None:
             return None
-        text = found.markdown
+        text = found.text
         doc = self.host.store.get(params.text_document.uri)
         if found.module_name is not None and doc is not None:
             value = await runtime.describe(self.host.live, doc.module.name, found.module_name)
             if value is not None:
-                text = f"{text}\n\n---\n{runtime.hover_section(value)}"
-        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=found.range)
+                rule = "\n\n---\n" if kind == types.MarkupKind.Markdown else "\n\n"
+                text = f"{text}{rule}{runtime.hover_section(value, kind)}"
+        return types.Hover(contents=content(text, kind, client.hover_declared), range=found.range)
 
     async def document_symbols(self, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
         return await self._on_script(

@@ -17,6 +17,7 @@ from pygls.workspace import TextDocument
 from ..settings import Settings
 from ..text.documents import DocumentStore
 from ..text.modnames import Project
+from .clientcaps import ClientFeatures
 from .runtime import RuntimeValues
 
 
@@ -46,6 +47,11 @@ class Host(Protocol):
 
     def text_document(self, uri: str) -> TextDocument:
         """pygls' document (its line index and position encoding)."""
+        ...
+
+    @property
+    def client_features(self) -> ClientFeatures:
+        """What the client can show: markup kinds, label details."""
         ...
 
     def position_units(self) -> Callable[[str], int]:

@@ -9,17 +9,18 @@ from jedi.parser_utils import get_parent_scope  # type: ignore[import-untyped]
 from lsprotocol import types
 
 from . import convert
+from .clientcaps import ClientFeatures, content
 from .snapshot import Cursor, Snapshot
 
 
 @dataclass
 class Hover:
-    markdown: str
+    text: str  # in the client's markup kind
     range: types.Range | None
     module_name: str | None  # the name, when it is a module-level name of this document (asked only with live values)
 
 
-def hover(script: Any, where: Cursor, snap: Snapshot, want_module_level: bool) -> Hover | None:
+def hover(script: Any, where: Cursor, snap: Snapshot, want_module_level: bool, kind: types.MarkupKind) -> Hover | None:
     names = script.help(where.line, where.column)
     if not names:
         return None
@@ -35,7 +36,7 @@ def hover(script: Any, where: Cursor, snap: Snapshot, want_module_level: bool) -
         )
         if want_module_level and _is_module_level(script, where, leaf.value):
             module_level = leaf.value
-    return Hover(convert.markdown(names[0]), span, module_level)
+    return Hover(convert.documented(names[0], kind), span, module_level)
 
 
 def _name_leaf(script: Any, where: Cursor) -> Any:
@@ -62,7 +63,7 @@ def _is_module_level(script: Any, where: Cursor, word: str) -> bool:
     )
 
 
-def signature_help(script: Any, where: Cursor) -> types.SignatureHelp | None:
+def signature_help(script: Any, where: Cursor, client: ClientFeatures) -> types.SignatureHelp | None:
     signatures = script.get_signatures(where.line, where.column)
     if not signatures:
         return None
@@ -72,7 +73,7 @@ def signature_help(script: Any, where: Cursor) -> types.SignatureHelp | None:
         infos.append(
             types.SignatureInformation(
                 label=signature.to_string(),
-                documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=doc) if doc else None,
+                documentation=content(doc, client.signature_documentation, client.signature_declared) if doc else None,
                 parameters=[types.ParameterInformation(label=param.to_string()) for param in signature.params],
             )
         )

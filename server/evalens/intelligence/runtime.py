@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+from lsprotocol import types
+
 log = logging.getLogger(__name__)
 
 
@@ -44,8 +46,10 @@ async def attributes(live: RuntimeValues, module_name: str, expression: str) -> 
         return None
 
 
-def hover_section(value: dict[str, Any]) -> str:
-    """The live part of a hover."""
+def hover_section(value: dict[str, Any], kind: types.MarkupKind) -> str:
+    """The live part of a hover, in the client's markup kind."""
     size = value.get("len")
     extra = f", len {size}" if isinstance(size, int) else ""
-    return f"**live** `{value.get('type')}`{extra}\n```python\n{value.get('repr')}\n```"
+    if kind == types.MarkupKind.Markdown:
+        return f"**live** `{value.get('type')}`{extra}\n```python\n{value.get('repr')}\n```"
+    return f"live {value.get('type')}{extra}\n{value.get('repr')}"
