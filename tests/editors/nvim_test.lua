@@ -38,6 +38,110 @@ if not ok_setup then
   finish()
 end
 
+local function wait(ms, predicate)
+  return vim.wait(ms, function()
+    local ok, value = pcall(predicate)
+    return ok and value
+  end, 50)
+end
+
+local function expect(condition, message)
+  if not condition then
+    error(message, 2)
+  end
+end
+
+local function run_step(name, fn, on_failure)
+  if failed then
+    return
+  end
+  local ok, err = pcall(fn)
+  if ok then
+    log("ok " .. name)
+  else
+    failed = true
+    log(string.format("FAIL %s: %s", name, tostring(err)))
+    on_failure()
+  end
+end
+
+-- What a user sees when evalens cannot run: a server that is not installed, one that exits
+-- at once with an error, an untrusted workspace. Each in a folder (a root) of its own.
+local function failures(evalens, workspace, messages, levels)
+  local ERROR, WARN = vim.log.levels.ERROR, vim.log.levels.WARN
+  local fix = "install it: pipx install . in the evalens clone, or set cmd"
+  local function step(name, fn)
+    run_step(name, fn, function()
+      log("  messages: " .. table.concat(messages, " / "))
+    end)
+  end
+  -- The earlier folders' buffers are unloaded first, so that setup() does not attach them.
+  local function open(folder, options)
+    local dir = workspace .. "/" .. folder
+    vim.fn.mkdir(dir, "p")
+    vim.fn.writefile({ "[project]", 'name = "' .. folder .. '"' }, dir .. "/pyproject.toml")
+    vim.fn.writefile({ "1 + 1" }, dir .. "/main.py")
+    for _, b in ipairs(api.nvim_list_bufs()) do
+      if vim.bo[b].filetype == "python" and api.nvim_buf_is_loaded(b) then
+        vim.cmd("bdelete! " .. b)
+      end
+    end
+    evalens.setup(options)
+    vim.cmd("edit " .. vim.fn.fnameescape(dir .. "/main.py"))
+    return api.nvim_get_current_buf()
+  end
+  local function health()
+    vim.cmd("checkhealth evalens")
+    local text = table.concat(api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+    vim.cmd("tabclose")
+    return text
+  end
+
+  step("a missing server executable: told once, at ERROR, with the fix; the commands say why", function()
+    open("missing", { trusted = true, cmd = { "evalens-not-installed" } })
+    local why = 'cannot start the server: "evalens-not-installed" is not an executable on PATH; ' .. fix
+    expect(levels["evalens: " .. why] == ERROR, "messages: " .. table.concat(messages, " / "))
+    expect(vim.fn.exists(":EvalensEval") == 2, ":EvalensEval does not exist")
+    vim.cmd("EvalensEval")
+    expect(levels["evalens is not running: " .. why] == ERROR, "messages: " .. table.concat(messages, " / "))
+    local text = health()
+    local expected = 'server command `evalens-not-installed`: "evalens-not-installed" is not an executable on PATH'
+    expect(text:find(expected, 1, true) and text:find(fix, 1, true), "checkhealth:\n" .. text)
+  end)
+
+  step("a server that exits with an error: its last stderr lines and the fix, at ERROR", function()
+    open("dies", { trusted = true, cmd = { "sh", "-c", "echo 'No module named evalens' >&2; exit 1" } })
+    local why = "the server exited with code 1 before starting: No module named evalens; " .. fix
+    expect(wait(10000, function()
+      return levels["evalens: " .. why] == ERROR
+    end), "messages: " .. table.concat(messages, " / "))
+    vim.cmd("EvalensEval")
+    expect(levels["evalens is not running: " .. why] == ERROR, "messages: " .. table.concat(messages, " / "))
+    local out = table.concat(api.nvim_buf_get_lines(evalens.ui.output_buffer(), 0, -1, false), "\n")
+    expect(out:find("── evalens server stderr (sh)\nNo module named evalens", 1, true), "output: " .. out)
+    local text = health()
+    expect(text:find("not running: " .. why, 1, true), "checkhealth:\n" .. text)
+  end)
+
+  step("an untrusted workspace: the Neovim way to trust it, in one line, and health says so", function()
+    local b = open("untrusted", {}) -- the README's setup without `trusted`
+    expect(wait(10000, function()
+      return evalens.get_client(b)
+    end), "no evalens client attached")
+    vim.cmd("EvalensEval")
+    local expected = 'evalens: untrusted; to run code: require("evalens").setup({ trusted = true })'
+    expect(wait(10000, function()
+      return levels[expected] == WARN
+    end), "messages: " .. table.concat(messages, " / "))
+    expect(#evalens.ui.marks(b) == 0, "marks: " .. vim.inspect(evalens.ui.marks(b)))
+    local text = health()
+    local root = workspace .. "/untrusted"
+    expect(text:find("workspace " .. root .. " is not trusted: evalens runs no code", 1, true), "checkhealth:\n" .. text)
+    expect(text:find('once you trust its code: require("evalens").setup({ trusted = true })', 1, true), text)
+    vim.lsp.stop_client(evalens.get_client(b).id)
+  end)
+end
+
 local function main()
   local messages = {}
   local levels = {} -- message -> the level it was told at
@@ -89,6 +193,9 @@ local function main()
   vim.fn.writefile(source, path)
 
   local evalens = require("evalens")
+  if os.getenv("EVALENS_SCENARIO") == "failures" then
+    return failures(evalens, workspace, messages, levels)
+  end
   -- The README's setup, literally: the server is the `evalens` on PATH (`pipx install .`).
   evalens.setup({ trusted = true })
 
@@ -188,6 +295,14 @@ local function main()
     end), ":EvalensEval is not defined")
   end)
 
+  step("on attach: omnifunc is the LSP's, K is hover (set by evalens on 0.7-0.9, by Neovim on 0.10+)", function()
+    expect(vim.bo[bufnr].omnifunc == "v:lua.vim.lsp.omnifunc", "omnifunc is " .. vim.bo[bufnr].omnifunc)
+    if vim.fn.has("nvim-0.10") == 0 then
+      local map = vim.fn.maparg("K", "n", false, true)
+      expect(map.buffer == 1 and map.desc == "evalens: hover", "K is " .. vim.inspect(map))
+    end
+  end)
+
   step("eval a line range shows the value as virtual text", function()
     vim.cmd("23,24EvalensEval")
     expect(wait(10000, function()
@@ -276,6 +391,28 @@ local function main()
     expect(output_text():find("Traceback", 1, true), "no traceback in the output buffer")
   end)
 
+  step("a run error's diagnostic shows its text at the end of the line (0.11 too)", function()
+    local client = evalens.get_client(bufnr)
+    local ns = vim.lsp.diagnostic.get_namespace(client.id, false)
+    local virt_ns = vim.diagnostic.get_namespace(ns).user_data.virt_text_ns
+    local shown
+    expect(wait(5000, function()
+      for _, mark in ipairs(api.nvim_buf_get_extmarks(bufnr, virt_ns, { 13, 0 }, { 13, -1 }, { details = true })) do
+        local pieces = {}
+        for _, chunk in ipairs(mark[4].virt_text or {}) do
+          table.insert(pieces, chunk[1])
+        end
+        shown = vim.trim(table.concat(pieces))
+        return true
+      end
+    end), "no virtual text on line 14")
+    expect(shown == "■ ZeroDivisionError: division by zero", "virtual text " .. vim.inspect(shown))
+    -- Only evalens' namespace: the user's global setting is Neovim's default.
+    local global = vim.diagnostic.config().virtual_text
+    local default = vim.fn.has("nvim-0.11") == 0
+    expect(not not global == default, "global virtual_text " .. vim.inspect(global))
+  end)
+
   step("interrupt an infinite loop", function()
     vim.cmd("18,19EvalensEval")
     expect(wait(3000, function()
@@ -297,6 +434,18 @@ local function main()
     expect(wait(2000, function()
       return vim.tbl_contains(messages, "evalens: interrupted")
     end), "messages: " .. table.concat(messages, " / "))
+    -- The user's own interrupt is not an error: not in the error colour, not an E sign.
+    local mark = evalens.ui.marks(bufnr)
+    local hl
+    for _, m in ipairs(mark) do
+      if m.line == 18 then
+        hl = m.hl
+      end
+    end
+    expect(mark_on(19) == "✗ KeyboardInterrupt" and hl == "EvalensInterrupted", "line 19: " .. tostring(hl))
+    for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+      expect(not d.message:find("KeyboardInterrupt", 1, true), "a diagnostic: " .. vim.inspect(d))
+    end
   end)
 
   step("the session survives the interrupt", function()
@@ -420,6 +569,102 @@ local function main()
       return mark and mark.text == "⇒ " .. counted and mark.hl == "EvalensValue"
     end), "line 1 shows " .. vim.inspect(story_mark(1)))
     vim.cmd("hide buffer " .. bufnr)
+  end)
+
+  local function lens_in(b, line) -- 1-based line
+    for _, lens in ipairs(vim.lsp.codelens.get(b)) do
+      if lens.range.start.line == line - 1 and lens.command then
+        return lens.command.title
+      end
+    end
+    return nil
+  end
+
+  local function mark_in(b, line) -- 1-based line
+    for _, mark in ipairs(evalens.ui.marks(b)) do
+      if mark.line == line - 1 then
+        return mark.text
+      end
+    end
+    return nil
+  end
+
+  local function attached(b)
+    return wait(10000, function()
+      return evalens.get_client(b) and vim.fn.exists(":EvalensEval") == 2
+    end)
+  end
+
+  step("lenses stay, moved with an edit, and run before the server answers again", function()
+    vim.fn.writefile({ "def seven():", "    return 7" }, workspace .. "/moved.py")
+    vim.cmd("edit " .. vim.fn.fnameescape(workspace .. "/moved.py"))
+    local b = api.nvim_get_current_buf()
+    expect(attached(b), "no evalens client attached to moved.py")
+    expect(wait(10000, function()
+      return lens_in(b, 1) == "▶ seven()"
+    end), "lens on line 1: " .. tostring(lens_in(b, 1)))
+    -- No turn of the event loop from the edit to the run: no answer can come in between.
+    api.nvim_buf_set_lines(b, 0, 0, false, { "# a note", "" })
+    expect(lens_in(b, 3) == "▶ seven()", "after the edit, line 3: " .. tostring(lens_in(b, 3)))
+    expect(lens_in(b, 1) == nil, "after the edit, line 1: " .. tostring(lens_in(b, 1)))
+    api.nvim_win_set_cursor(0, { 3, 0 })
+    vim.lsp.codelens.run()
+    expect(not vim.tbl_contains(messages, "No executable codelens found at current line"), "the lens was not found")
+    expect(wait(10000, function()
+      return lens_in(b, 3) == "▶ seven() ⇒ 7"
+    end), "lens on line 3: " .. tostring(lens_in(b, 3)))
+  end)
+
+  step("call an imported function: on its def line when its file is in a window, else told", function()
+    vim.fn.writefile({ '"""helpers"""', "", "", "def countdown(n):", "    return n - 1" }, workspace .. "/helpers.py")
+    vim.fn.writefile({ "from helpers import countdown", "", "x = 1" }, workspace .. "/user.py")
+    vim.cmd("edit " .. vim.fn.fnameescape(workspace .. "/helpers.py"))
+    local helpers = api.nvim_get_current_buf()
+    vim.cmd("split " .. vim.fn.fnameescape(workspace .. "/user.py"))
+    local user = api.nvim_get_current_buf()
+    expect(attached(user), "no evalens client attached to user.py")
+    api.nvim_win_set_cursor(0, { 3, 0 })
+    vim.cmd("EvalensCall countdown 3")
+    expect(wait(10000, function()
+      return mark_in(helpers, 4) == "⇒ 2"
+    end), "helpers.py line 4: " .. tostring(mark_in(helpers, 4)))
+    expect(#evalens.ui.marks(user) == 0, "user.py shows " .. vim.inspect(evalens.ui.marks(user)))
+    vim.cmd("only") -- helpers.py is in no window now
+    vim.cmd("EvalensCall countdown 10")
+    expect(wait(10000, function()
+      return levels["evalens: countdown(10) ⇒ 9"] == vim.log.levels.INFO
+    end), "messages: " .. table.concat(messages, " / "))
+    expect(output_text():find("── call countdown(10)\n⇒ 9", 1, true), "output: " .. output_text())
+    expect(#evalens.ui.marks(user) == 0, "user.py shows " .. vim.inspect(evalens.ui.marks(user)))
+  end)
+
+  step(":checkhealth evalens: Neovim, the server and its version, the interpreter, trust", function()
+    local status
+    evalens.execute(bufnr, "evalens.status", vim.empty_dict(), function(_, result)
+      status = result
+    end)
+    expect(wait(5000, function()
+      return status
+    end), "no status")
+    vim.cmd("checkhealth evalens")
+    local text = table.concat(api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+    vim.cmd("tabclose")
+    local v = vim.version()
+    local version = vim.trim(vim.fn.system({ "evalens", "--version" }))
+    for _, expected in ipairs({
+      string.format("Neovim %d.%d.%d: supported (evalens supports 0.7 through 0.11+)", v.major, v.minor, v.patch),
+      "server command `evalens` (" .. vim.fn.exepath("evalens") .. "): " .. version,
+      string.format("interpreter: %s (Python %s, idle)", status.executable, status.python),
+      "workspace " .. workspace .. " is trusted: evalens runs its code",
+    }) do
+      expect(text:find(expected, 1, true), "no " .. vim.inspect(expected) .. " in\n" .. text)
+    end
+    expect(version:match("^evalens %d"), "evalens --version: " .. version)
+  end)
+
+  step("back to main.py", function()
+    vim.cmd("buffer " .. bufnr)
+    vim.cmd("only")
   end)
 
   step("run the module as __main__", function()

@@ -49,15 +49,15 @@ def version(nvim: str) -> str:
     return out.splitlines()[0] if out else "unknown"
 
 
-@pytest.mark.timeout(90)
-@pytest.mark.parametrize("which", ["system", "binwheels-0.11"])
-def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> None:
+def run_script(which: str, scenario: str, editor_env: dict[str, str], tmp_path: Path) -> str:
+    """Run nvim_test.lua's `scenario` in the `which` Neovim; its report."""
     nvim = system_nvim() if which == "system" else binwheels_nvim()
     if nvim is None:
         pytest.skip(f"no {which} Neovim installed (run .ci/editors.sh)")
     if which == "binwheels-0.11":
         assert version(nvim).startswith("NVIM v0.11"), version(nvim)
-    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "nvim"))
+    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "nvim"), EVALENS_SCENARIO=scenario)
+    env.pop("EVALENS_CMD", None)  # the plugin's default command: `evalens` on PATH
     env["EVALENS_TRANSCRIPT"] = str(tmp_path / "transcript.txt")
     proc = subprocess.run(
         [nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {SCRIPT}"],
@@ -65,7 +65,7 @@ def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> 
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=100,
         stdin=subprocess.DEVNULL,
     )
     log = run_log(env, proc.stdout, proc.stderr)
@@ -75,6 +75,13 @@ def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> 
     assert proc.returncode == 0, f"{version(nvim)} exited {proc.returncode}\n{log}"
     report = Path(env["EVALENS_REPORT"]).read_text()
     assert "FAIL" not in report, log
+    return report + "\n" + log
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("which", ["system", "binwheels-0.11"])
+def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> None:
+    report = run_script(which, "main", editor_env, tmp_path)
     for step in [
         "a Result in one line",
         "eval a line range",
@@ -87,5 +94,24 @@ def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> 
         "story: evaluate `counter`",
         "story: edit other() without saving",
         "story: the counter kept its value",
+        "on attach: omnifunc is the LSP's, K is hover",
+        "a run error's diagnostic shows its text at the end of the line",
+        "lenses stay, moved with an edit, and run before the server answers again",
+        "call an imported function",
+        ":checkhealth evalens",
     ]:
-        assert f"ok {step}" in report, log
+        assert f"ok {step}" in report, report
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("which", ["system", "binwheels-0.11"])
+def test_nvim_when_evalens_cannot_run(which: str, editor_env: dict[str, str], tmp_path: Path) -> None:
+    """A server not installed, one that exits with an error, an untrusted workspace: what the
+    user is told, the commands that say why, and :checkhealth evalens."""
+    report = run_script(which, "failures", editor_env, tmp_path)
+    for step in [
+        "a missing server executable",
+        "a server that exits with an error",
+        "an untrusted workspace",
+    ]:
+        assert f"ok {step}" in report, report
