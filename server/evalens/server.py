@@ -178,7 +178,7 @@ def create_server() -> EvalensServer:
         ls.lifecycle.watch_parent(params.process_id)
         ls.apply_settings(settings.section_of(params.initialization_options))
         ls.refresh_workspace()
-        ls.jedi_cache = place_jedi_cache(ls.workspace_folders())
+        ls.jedi_cache = place_jedi_cache(ls.workspace_folders(), ls.settings.trusted)
         if ls.code_cache is not None:
             ls.protocol.after_current_response(ls.code_cache.save_in_background)
         if ls.settings.trusted:

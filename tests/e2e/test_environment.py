@@ -31,7 +31,8 @@ def test_the_running_interpreter_sees_the_filtered_environment(tmp_path: Path) -
     assert json.loads(eval(done.stdout)) == [None, "kept", "1"]
 
 
-async def test_the_server_writes_nothing_outside_the_workspace(tmp_path: Path) -> None:
+async def _session_files(tmp_path: Path, options: dict[str, object]) -> tuple[list[Path], list[Path]]:
+    """What a session that completes, hovers and evaluates writes under HOME and in the workspace."""
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
 
@@ -45,15 +46,28 @@ async def test_the_server_writes_nothing_outside_the_workspace(tmp_path: Path) -
     editor = Editor(client, workspace)
     await client.start_io(sys.executable, "-m", "evalens", env=env)
     try:
-        await editor.initialize({"trusted": True})
+        await editor.initialize(options)
         uri = editor.open("main.py", "import collections\nvalue = collections.OrderedDict()\nvalue.\n")
         document = types.TextDocumentIdentifier(uri)
         await client.text_document_completion_async(types.CompletionParams(document, types.Position(2, 6)))
         await client.text_document_hover_async(types.HoverParams(document, types.Position(1, 1)))
-        await editor.eval(uri, "len(value)")
+        if options.get("trusted"):
+            await editor.eval(uri, "len(value)")
         await client.shutdown_async(None)
         client.exit(None)
     finally:
         await client.stop()
-    assert list(home.rglob("*")) == []
-    assert (workspace / ".evalens" / ".gitignore").read_text().endswith("*\n")
+    return sorted(home.rglob("*")), sorted(workspace.rglob("*"))
+
+
+async def test_a_trusted_session_writes_nothing_outside_the_workspace(tmp_path: Path) -> None:
+    in_home, _ = await _session_files(tmp_path, {"trusted": True})
+    assert in_home == []
+    assert (tmp_path / "workspace" / ".evalens" / ".gitignore").read_text().endswith("*\n")
+
+
+async def test_an_untrusted_session_writes_nothing_into_the_workspace(tmp_path: Path) -> None:
+    """Its jedi cache goes to the user's cache directory instead."""
+    in_home, in_workspace = await _session_files(tmp_path, {})
+    assert in_workspace == []
+    assert tmp_path / "home" / ".cache" / "evalens" / "jedi" in in_home
