@@ -107,3 +107,27 @@ async def test_hover_completion_and_signature_help_take_the_clients_forms(
     assert signature.signatures[0].documentation == shown(
         "One channel's value.", information.documentation_format if information else None
     )
+
+
+async def test_lenses_and_hints_are_offered_only_to_clients_that_declare_them(tmp_path: Path) -> None:
+    from lsprotocol.types import ClientCapabilities, InlayHintClientCapabilities, TextDocumentClientCapabilities
+    from pygls.lsp.client import LanguageClient as PlainClient
+
+    async def offered(capabilities: ClientCapabilities) -> tuple[bool, bool]:
+        client = PlainClient("capabilities-test", "0")
+        await client.start_io(*SERVER)
+        try:
+            result = await Editor(client, tmp_path).initialize({}, capabilities)
+            await client.shutdown_async(None)
+            client.exit(None)
+        finally:
+            await client.stop()
+        return result.capabilities.code_lens_provider is not None, result.capabilities.inlay_hint_provider is not None
+
+    assert await offered(ClientCapabilities()) == (False, False)
+    assert await offered(client_capabilities("neovim@v0.11.0")) == (True, True)
+    assert await offered(client_capabilities("visual-studio-code@v1.65.2")) == (True, False)
+    hints_only = ClientCapabilities(
+        text_document=TextDocumentClientCapabilities(inlay_hint=InlayHintClientCapabilities())
+    )
+    assert await offered(hints_only) == (False, True)

@@ -1,7 +1,9 @@
 """evalens' JSON-RPC protocol: pygls' LSP protocol with a shutdown and exit that hold up.
 
-Five things pygls 2.1.1 does not do for us:
+Six things pygls 2.1.1 does not do for us:
 
+- ``initialize`` offers every registered feature; code lenses and inlay hints are
+  offered only to clients that declare them.
 - ``$/cancelRequest`` only cancels a future; ``on_cancel`` lets the server interrupt
   the interpreter running that request.
 - Follow-ups (``after_current_response``) run once a response is sent, so the client sees a
@@ -58,6 +60,15 @@ class EvalensProtocol(LanguageServerProtocol):
     def exit_code(self) -> int:
         """LSP's exit code: 0 once a shutdown request has come, 1 without one."""
         return 0 if self._shutdown else 1
+
+    # -- initialize ---------------------------------------------------------------------
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, types.InitializeResult]:
+        """pygls' initialize, without advertising features the client did not declare."""
+        result: types.InitializeResult = yield from super().lsp_initialize(params)
+        withhold_undeclared(result.capabilities, params.capabilities)
+        return result
 
     # -- shutdown and exit ---------------------------------------------------------------
 
@@ -149,3 +160,14 @@ class EvalensProtocol(LanguageServerProtocol):
         finished = [key for key, future in self._request_futures.items() if future.done()]
         for key in finished:
             del self._request_futures[key]
+
+
+def withhold_undeclared(offered: types.ServerCapabilities, declared: types.ClientCapabilities) -> None:
+    """Leave code lenses and inlay hints out of what the server offers to a client that
+    declares no support for them (pygls offers every registered feature). Their requests
+    are still answered, for a client that asks anyway."""
+    text = declared.text_document
+    if text is None or text.code_lens is None:
+        offered.code_lens_provider = None
+    if text is None or text.inlay_hint is None:
+        offered.inlay_hint_provider = None

@@ -97,6 +97,10 @@ local function client_config(root)
   capabilities.workspace = capabilities.workspace or {}
   -- Lens titles show the last result: let the server ask for a refresh after each call.
   capabilities.workspace.codeLens = { refreshSupport = true }
+  -- The plugin asks for lenses itself (vim.lsp.codelens); Neovim before 0.11 does not
+  -- declare them, and the server offers lenses only to clients that do.
+  capabilities.textDocument = capabilities.textDocument or {}
+  capabilities.textDocument.codeLens = capabilities.textDocument.codeLens or { dynamicRegistration = false }
   local settings = config.server_settings()
   local cmd = config.options.cmd
   return {
