@@ -64,7 +64,6 @@ def editor_env(tmp_path: Path, evalens_bin: Path) -> dict[str, str]:
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
     env["PATH"] = user_path(evalens_bin)
-    env["EVALENS_CMD"] = '["evalens"]'
     env["EVALENS_WORKSPACE"] = str(tmp_path / "workspace")
     env["EVALENS_REPORT"] = str(tmp_path / "report.txt")
     return env

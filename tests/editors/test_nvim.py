@@ -57,7 +57,6 @@ def run_script(which: str, scenario: str, editor_env: dict[str, str], tmp_path: 
     if which == "binwheels-0.11":
         assert version(nvim).startswith("NVIM v0.11"), version(nvim)
     env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "nvim"), EVALENS_SCENARIO=scenario)
-    env.pop("EVALENS_CMD", None)  # the plugin's default command: `evalens` on PATH
     env["EVALENS_TRANSCRIPT"] = str(tmp_path / "transcript.txt")
     proc = subprocess.run(
         [nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {SCRIPT}"],
