@@ -105,6 +105,60 @@ def _walk(node: Any) -> Iterator[Any]:
             yield from _walk(child)
 
 
+def confirmed(problems: list[SyntaxProblem], text: str, version: str | None, lines: list[str]) -> list[SyntaxProblem]:
+    """parso's errors that the interpreter's own compiler agrees with.
+
+    parso's grammars stop at Python 3.9's syntax: a ``match`` statement or a parenthesized
+    ``with`` is an error to it. When this process's Python is the configured
+    interpreter's version, its ``compile`` decides (for an older configured version,
+    ``ast.parse`` with that ``feature_version``): text it compiles has no syntax
+    error; in text it does not compile, the compiler's first error is the one on its
+    line, with none before it, and parso's recovery adds those after. With a configured
+    version newer than this process's, parso's errors stay as they are."""
+    import ast
+
+    own = sys.version_info[:2]
+    wanted = _version(version) or own
+    if wanted > own:
+        return problems
+    try:
+        if wanted == own:
+            compile(text, "<document>", "exec", dont_inherit=True)
+        else:
+            ast.parse(text, feature_version=wanted)
+    except SyntaxError as error:
+        row = (error.lineno or 1) - 1
+        text_line = lines[row].rstrip("\r\n") if row < len(lines) else ""
+        column = min(max((error.offset or 1) - 1, 0), len(text_line))
+        end_column = len(text_line)
+        if error.end_lineno == error.lineno and error.end_offset and error.end_offset - 1 > column:
+            end_column = min(error.end_offset - 1, len(text_line))
+        start = Point(row, column, _prefix(text_line, column))
+        end = Point(row, end_column, _prefix(text_line, end_column))
+        on_line = [problem for problem in problems if problem.start.line == row]
+        if column == len(text_line) and on_line:  # the compiler points past the line: parso's range says more
+            start, end = on_line[0].start, on_line[0].end
+        return [SyntaxProblem(f"{type(error).__name__}: {error.msg}", start, end)] + [
+            problem for problem in problems if problem.start.line > row
+        ]
+    except (ValueError, TypeError):  # null bytes, a feature version this Python does not know
+        return problems
+    return []
+
+
+def _prefix(line: str, column: int) -> str | None:
+    prefix = line[:column]
+    return None if prefix.isascii() else prefix
+
+
+def _version(version: str | None) -> tuple[int, int] | None:
+    try:
+        major, minor = (version or "").split(".")[:2]
+        return int(major), int(minor)
+    except ValueError:
+        return None
+
+
 class Parser:
     """The latest tree of each document, diff-parsed from the one before."""
 
@@ -134,7 +188,10 @@ class Parser:
         else:
             tree = grammar.parse(text, error_recovery=True)
         self._trees[path] = (grammar, lines, tree)
-        return report(grammar, tree, lines)
+        found = report(grammar, tree, lines)
+        if not found.problems:
+            return found
+        return Report(confirmed(found.problems, text, version, lines), found.imports)
 
     def forget(self, path: str) -> None:
         self._trees.pop(path, None)
