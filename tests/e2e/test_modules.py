@@ -121,3 +121,12 @@ async def test_document_outside_the_workspace_uses_its_folder_as_root(editor: Ed
     (outside / "sibling.py").write_text("WHERE = 'sibling on disk'\n")
     tool = editor.open_uri((outside / "tool.py").as_uri(), "import sibling\n")
     assert (await editor.eval(tool, "__name__, sibling.WHERE"))["value"]["repr"] == "('tool', 'sibling on disk')"
+
+
+async def test_a_syntax_error_in_an_unsaved_module_shows_the_editors_line(editor: Editor) -> None:
+    """CPython reads a SyntaxError's line from the file on disk when there is one."""
+    (editor.root / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    editor.open("helpers.py", "def double(x):\n    return 2 * * x\n")
+    main = editor.open("main.py", "import helpers\n")
+    error = (await editor.eval(main, "import helpers"))["error"]
+    assert error["traceback"].endswith("line 2\n    return 2 * * x\n               ^\nSyntaxError: invalid syntax\n")

@@ -148,6 +148,12 @@ class Runner:
 
     def error(self, exc: BaseException) -> RunResult:
         self.last_error = exc
+        if isinstance(exc, SyntaxError) and exc.filename in self.table.by_path and exc.lineno:
+            # CPython takes a SyntaxError's line from the file on disk when one exists, not
+            # from the text it compiled: show the open document's line (in linecache) instead.
+            line = linecache.getline(exc.filename, exc.lineno)
+            if line:
+                exc.text = line
         tb = exc.__traceback__
         while tb is not None and _is_internal(tb.tb_frame.f_code.co_filename):
             tb = tb.tb_next
