@@ -203,3 +203,20 @@ async def test_an_interrupt_that_lands_before_the_worker_reads_the_run_still_sto
     result = plain(await running)
     assert result["error"]["type"] == "KeyboardInterrupt"
     assert (await editor.eval(uri, "kept"))["value"]["repr"] == "1"
+
+
+async def test_the_grace_period_starts_when_the_interrupt_can_reach_the_run(editor: Editor) -> None:
+    """Reading a 30 MB request takes longer than this grace period (and than the default 3 s
+    on a busy machine): an interrupt that lands meanwhile stops the run, not the interpreter."""
+    from tests.e2e.test_settings import configure
+
+    configure(editor, {"trusted": True, "limits": {"interruptGraceSeconds": 0.05}})
+    uri = editor.open("main.py", "")
+    await editor.eval(uri, "kept = 1")
+    editor.open("big.py", "# " + "x" * 30_000_000 + "\n")
+    running = send_command(editor, "evalens.eval", {"uri": uri, "code": LOOP}, "loop-4")
+    await wait_for_state(editor, "busy")
+    assert await editor.command("evalens.interrupt", {}) == {"interrupted": True}
+    result = plain(await running)
+    assert result["error"]["type"] == "KeyboardInterrupt"
+    assert (await editor.eval(uri, "kept"))["value"]["repr"] == "1"

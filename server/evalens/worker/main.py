@@ -74,6 +74,7 @@ class Worker:
         self.baselines: Dict[str, updates.Baseline] = {}
         #: what bringing modules up to date did before the current run
         self.reloaded: List[messages.ReloadedModule] = []
+        self.request_id = 0  # of the run being answered
 
     # -- setup -----------------------------------------------------------
 
@@ -210,6 +211,10 @@ class Worker:
                 sys.path.insert(0, root)
                 self.roots.append(root)
         self.table.update(sync["documents"], sync["closed"])
+        # The request is read and its documents stored: from here on an interrupt reaches
+        # user code, and the server's grace period before a kill may start.
+        self.writer.write(messages.encode(messages.run_started(self.request_id)))
+        self.writer.flush()
         reload = sync["reload"]
         if not reload:
             return None
@@ -336,6 +341,7 @@ class Worker:
 
     def answer_run(self, request: RunRequest) -> RunReply:
         self.guard.begin(request["interrupts"])
+        self.request_id = request["id"]
         self.budget.reset(self.output_bytes)
         self.reloaded = []
         try:

@@ -343,6 +343,18 @@ class RunReply(_RunReplyRequired, total=False):
     repaired: List[str]  # what user code did to the streams that was undone after the run
 
 
+class RunStarted(TypedDict):
+    """Sent as soon as a run request has been read, before its reply: from here on an
+    interrupt reaches the run (the server's grace period before a kill starts here)."""
+
+    id: int
+    started: bool
+
+
+def run_started(request_id: int) -> RunStarted:
+    return {"id": request_id, "started": True}
+
+
 def ok_result(value: Optional[Value] = None, value_name: Optional[str] = None, truncated: bool = False) -> RunResult:
     return {"ok": True, "value": value, "valueName": value_name, "error": None, "truncated": truncated, "reloaded": []}
 

@@ -79,6 +79,8 @@ class WorkerProcess:
         self._death: str | None = None
         self._exited = asyncio.Event()
         self._kill_timer: asyncio.TimerHandle | None = None
+        self._started = False  # whether the worker has read the running request
+        self._grace_waiting = False  # an interrupt came before that: its grace period waits for it
         self._interrupts_sent = 0  # to this process; each run says how many came before it
         self.killed_after_interrupt = False
 
@@ -226,6 +228,8 @@ class WorkerProcess:
         capture = Capture(self.config.output_bytes, events.output)
         self._capture = capture
         self.state = SessionState.BUSY
+        self._started = False
+        self._grace_waiting = False
         request = messages.run_request(next(self._ids), self._interrupts_sent, body)
         try:
             reply = cast(messages.RunReply, await self._request(request))
@@ -263,10 +267,22 @@ class WorkerProcess:
         self._interrupts_sent += 1
         with contextlib.suppress(ProcessLookupError):
             os.kill(self._process.pid, signal.SIGINT)
+        if self._started:
+            self._start_grace()
+        else:  # still reading the request (a large sync takes a while): the grace period waits
+            self._grace_waiting = True
+        return True
+
+    def _run_started(self) -> None:
+        self._started = True
+        if self._grace_waiting:
+            self._grace_waiting = False
+            self._start_grace()
+
+    def _start_grace(self) -> None:
         if self._kill_timer is None:
             loop = asyncio.get_running_loop()
             self._kill_timer = loop.call_later(self.config.grace_seconds, self._kill_unresponsive)
-        return True
 
     def _kill_unresponsive(self) -> None:
         self._kill_timer = None
@@ -290,6 +306,9 @@ class WorkerProcess:
             if isinstance(size, int):  # a long repr follows as a JSON literal: keep it so
                 literal = (await reader.readexactly(size + 1))[:-1]
                 reply["result"]["value"]["repr"] = JsonString(literal)
+            if reply.get("started"):  # the run's request is read: interrupts reach it now
+                self._run_started()
+                continue
             log.debug("reply %s from pid %s", reply.get("id"), self.pid)
             future = self._pending.get(reply.get("id", -1))
             if future is not None and not future.done():
