@@ -93,9 +93,19 @@ class EvalensServer(LanguageServer):
             folders = [os.path.normpath(self.workspace.root_path)]
         return folders
 
-    def refresh_workspace(self) -> None:
+    def refresh_workspace(self, opening: str | None = None) -> None:
+        """The import roots again: a ``src/`` folder counts once it exists on disk or holds an
+        open document (also ``opening``'s), as in a project created in the editor and not saved."""
         folders = self.workspace_folders()
-        roots = import_roots(folders)
+        held = [doc.module.path for doc in self.store]
+        if opening is not None and (path := uri_to_path(opening)) is not None:
+            held.append(path)
+
+        def exists(root: str) -> bool:
+            inside = root.rstrip(os.sep) + os.sep
+            return os.path.isdir(root) or any(path.startswith(inside) for path in held)
+
+        roots = import_roots(folders, exists)
         self.engine.project = Project(folders, roots)
         if roots != self.store.roots:
             self.store.set_roots(roots)
@@ -213,7 +223,7 @@ def create_server() -> EvalensServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: EvalensServer, params: types.DidOpenTextDocumentParams) -> None:
         uri = params.text_document.uri
-        ls.refresh_workspace()  # a `src/` folder may have appeared since
+        ls.refresh_workspace(uri)  # a `src/` folder may have appeared since, or be this document's
         ls.store.set(uri, ls.text_document(uri).source)
         if ls.intelligence is not None:
             ls.intelligence.document_opened(uri)

@@ -130,3 +130,12 @@ async def test_a_syntax_error_in_an_unsaved_module_shows_the_editors_line(editor
     main = editor.open("main.py", "import helpers\n")
     error = (await editor.eval(main, "import helpers"))["error"]
     assert error["traceback"].endswith("line 2\n    return 2 * * x\n               ^\nSyntaxError: invalid syntax\n")
+
+
+async def test_a_src_folder_made_only_of_unsaved_documents_is_an_import_root(editor: Editor) -> None:
+    """A new project created in the editor: nothing is on disk yet."""
+    calc = editor.open("src/demo/calc.py", "def twice(x):\n    return 2 * x\n")
+    user = editor.open("src/demo/user.py", "from demo.calc import twice\n")
+    assert not (editor.root / "src").exists()
+    assert (await editor.eval(user, "twice(21)"))["value"]["repr"] == "42"
+    assert (await editor.eval(calc, "__name__"))["value"]["repr"] == "'demo.calc'"
