@@ -5,7 +5,7 @@
 //   runs.ts      running a command that answers a Result, and where it is shown
 //   results.ts   inline results;  inline.ts  a Result in one line (no vscode import)
 //   output.ts    the output channel;  status.ts  the status item
-//   running.ts   the context key `evalens.running` (the interrupt keybinding's `when`)
+//   running.ts   the context key `evalens:running` (the interrupt keybinding's `when`)
 //   protocol.ts  the server's command names and the shapes of their answers
 //   settings.ts  the settings sent to the server
 
@@ -33,7 +33,7 @@ class Extension implements vscode.Disposable {
       this.output,
       (command, argument, send) => this.runner.run(command, argument, send),
       context.extensionPath,
-      `@ext:${context.extension.id}`,
+      `@ext:${context.extension.id} server`, // the settings that choose how the server starts
     );
     this.status = new StatusItem(this.server, this.runner);
   }

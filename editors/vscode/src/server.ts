@@ -56,7 +56,7 @@ export class ServerConnection implements vscode.Disposable {
 
   /**
    * `extensionPath`: where the extension is installed (its bundled/libs holds the server);
-   * `settingsQuery`: what *Open Settings* searches for (`@ext:evalens.evalens`).
+   * `settingsQuery`: what *Open Settings* searches for (`@ext:evalens.evalens server`).
    */
   constructor(
     private readonly output: OutputLog,
@@ -108,9 +108,22 @@ export class ServerConnection implements vscode.Disposable {
     return this.starting;
   }
 
-  /** Opens the Settings editor on the extension's settings. */
-  openSettings(): Thenable<unknown> {
-    return vscode.commands.executeCommand("workbench.action.openSettings", this.settingsQuery);
+  /**
+   * Opens the Settings editor on the extension's settings. In a remote window (code-server,
+   * SSH, containers) the server's settings, machine-overridable, are listed only on the
+   * Remote tab, and the User tab would show none of them: open that tab there.
+   */
+  async openSettings(): Promise<void> {
+    if (vscode.env.remoteName || vscode.env.uiKind === vscode.UIKind.Web) {
+      try {
+        // An object: this command drops a query given as a bare string.
+        await vscode.commands.executeCommand("workbench.action.openRemoteSettings", { query: this.settingsQuery });
+        return;
+      } catch {
+        // not a remote window after all
+      }
+    }
+    await vscode.commands.executeCommand("workbench.action.openSettings", { query: this.settingsQuery });
   }
 
   private async doStart(): Promise<void> {

@@ -1,16 +1,18 @@
 // End-to-end test of the evalens extension in real VS Code (code-server),
-// driven by playwright-core and Debian's chromium, as a user would:
-// open a workspace, evaluate a selection with Shift+Enter, click code lenses,
-// see an error inline, interrupt an infinite loop, call a method picked from the
-// function quick pick (the server's document symbols), take a screenshot; the user
-// story of results going stale: a loop builds up a counter and is interrupted, the
-// counter's value is shown, an unrelated function is edited (not saved) and run, and the
-// counter keeps its value while its old result is shown stale; then, in a second
-// code-server with workspace trust on, check that a restricted workspace runs nothing
-// and says why, and that granting trust turns execution on.
+// driven by playwright-core and Debian's chromium, as a user would: install the .vsix
+// (which carries the server) into an environment where no Python on PATH has evalens,
+// open a workspace, evaluate a selection with Shift+Enter, hover the result and the
+// code, click code lenses, see an error inline, interrupt an infinite loop with
+// Ctrl+Alt+C, call a method picked from the function quick pick (the server's document
+// symbols), take a screenshot; the user story of results going stale: a loop builds up a
+// counter and is interrupted, the counter's value is shown, an unrelated function is
+// edited (not saved) and run, and the counter keeps its value while its old result is
+// shown stale; a server that cannot start or dies says why in a notification, whose
+// Open Settings shows the extension's settings; then, in a second code-server with
+// workspace trust on, check that a restricted workspace runs nothing and says why, and
+// that granting trust turns execution on.
 //
 // Environment:
-//   EVALENS_PYTHON  a Python with evalens installed (default: python3)
 //   CODE_SERVER     the code-server launcher (default: code-server on PATH)
 //   NODE24_BIN      a folder put first on PATH for code-server (Node 24)
 //   CHROMIUM        the browser binary (default: /usr/bin/chromium)
@@ -19,7 +21,7 @@
 // Exits 0 when every step passed, 1 otherwise.
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -28,7 +30,6 @@ import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
-const PYTHON = process.env.EVALENS_PYTHON || "python3";
 const CODE_SERVER = process.env.CODE_SERVER || "code-server";
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const VSIX = resolve(process.env.VSIX || join(root, "evalens.vsix"));
@@ -141,10 +142,11 @@ for (const dir of [home, join(userData, "User"), extensions, join(workspace, ".v
 }
 writeFileSync(join(workspace, "demo.py"), DEMO);
 writeFileSync(join(workspace, "story.py"), STORY);
-writeFileSync(
-  join(workspace, ".vscode", "settings.json"),
-  JSON.stringify({ "evalens.serverPython": PYTHON }, null, 2),
-);
+/** The workspace's own settings (a change is picked up without a reload). */
+function workspaceSettings(settings) {
+  writeFileSync(join(workspace, ".vscode", "settings.json"), JSON.stringify(settings, null, 2));
+}
+workspaceSettings({});
 const baseSettings = {
   "workbench.startupEditor": "none",
   "chat.disableAIFeatures": true,
@@ -168,14 +170,10 @@ const baseSettings = {
 writeFileSync(join(userData, "User", "settings.json"), JSON.stringify(baseSettings, null, 2));
 
 // A second profile and workspace for workspace trust: trust enabled, the folder
-// opened in restricted mode, serverPython set for the machine (restricted mode
-// ignores the workspace's value).
+// opened in restricted mode.
 const userData2 = join(tmp, "user-data-untrusted");
 const workspace2 = join(tmp, "untrusted");
 mkdirSync(join(userData2, "User"), { recursive: true });
-mkdirSync(join(userData2, "Machine"), { recursive: true });
-// A machine-scoped path: code-server reads it from the remote's Machine settings.
-writeFileSync(join(userData2, "Machine", "settings.json"), JSON.stringify({ "evalens.serverPython": PYTHON }));
 mkdirSync(workspace2, { recursive: true });
 writeFileSync(join(workspace2, "demo.py"), DEMO);
 writeFileSync(
@@ -191,14 +189,46 @@ writeFileSync(
   ),
 );
 
+// -- a clean environment, as a new user's: no Python on PATH has evalens, no `evalens` on
+//    PATH, no active virtual environment: the extension's bundled server is all there is.
+const PYTHON_NAMES = ["python3", "python"];
+
+/** Whether `python` imports evalens (with no PYTHONPATH). */
+function hasEvalens(python, env) {
+  const out = spawnSync(python, ["-c", "import evalens"], { env, encoding: "utf8", timeout: 30000 });
+  return out.status === 0;
+}
+
+const baseEnv = { ...process.env };
+for (const name of ["VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"]) {
+  delete baseEnv[name];
+}
+const cleanPath = [];
+for (const dir of [process.env.NODE24_BIN, ...(process.env.PATH ?? "").split(":")].filter(Boolean)) {
+  const pythons = PYTHON_NAMES.map((name) => join(dir, name)).filter((path) => existsSync(path));
+  if (existsSync(join(dir, "evalens")) || pythons.some((python) => hasEvalens(python, baseEnv))) {
+    log(`left out of PATH (evalens is installed there): ${dir}`);
+  } else if (!cleanPath.includes(dir)) {
+    cleanPath.push(dir);
+  }
+}
 const env = {
-  ...process.env,
+  ...baseEnv,
   HOME: home,
   XDG_CONFIG_HOME: join(home, ".config"),
   XDG_DATA_HOME: join(home, ".local", "share"),
   XDG_CACHE_HOME: join(home, ".cache"),
-  PATH: process.env.NODE24_BIN ? `${process.env.NODE24_BIN}:${process.env.PATH}` : process.env.PATH,
+  PATH: cleanPath.join(":"),
 };
+/** What `python3` is on the clean PATH: the Python the extension finds. */
+function pathPython() {
+  for (const dir of cleanPath) {
+    if (existsSync(join(dir, "python3"))) {
+      return join(dir, "python3");
+    }
+  }
+  return undefined;
+}
 const common = ["--user-data-dir", userData, "--extensions-dir", extensions];
 const servers = [];
 
@@ -343,6 +373,104 @@ async function decorationStyles(onLine) {
   }, onLine);
 }
 
+/**
+ * Moves the mouse over the decoration after code on the line holding `onLine` whose text is
+ * `text` (the inline result itself, not the code).
+ */
+async function hoverDecoration(onLine, text) {
+  const box = await page.evaluate(
+    ({ onLine, text }) => {
+      const lines = [...document.querySelectorAll(".monaco-editor .view-lines .view-line")].filter((line) =>
+        line.textContent.replace(/\u00a0/g, " ").includes(onLine),
+      );
+      for (const el of lines.flatMap((line) => [...line.querySelectorAll("span")])) {
+        const content = getComputedStyle(el, "::after").content;
+        if (content && content.replace(/^"|"$/g, "") === text) {
+          const rect = el.getBoundingClientRect();
+          return { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
+        }
+      }
+      return null;
+    },
+    { onLine, text },
+  );
+  if (!box || box.width < 10) {
+    throw new Error(`no decoration '${text}' on the line of ${onLine} (${JSON.stringify(box)})`);
+  }
+  await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
+}
+
+/** Moves the mouse over the first `word` in the code of the line holding `onLine`. */
+async function hoverWord(onLine, word) {
+  const box = await page.evaluate(
+    ({ onLine, word }) => {
+      const line = [...document.querySelectorAll(".monaco-editor .view-lines .view-line")].find((l) =>
+        l.textContent.replace(/\u00a0/g, " ").includes(onLine),
+      );
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.textContent.indexOf(word);
+        if (at >= 0) {
+          const range = document.createRange();
+          range.setStart(node, at);
+          range.setEnd(node, at + word.length);
+          const rect = range.getBoundingClientRect();
+          return { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
+        }
+      }
+      return null;
+    },
+    { onLine, word },
+  );
+  if (!box) {
+    throw new Error(`no '${word}' on the line of ${onLine}`);
+  }
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+}
+
+/** The text of the hover shown now, once it holds `expected` (a string or a predicate). */
+async function hoverText(what, expected, timeoutMs = 15000) {
+  return waitFor(what, async () => {
+    const texts = await page.locator(".monaco-hover:visible").allTextContents();
+    const text = texts.join("\n");
+    return (typeof expected === "string" ? text.includes(expected) : expected(text)) ? text : false;
+  }, timeoutMs);
+}
+
+/** Moves the mouse away and waits until no hover shows. */
+async function dismissHover() {
+  await page.keyboard.press("Escape");
+  await page.mouse.move(1000, 830);
+  await page.locator(".monaco-hover:visible").waitFor({ state: "detached", timeout: 10000 }).catch(async () => {
+    await page.locator(".monaco-hover:visible").first().waitFor({ state: "hidden", timeout: 10000 });
+  });
+}
+
+/** The messages of the notification toasts shown now. */
+async function toastMessages() {
+  return page.locator(".notifications-toasts .notification-list-item-message").allTextContents();
+}
+
+/** Waits for a toast whose message is `message` exactly; answers the toast. */
+async function toast(what, message, timeoutMs = 30000) {
+  try {
+    await waitFor(what, async () => (await toastMessages()).includes(message), timeoutMs);
+  } catch (error) {
+    throw new Error(`${error.message}; the toasts: ${JSON.stringify(await toastMessages())}`);
+  }
+  return page.locator(".notifications-toasts .notification-toast", { hasText: message }).first();
+}
+
+async function clearNotifications() {
+  await runCommand("Notifications: Clear All Notifications");
+  await page.locator(".notifications-toasts .notification-toast").first().waitFor({ state: "detached", timeout: 10000 });
+}
+
+/** Occurrences of `needle` in `text`. */
+function count(text, needle) {
+  return text.split(needle).length - 1;
+}
+
 async function lensTexts() {
   return page.locator(".codelens-decoration a").allTextContents();
 }
@@ -390,6 +518,46 @@ async function clickLens(name, line) {
 
 let exitCode = 1;
 try {
+  await step("a clean environment: python3 on PATH is 3.10+ without evalens, no evalens on PATH", async () => {
+    const python = pathPython();
+    if (!python) {
+      throw new Error(`no python3 on the clean PATH ${env.PATH}`);
+    }
+    const version = spawnSync(python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { env, encoding: "utf8" });
+    const [major, minor] = version.stdout.trim().split(".").map(Number);
+    if (!(major === 3 && minor >= 10)) {
+      throw new Error(`${python} is Python ${version.stdout.trim()}: the extension needs 3.10+`);
+    }
+    if (hasEvalens(python, env) || cleanPath.some((dir) => existsSync(join(dir, "evalens")))) {
+      throw new Error("evalens is installed on the clean PATH");
+    }
+    log(`python3 on PATH: ${python} (${version.stdout.trim()}), without evalens`);
+  });
+
+  await step("the .vsix carries the server and its pure-Python dependencies in bundled/libs", async () => {
+    const out = spawnSync("unzip", ["-Z1", VSIX], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (out.status !== 0) {
+      throw new Error(`unzip -Z1 failed: ${out.stderr}`);
+    }
+    const files = out.stdout.split("\n");
+    const required = [
+      "extension/bundled/libs/evalens/__main__.py",
+      "extension/bundled/libs/pygls/__init__.py",
+      "extension/bundled/libs/lsprotocol/types.py",
+      "extension/bundled/libs/jedi/__init__.py",
+      "extension/bundled/libs/parso/__init__.py",
+      "extension/bundled/libs/attrs/__init__.py",
+      "extension/bundled/libs/cattrs/__init__.py",
+      "extension/bundled/libs/typing_extensions.py",
+      "extension/bundled/libs/exceptiongroup/__init__.py",
+    ];
+    const missing = required.filter((file) => !files.includes(file));
+    const compiled = files.filter((file) => /\.(so|pyd|dylib|pyc)$/.test(file));
+    if (missing.length > 0 || compiled.length > 0) {
+      throw new Error(`missing: ${JSON.stringify(missing)}; compiled: ${JSON.stringify(compiled.slice(0, 5))}`);
+    }
+  });
+
   await step("install the .vsix into code-server", async () => {
     const out = spawnSync(CODE_SERVER, [...common, "--install-extension", VSIX, "--force"], {
       env,
@@ -437,15 +605,13 @@ try {
     await waitFor("a decoration '⇒ 84'", async () => (await decorationTexts()).some((t) => t.includes("⇒ 84")), 30000);
   });
 
-  await step("hover on the result shows the value and its type", async () => {
-    const line = page.locator(".monaco-editor .view-lines .view-line", { hasText: "print(x * 2)" }).first();
-    await line.hover({ position: { x: 30, y: 8 } });
-    await waitFor("a hover with 84 and int", async () => {
-      const hover = await page.locator(".monaco-hover:visible").allTextContents();
-      return hover.some((t) => t.includes("84") && t.includes("int"));
-    }, 15000);
-    await page.keyboard.press("Escape");
-    await page.mouse.move(5, 700);
+  await step("hover on the result's text shows the value and its type", async () => {
+    await hoverDecoration("print(x * 2)", "⇒ 84");
+    const text = await hoverText("a hover with 84, int and the value's name", (t) => /bound to _\d+/.test(t));
+    if (!text.includes("84") || !text.includes("int")) {
+      throw new Error(`the hover: ${text}`);
+    }
+    await dismissHover();
   });
 
   await step("clicking the ▶ answer() lens updates its title to ⇒ 42; output is streamed", async () => {
@@ -463,28 +629,40 @@ try {
     await waitFor("a decoration '✗ ZeroDivisionError' on the def line", async () =>
       (await decorationTexts("def boom")).some((t) => t.includes("✗ ZeroDivisionError: division by zero")),
     30000);
-    const line = page.locator(".monaco-editor .view-lines .view-line", { hasText: "def boom" }).first();
-    await line.hover({ position: { x: 20, y: 8 } });
-    await waitFor("a hover with the traceback", async () => {
-      const hover = await page.locator(".monaco-hover:visible").allTextContents();
-      return hover.some((t) => t.includes("Traceback") && t.includes("ZeroDivisionError"));
-    }, 15000);
-    await page.keyboard.press("Escape");
-    await page.mouse.move(1000, 830);
+    await hoverDecoration("def boom", "✗ ZeroDivisionError: division by zero");
+    await hoverText("a hover with the traceback", (t) => t.includes("Traceback") && t.includes("ZeroDivisionError"));
+    await dismissHover();
   });
 
-  await step("interrupt an infinite loop: ▶ spin(), then evalens: Interrupt → KeyboardInterrupt", async () => {
+  await step("Ctrl+Alt+C interrupts an infinite loop (▶ spin()): ✗ KeyboardInterrupt, drawn neutral, not as an error", async () => {
     await clickLens("spin", 13);
     await waitFor("status item 'evalens: busy'", async () => (await statusText()).includes("evalens: busy"), 15000);
     await new Promise((r) => setTimeout(r, 1000));
     if (!(await statusText()).includes("evalens: busy")) {
       throw new Error("the loop stopped by itself");
     }
-    await runCommand("evalens: Interrupt");
-    await waitFor("a decoration '✗ KeyboardInterrupt'", async () =>
-      (await decorationTexts()).some((t) => t.includes("✗ KeyboardInterrupt")),
+    await page.locator(".monaco-editor .view-lines").first().click(); // the editor has focus, no selection
+    await page.keyboard.press("Control+Alt+C");
+    await waitFor("a decoration '✗ KeyboardInterrupt' on the line of def spin", async () =>
+      (await decorationTexts("def spin")).some((t) => t === "✗ KeyboardInterrupt"),
     20000);
     await waitFor("status item back to idle", async () => (await statusText()).includes("evalens: idle"), 10000);
+    // Drawn in the neutral colour (evalens.interruptedForeground: the Default Dark Modern
+    // theme's descriptionForeground #9d9d9d), not the error colour of boom()'s
+    // ZeroDivisionError (errorForeground #f85149) nor a value's (#89d185).
+    const styles = {
+      interrupted: await decorationStyles("def spin"),
+      error: await decorationStyles("def boom"),
+      value: await decorationStyles("print(x * 2)"),
+    };
+    const expected = {
+      interrupted: [{ text: "✗ KeyboardInterrupt", color: "rgb(157, 157, 157)", fontStyle: "normal" }],
+      error: [{ text: "✗ ZeroDivisionError: division by zero", color: "rgb(248, 81, 73)", fontStyle: "normal" }],
+      value: [{ text: "⇒ 84", color: "rgb(137, 209, 133)", fontStyle: "normal" }],
+    };
+    if (JSON.stringify(styles) !== JSON.stringify(expected)) {
+      throw new Error(`the inline results are drawn ${JSON.stringify(styles)}, not ${JSON.stringify(expected)}`);
+    }
   });
 
   await step("the session survives: Shift+Enter on a line evaluates again", async () => {
@@ -599,6 +777,117 @@ try {
     await waitFor(`a decoration '⇒ ${counted}' (not stale) on the line of counter = 0`, async () =>
       (await decorationTexts("counter = 0")).some((t) => t === `⇒ ${counted}`),
     20000);
+  });
+
+  await step("hovering a name on an evaluated line shows its live value once (the server's hover, not the result's too)", async () => {
+    await selectAndEvaluate(8, "", "counter"); // `        counter += 1` in spin() (Home: its first non-blank)
+    await waitFor(`a decoration '⇒ ${counted}' on the line of counter += 1`, async () =>
+      (await decorationTexts("counter += 1")).some((t) => t === `⇒ ${counted}`),
+    20000);
+    await dismissHover();
+    await hoverWord("counter += 1", "counter");
+    const text = await hoverText("the server's hover with the live value", "live");
+    if (count(text, String(counted)) !== 1 || text.includes("bound to")) {
+      throw new Error(`the live value ${counted} shows ${count(text, String(counted))} times: ${text}`);
+    }
+    await dismissHover();
+  });
+
+  const python3 = pathPython();
+  await step("a server Python that does not exist: a notification says so; Open Settings shows the extension's settings", async () => {
+    await clearNotifications();
+    workspaceSettings({ "evalens.server.python": "/nonexistent/python3" });
+    const message =
+      'evalens: no Python to run the server ("/nonexistent/python3" (the setting evalens.server.python): not found). ' +
+      'Set "evalens.server.python" to a Python 3.10 or newer, or clear it.';
+    const notification = await toast("the missing-server notification", message);
+    await waitFor("status item 'evalens' in error", async () => (await statusText()).trim() === "evalens", 10000);
+    await notification.getByRole("button", { name: "Open Settings" }).click();
+    const search = page.locator(".settings-editor .settings-header .suggest-input-container .view-lines");
+    await waitFor("the settings editor searching '@ext:evalens.evalens server'", async () =>
+      (await search.allTextContents()).join("").replace(/\u00a0/g, " ") === "@ext:evalens.evalens server",
+    15000);
+    const rows = () => page.locator(".settings-editor .setting-item-contents .setting-item-title").allTextContents();
+    try {
+      await waitFor("the setting evalens.server.python listed", async () =>
+        (await rows()).some((row) => row.replace(/\u00a0/g, " ").includes("Server: Python")),
+      15000);
+    } catch (error) {
+      throw new Error(`${error.message}; the settings editor shows: ${JSON.stringify(await rows())}`);
+    }
+    // code-server lists the machine-overridable server settings on its Remote tab only.
+    const tab = await page.locator(".settings-editor .settings-tabs-widget .action-label.checked").allTextContents();
+    if (!(tab.length === 1 && tab[0].startsWith("Remote"))) {
+      throw new Error(`the settings editor's tab: ${JSON.stringify(tab)}`);
+    }
+    // The Settings editor opens as a modal editor here: close it.
+    const modal = page.locator(".monaco-modal-editor-block");
+    if (await modal.isVisible()) {
+      await modal.locator(".codicon-close, [aria-label^='Close']").first().click();
+      await modal.waitFor({ state: "hidden", timeout: 10000 });
+    } else {
+      await runCommand("View: Close Editor");
+    }
+  });
+
+  await step("a server that does not start: the notification quotes its stderr and the fix", async () => {
+    await clearNotifications();
+    const script = "import sys; sys.stderr.write('evalens-e2e: first line\\nevalens-e2e: cannot start\\n'); sys.exit(3)";
+    workspaceSettings({ "evalens.server.command": [python3, "-c", script] });
+    const shown = [python3, "-c", script].join(" ").replace(/\s+/g, " ");
+    const cut = shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;
+    await toast(
+      "the did-not-start notification",
+      `evalens: the language server did not start ("${cut}" (the setting evalens.server.command)). ` +
+        "It said: evalens-e2e: first line ⏎ evalens-e2e: cannot start " +
+        'Fix: Check "evalens.server.command" (it must start the evalens server speaking LSP on stdio), or clear it to use the bundled server; then Restart.',
+    );
+  });
+
+  await step("evalens.server.command starts another server; when it dies, the notification quotes its stderr", async () => {
+    await clearNotifications();
+    const libs = join(extensions, readdirSync(extensions).find((name) => name.startsWith("evalens.evalens-")), "bundled", "libs");
+    const marker = `evalens-e2e-wrapper-${process.pid}`;
+    const script = [
+      `# ${marker}`,
+      "import os, runpy, signal, sys",
+      `sys.path.insert(0, ${JSON.stringify(libs)})`,
+      "def die(*_):",
+      "    sys.stderr.write('evalens-e2e: told to die\\n'); sys.stderr.flush(); os._exit(7)",
+      "signal.signal(signal.SIGUSR1, die)",
+      "sys.argv = ['evalens']",
+      "runpy.run_module('evalens', run_name='__main__')",
+    ].join("\n");
+    workspaceSettings({ "evalens.server.command": [python3, "-c", script] });
+    await waitFor("status item 'evalens: idle'", async () => (await statusText()).includes("evalens: idle"), 60000);
+    await selectAndEvaluate(2, "", "counter");
+    await waitFor(`a decoration '⇒ 0' on the line of counter = 0 (a fresh server)`, async () =>
+      (await decorationTexts("counter = 0")).some((t) => t === "⇒ 0"),
+    30000);
+    const ps = spawnSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+    const pids = ps.stdout.split("\n").filter((line) => line.includes(marker)).map((line) => Number(line.trim().split(/\s+/)[0]));
+    if (pids.length !== 1) {
+      throw new Error(`expected one server process, found ${JSON.stringify(pids)}`);
+    }
+    process.kill(pids[0], "SIGUSR1");
+    const shown = [python3, "-c", script].join(" ").replace(/\s+/g, " ");
+    const cut = shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;
+    await toast(
+      "the server-died notification",
+      `evalens: the language server stopped ("${cut}" (the setting evalens.server.command)). ` +
+        "It said: evalens-e2e: told to die " +
+        'Fix: Check "evalens.server.command" (it must start the evalens server speaking LSP on stdio), or clear it to use the bundled server; then Restart.',
+    );
+  });
+
+  await step("clearing the settings starts the bundled server again", async () => {
+    await clearNotifications();
+    workspaceSettings({});
+    await waitFor("status item 'evalens: idle'", async () => (await statusText()).includes("evalens: idle"), 60000);
+    await selectAndEvaluate(2, "", "counter");
+    await waitFor(`a decoration '⇒ 0' on the line of counter = 0`, async () =>
+      (await decorationTexts("counter = 0")).some((t) => t === "⇒ 0"),
+    30000);
   });
 
   await step("untrusted workspace: the server runs, execution is off and says why", async () => {

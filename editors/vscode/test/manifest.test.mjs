@@ -15,7 +15,7 @@ const contributes = manifest.contributes;
 test("the interrupt key: Ctrl+Alt+C (macOS: Ctrl+C), only while a run is going on, not in the terminal", () => {
   const interrupt = contributes.keybindings.filter((k) => k.command === "evalens.interruptRun");
   assert.deepEqual(interrupt, [
-    { command: "evalens.interruptRun", key: "ctrl+alt+c", mac: "ctrl+c", when: "evalens.running && !terminalFocus" },
+    { command: "evalens.interruptRun", key: "ctrl+alt+c", mac: "ctrl+c", when: "evalens:running && !terminalFocus" },
   ]);
 });
 
