@@ -116,7 +116,7 @@ export function commandLaunch(command: unknown): Launch | undefined {
     return undefined;
   }
   const [program, ...args] = words;
-  const shown = words.join(" ");
+  const shown = words.join(" ").replace(/\s+/g, " ");
   const cut = Array.from(shown).length > COMMAND_CHARS ? `${Array.from(shown).slice(0, COMMAND_CHARS - 1).join("")}…` : shown;
   return {
     command: program as string,

@@ -65,6 +65,8 @@ test("evalens.server.command replaces the bundled server; empty or malformed is 
   });
   const long = launch.commandLaunch(["/usr/bin/python3", "-c", "x".repeat(100)]);
   assert.equal(long.description, `"/usr/bin/python3 -c ${"x".repeat(39)}…" (the setting evalens.server.command)`);
+  const script = launch.commandLaunch(["py", "-c", "import a\n\nb()"]);
+  assert.equal(script.description, '"py -c import a b()" (the setting evalens.server.command)');
   assert.deepEqual(launch.commandLaunch(["/p/python", "-m", "evalens"]).args, ["-m", "evalens"]);
   assert.equal(launch.commandLaunch([]), undefined);
   assert.equal(launch.commandLaunch(""), undefined);
