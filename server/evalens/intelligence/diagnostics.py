@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import logging
 import os
@@ -241,10 +242,16 @@ class SyntaxChecker:
 
     async def _started(self) -> asyncio.subprocess.Process:
         if self._process is None or self._process.returncode is not None:
+            # -I keeps the user's environment out, and with it PYTHONPATH: a server whose
+            # packages come from there (VS Code's bundled libs) hands parso's folder over.
+            parso = importlib.util.find_spec("parso")
+            folders = [os.path.dirname(p) for p in (parso.submodule_search_locations or [])] if parso else []
+            start = f"import runpy, sys; sys.path[:0] = {folders!r}; runpy.run_path({syntax.__file__!r}, run_name='__main__')"
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-I",
-                syntax.__file__,
+                "-c",
+                start,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 limit=1 << 26,
