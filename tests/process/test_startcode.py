@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from tests.process.stdio_client import StdioServer, notification
@@ -42,7 +43,13 @@ async def test_the_second_start_compiles_nothing_before_answering_initialize(tmp
     assert compiled == 0 and reused > 500
 
 
-async def test_no_file_when_python_writes_no_bytecode(tmp_path: Path) -> None:
-    reused, compiled, path = await start_once(tmp_path, PYTHONDONTWRITEBYTECODE="1")
-    assert path == "None" and reused == 0 and compiled > 500
-    assert list(tmp_path.rglob("startcode*")) == []
+async def test_without_bytecode_the_cache_lives_in_the_users_cache_directory(tmp_path: Path) -> None:
+    """PYTHONDONTWRITEBYTECODE (many container images set it) no longer costs the cache."""
+    where = {"PYTHONDONTWRITEBYTECODE": "1", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    reused, compiled, path = await start_once(tmp_path, **where)
+    assert reused == 0 and compiled > 500
+    assert path == str(tmp_path / "cache" / "evalens" / f"startcode.{sys.implementation.cache_tag}.marshal")
+    assert os.path.isfile(path)
+    reused, compiled, _ = await start_once(tmp_path, **where)
+    assert compiled == 0 and reused > 500
+    assert not (tmp_path / "pycache").exists()

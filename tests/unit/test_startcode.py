@@ -170,10 +170,14 @@ def test_attrs_classes_made_while_installed_compile_through_the_cache(tmp_path: 
     assert repr(point(2, 3)) == "Point(x=2, y=3)"
 
 
-def test_no_path_without_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_users_cache_without_bytecode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    name = f"startcode.{sys.implementation.cache_tag}.marshal"
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
-    assert startcode.default_path() is None
+    assert startcode.default_path({"XDG_CACHE_HOME": "/cache"}) == os.path.join("/cache", "evalens", name)
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "a-file"))  # no folder can be made there
+    assert startcode.default_path({"XDG_CACHE_HOME": "/cache"}) == os.path.join("/cache", "evalens", name)
     monkeypatch.setattr(sys, "pycache_prefix", "/somewhere")
     path = startcode.default_path()
     assert path is not None and path.startswith("/somewhere" + os.sep)
