@@ -3,6 +3,7 @@ client harness that the benchmarks use too (tests/harness.py)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,6 +15,10 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from tests.harness import Editor
 
 SERVER = [sys.executable, "-m", "evalens"]
+# The servers the tests start run user code with their own Python, whatever environment the
+# test run happens to be started from (an activated venv would be the users' interpreter).
+for _active in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+    os.environ.pop(_active, None)
 #: The client capabilities the sessions claim, as pytest-lsp records them.
 CAPABILITIES = "visual-studio-code"
 
