@@ -13,6 +13,7 @@ adapted is indexed in ``lsp.pygls_fixes``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from typing import Any
@@ -137,8 +138,9 @@ class EvalensServer(LanguageServer):
     def text_document(self, uri: str) -> TextDocument:
         return self.workspace.get_text_document(uri)
 
-    @property
+    @functools.cached_property
     def client_features(self) -> ClientFeatures:
+        """Read once: requests come after ``initialize`` has set the capabilities."""
         return ClientFeatures.of(self.client_capabilities)
 
     def position_units(self) -> Any:

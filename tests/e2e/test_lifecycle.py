@@ -188,35 +188,29 @@ async def test_restart_swaps_in_a_warm_interpreter(editor: Editor) -> None:
     assert min(timings) < 0.5, timings  # a cold start takes about 0.1-0.3 s more; bench/startup.py measures it
 
 
-async def test_an_interrupt_that_lands_before_the_worker_reads_the_run_still_stops_it(
-    editor: Editor,
-) -> None:
-    # A 30 MB unsaved module travels with the run: the worker is still reading and
-    # decoding the request when the interrupt arrives. It must stop this run, at
-    # its start, not be taken for a late interrupt of the previous one.
+async def interrupt_while_the_worker_reads_the_run(editor: Editor, msg_id: str) -> None:
+    """A 30 MB unsaved module travels with the run: the worker is still reading and decoding
+    the request when the interrupt arrives. It must stop this run, at its start (not be
+    taken for a late interrupt of the previous one), and the session keeps its state."""
     uri = editor.open("main.py", "")
     await editor.eval(uri, "kept = 1")
     editor.open("big.py", "# " + "x" * 30_000_000 + "\n")
-    running = send_command(editor, "evalens.eval", {"uri": uri, "code": LOOP}, "loop-3")
+    running = send_command(editor, "evalens.eval", {"uri": uri, "code": LOOP}, msg_id)
     await wait_for_state(editor, "busy")
     assert await editor.command("evalens.interrupt", {}) == {"interrupted": True}
     result = plain(await running)
     assert result["error"]["type"] == "KeyboardInterrupt"
     assert (await editor.eval(uri, "kept"))["value"]["repr"] == "1"
+
+
+async def test_an_interrupt_that_lands_before_the_worker_reads_the_run_still_stops_it(editor: Editor) -> None:
+    await interrupt_while_the_worker_reads_the_run(editor, "loop-3")
 
 
 async def test_the_grace_period_starts_when_the_interrupt_can_reach_the_run(editor: Editor) -> None:
-    """Reading a 30 MB request takes longer than this grace period (and than the default 3 s
-    on a busy machine): an interrupt that lands meanwhile stops the run, not the interpreter."""
+    """Reading the request takes longer than this grace period (and than the default 3 s on
+    a busy machine): the interrupt stops the run, not the interpreter."""
     from tests.e2e.test_settings import configure
 
     configure(editor, {"trusted": True, "limits": {"interruptGraceSeconds": 0.05}})
-    uri = editor.open("main.py", "")
-    await editor.eval(uri, "kept = 1")
-    editor.open("big.py", "# " + "x" * 30_000_000 + "\n")
-    running = send_command(editor, "evalens.eval", {"uri": uri, "code": LOOP}, "loop-4")
-    await wait_for_state(editor, "busy")
-    assert await editor.command("evalens.interrupt", {}) == {"interrupted": True}
-    result = plain(await running)
-    assert result["error"]["type"] == "KeyboardInterrupt"
-    assert (await editor.eval(uri, "kept"))["value"]["repr"] == "1"
+    await interrupt_while_the_worker_reads_the_run(editor, "loop-4")

@@ -93,7 +93,6 @@ class RunHistory:
         touched = {self.failure.uri} if self.failure else set()
         self.failure = None
         error = result["error"]
-        # an interrupt stops the user's code where it happened to be: not a problem in that code
         if not result["ok"] and error and error["type"] not in NOT_PROBLEMS:
             for frame in reversed(error["frames"]):
                 uri = frame["uri"]

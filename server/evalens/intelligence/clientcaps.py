@@ -17,30 +17,29 @@ MARKDOWN = types.MarkupKind.Markdown
 PLAINTEXT = types.MarkupKind.PlainText
 
 
-def preferred(formats: Sequence[types.MarkupKind] | None) -> types.MarkupKind:
-    """The client's first declared format that evalens writes; plain text when it declares none."""
-    for kind in formats or ():
-        if kind in (MARKDOWN, PLAINTEXT):
-            return kind
-    return PLAINTEXT
+#: the form of one kind of answer: a markup kind, or None for a bare string (the client declared none)
+Form = types.MarkupKind | None
 
 
-def content(text: str, kind: types.MarkupKind, declared: bool) -> types.MarkupContent | str:
-    """``text`` as MarkupContent of ``kind``, or as a bare string to a client that declared
-    no format (MarkupContent is then not known to be understood)."""
-    return types.MarkupContent(kind=kind, value=text) if declared else text
+def preferred(formats: Sequence[types.MarkupKind] | None) -> Form:
+    """The client's first declared format that evalens writes; plain text when it declares
+    only others; None when it declares none (MarkupContent is then not known to be understood)."""
+    if not formats:
+        return None
+    return next((kind for kind in formats if kind in (MARKDOWN, PLAINTEXT)), PLAINTEXT)
+
+
+def content(text: str, form: Form) -> types.MarkupContent | str:
+    """``text`` in ``form``: MarkupContent of that kind, or the bare string."""
+    return types.MarkupContent(kind=form, value=text) if form is not None else text
 
 
 @dataclass(frozen=True)
 class ClientFeatures:
-    hover: types.MarkupKind = PLAINTEXT
-    completion_documentation: types.MarkupKind = PLAINTEXT
-    signature_documentation: types.MarkupKind = PLAINTEXT
+    hover: Form = None
+    completion_documentation: Form = None
+    signature_documentation: Form = None
     label_details: bool = False
-    #: whether the client declared any format, per answer (a bare string goes otherwise)
-    hover_declared: bool = False
-    completion_declared: bool = False
-    signature_declared: bool = False
 
     @classmethod
     def of(cls, capabilities: types.ClientCapabilities) -> ClientFeatures:
@@ -55,7 +54,4 @@ class ClientFeatures:
             completion_documentation=preferred(item.documentation_format if item else None),
             signature_documentation=preferred(information.documentation_format if information else None),
             label_details=bool(item and item.label_details_support),
-            hover_declared=bool(hover and hover.content_format),
-            completion_declared=bool(item and item.documentation_format),
-            signature_declared=bool(information and information.documentation_format),
         )

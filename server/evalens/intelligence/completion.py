@@ -64,7 +64,7 @@ def resolve(item: types.CompletionItem, lane: Lane, client: ClientFeatures) -> t
     item.detail = convert.describe(completion)
     doc = completion.docstring(raw=True).strip()
     if doc:
-        item.documentation = content(doc, client.completion_documentation, client.completion_declared)
+        item.documentation = content(doc, client.completion_documentation)
     return item
 
 

@@ -89,11 +89,11 @@ def describe(name: Any) -> str:
     return str(name.description)
 
 
-def documented(name: Any, kind: types.MarkupKind) -> str:
+def documented(name: Any, markdown: bool) -> str:
     """A hover's text for a jedi name: its signatures or description, then its docstring,
     as markdown (the head in a code block) or as plain text."""
     doc = name.docstring(raw=True).strip()
     head = describe(name)
-    if kind == types.MarkupKind.Markdown:
+    if markdown:
         head = code_block(head)
     return f"{head}\n\n{doc}" if doc else head

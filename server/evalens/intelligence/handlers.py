@@ -152,12 +152,12 @@ class Intelligence:
         )
 
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
-        client = self.host.client_features
-        kind = client.hover
+        form = self.host.client_features.hover
+        markdown = form == types.MarkupKind.Markdown
         found = await self._on_script(
             "hover",
             cursor(self.host, params.text_document.uri, params.position),
-            lambda script, where, snap, lane: hover.hover(script, where, snap, True, kind),
+            lambda script, where, snap, lane: hover.hover(script, where, snap, True, form),
             None,
         )
         if found is None:
@@ -167,9 +167,9 @@ class Intelligence:
         if found.module_name is not None and doc is not None:
             value = await runtime.describe(self.host.live, doc.module.name, found.module_name)
             if value is not None:
-                rule = "\n\n---\n" if kind == types.MarkupKind.Markdown else "\n\n"
-                text = f"{text}{rule}{runtime.hover_section(value, kind)}"
-        return types.Hover(contents=content(text, kind, client.hover_declared), range=found.range)
+                rule = "\n\n---\n" if markdown else "\n\n"
+                text = f"{text}{rule}{runtime.hover_section(value, markdown)}"
+        return types.Hover(contents=content(text, form), range=found.range)
 
     async def document_symbols(self, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
         return await self._on_script(

@@ -9,8 +9,9 @@ from jedi.parser_utils import get_parent_scope  # type: ignore[import-untyped]
 from lsprotocol import types
 
 from . import convert
-from .clientcaps import ClientFeatures, content
+from .clientcaps import ClientFeatures, Form, content
 from .snapshot import Cursor, Snapshot
+from .treequeries import name_of_position
 
 
 @dataclass
@@ -20,11 +21,11 @@ class Hover:
     module_name: str | None  # the name, when it is a module-level name of this document (asked only with live values)
 
 
-def hover(script: Any, where: Cursor, snap: Snapshot, want_module_level: bool, kind: types.MarkupKind) -> Hover | None:
+def hover(script: Any, where: Cursor, snap: Snapshot, want_module_level: bool, form: Form) -> Hover | None:
     names = script.help(where.line, where.column)
     if not names:
         return None
-    leaf = _name_leaf(script, where)
+    leaf = name_of_position(script._module_node, (where.line, where.column))
     span = None
     module_level = None
     if leaf is not None:
@@ -36,23 +37,7 @@ def hover(script: Any, where: Cursor, snap: Snapshot, want_module_level: bool, k
         )
         if want_module_level and _is_module_level(script, where, leaf.value):
             module_level = leaf.value
-    return Hover(convert.documented(names[0], kind), span, module_level)
-
-
-def _name_leaf(script: Any, where: Cursor) -> Any:
-    """The name under the cursor: the one it is in or starts, else the one it just ends.
-
-    parso gives, at a position between two leaves, the one that ends there: at column 0
-    of ``a = 0`` that is the newline before ``a``, so a one-letter name at the start of a
-    line had no live value."""
-    position = (where.line, where.column)
-    leaf = script._module_node.get_leaf_for_position(position)
-    if leaf is None:
-        return None
-    following = leaf.get_next_leaf() if leaf.end_pos == position else None
-    if following is not None and following.type == "name" and following.start_pos == position:
-        return following
-    return leaf if leaf.type == "name" else None
+    return Hover(convert.documented(names[0], form == types.MarkupKind.Markdown), span, module_level)
 
 
 def _is_module_level(script: Any, where: Cursor, word: str) -> bool:
@@ -73,7 +58,7 @@ def signature_help(script: Any, where: Cursor, client: ClientFeatures) -> types.
         infos.append(
             types.SignatureInformation(
                 label=signature.to_string(),
-                documentation=content(doc, client.signature_documentation, client.signature_declared) if doc else None,
+                documentation=content(doc, client.signature_documentation) if doc else None,
                 parameters=[types.ParameterInformation(label=param.to_string()) for param in signature.params],
             )
         )

@@ -19,8 +19,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from lsprotocol import types
-
 log = logging.getLogger(__name__)
 
 
@@ -46,10 +44,10 @@ async def attributes(live: RuntimeValues, module_name: str, expression: str) -> 
         return None
 
 
-def hover_section(value: dict[str, Any], kind: types.MarkupKind) -> str:
-    """The live part of a hover, in the client's markup kind."""
+def hover_section(value: dict[str, Any], markdown: bool) -> str:
+    """The live part of a hover, as markdown or as plain text."""
     size = value.get("len")
     extra = f", len {size}" if isinstance(size, int) else ""
-    if kind == types.MarkupKind.Markdown:
+    if markdown:
         return f"**live** `{value.get('type')}`{extra}\n```python\n{value.get('repr')}\n```"
     return f"live {value.get('type')}{extra}\n{value.get('repr')}"
