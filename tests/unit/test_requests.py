@@ -59,6 +59,12 @@ def test_call_takes_source_or_json_arguments() -> None:
     assert (request.target, request.args, request.kwargs) == ("obj.m", [1, "a"], {"k": None})
 
 
+def test_a_null_byte_is_a_bad_request_on_every_python() -> None:
+    """Python before 3.11.4 raises ValueError, not SyntaxError, for one (found by the property below)."""
+    with pytest.raises(BadRequest, match="null bytes"):
+        check_argument_list("\x00")
+
+
 @given(st.text(max_size=30))
 def test_accepted_argument_lists_compile_as_one_call(source: str) -> None:
     try:

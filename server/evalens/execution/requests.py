@@ -123,8 +123,8 @@ def check_argument_list(source: str) -> None:
     text = f"__evalens__({source}\n)"
     try:
         tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        raise BadRequest(f"evalens.call: `args` is not a valid argument list ({exc.msg}): {source!r}") from None
+    except (SyntaxError, ValueError) as exc:  # ValueError: a null byte, before Python 3.11.4
+        raise BadRequest(f"evalens.call: `args` is not a valid argument list ({_reason(exc)}): {source!r}") from None
     call = tree.body
     if not (
         isinstance(call, ast.Call)
@@ -139,8 +139,12 @@ def check_argument_list(source: str) -> None:
 def check_expression(source: str, what: str) -> None:
     try:
         ast.parse(source.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise BadRequest(f"evalens.call: `{what}` must be a Python expression ({exc.msg}): {source!r}") from None
+    except (SyntaxError, ValueError) as exc:
+        raise BadRequest(f"evalens.call: `{what}` must be a Python expression ({_reason(exc)}): {source!r}") from None
+
+
+def _reason(exc: SyntaxError | ValueError) -> str:
+    return exc.msg if isinstance(exc, SyntaxError) else str(exc)
 
 
 def parse_call(arguments: tuple[Any, ...] | list[Any]) -> CallRequest:
