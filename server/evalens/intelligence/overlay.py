@@ -42,6 +42,10 @@ from .states import StateKeeper
 from .trees import TREES, Lease
 
 T = TypeVar("T")
+#: the modules jedi's own inference rests on, always read from its stubs, as ``jedi.Script``
+#: does (it never lets a script stand for them): served from an open ``typing.py``, what
+#: jedi inferred anywhere depended on the order of sets, so on the process's hash seed
+ESSENTIAL = frozenset({("builtins",), ("typing",)})
 
 
 class Overlay:
@@ -195,7 +199,7 @@ def import_module(callback: Any) -> Any:
 
     def wrapper(state: Any, names: tuple[str, ...], parent: Any, sys_path: Any, *args: Any, **kwargs: Any) -> Any:
         overlay = getattr(state.project, "evalens_overlay", None)
-        if overlay is None or not names:
+        if overlay is None or not names or tuple(names) in ESSENTIAL:
             return callback(state, names, parent, sys_path, *args, **kwargs)
         cached = state.module_cache.get(names)
         if cached is not None:
