@@ -143,8 +143,9 @@ async def test_untrusted_workspace_runs_nothing(untrusted: Editor) -> None:
         ("evalens.runModule", {"uri": uri}),
         ("evalens.restart", {}),
     ):
-        with pytest.raises(JsonRpcException, match="untrusted workspace"):
+        with pytest.raises(JsonRpcException, match="untrusted workspace") as refused:
             await untrusted.command(command, argument)
+        assert (refused.value.code, refused.value.data) == (-32803, {"reason": "untrusted"})
     assert not (untrusted.root / "ran").exists()
     assert (await untrusted.command("evalens.status", {}))["state"] == "stopped"
 

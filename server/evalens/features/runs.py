@@ -96,7 +96,7 @@ class Runs:
 
     def require_trust(self) -> None:
         if not self.host.settings.trusted:
-            raise JsonRpcException(UNTRUSTED, code=REQUEST_FAILED)
+            raise JsonRpcException(UNTRUSTED, code=REQUEST_FAILED, data={"reason": "untrusted"})
 
     def open_document(self, uri: str, command: str) -> Document:
         doc = self.host.store.get(uri)

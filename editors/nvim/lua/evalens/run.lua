@@ -37,7 +37,10 @@ local REQUEST_FAILED = -32803
 
 local function tell_error(err)
   local message = type(err) == "table" and (err.message or vim.inspect(err)) or tostring(err)
-  if type(err) == "table" and err.code == REQUEST_FAILED and message:find("untrusted workspace", 1, true) then
+  local untrusted = type(err) == "table"
+    and err.code == REQUEST_FAILED
+    and ((type(err.data) == "table" and err.data.reason == "untrusted") or message:find("untrusted workspace", 1, true))
+  if untrusted then
     ui.notify(M.untrusted_message, vim.log.levels.WARN)
   else
     ui.notify(message, vim.log.levels.ERROR)
