@@ -9,6 +9,7 @@ and its default kept.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Mapping
@@ -32,6 +33,9 @@ class Settings:
     #: "changed": re-run what changed and what depends on it; "module": the whole text
     reload: str = "changed"
     limits: Limits = field(default_factory=Limits)
+    #: regular expressions, each matched at the start of a line, that start a cell; empty:
+    #: the usual ``# %%`` markers (``text.cells.DEFAULT_MARKERS``)
+    cell_markers: tuple[str, ...] = ()
 
 
 RELOAD_MODES = ("changed", "module")
@@ -44,7 +48,7 @@ _LIMIT_KEYS = {
     "interruptGraceSeconds": ("interrupt_grace_seconds", float),
 }
 #: every key ``merge`` reads, as the client writes it (docs/protocol.md, "Settings")
-KEYS = ("trusted", "interpreter", "extraPaths", "reload", *(f"limits.{key}" for key in _LIMIT_KEYS))
+KEYS = ("trusted", "interpreter", "extraPaths", "reload", "cellMarkers", *(f"limits.{key}" for key in _LIMIT_KEYS))
 
 
 def _flatten(raw: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +92,12 @@ def merge(settings: Settings, raw: dict[str, Any]) -> tuple[Settings, list[str]]
                 settings = replace(settings, reload=value)
             else:
                 problems.append(f'evalens.reload must be "changed" or "module", not {value!r}')
+        elif key == "cellMarkers":
+            problem = _markers_problem(value)
+            if problem is None:
+                settings = replace(settings, cell_markers=tuple(value))
+            else:
+                problems.append(problem)
         elif key == "extraPaths":
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
                 settings = replace(settings, extra_paths=tuple(value))
@@ -103,6 +113,18 @@ def merge(settings: Settings, raw: dict[str, Any]) -> tuple[Settings, list[str]]
             else:
                 problems.append(f"evalens.{key} must be a number >= 0, not {value!r}")
     return replace(settings, limits=limits), problems
+
+
+def _markers_problem(value: Any) -> str | None:
+    """What is wrong with a ``cellMarkers`` value, or None (an empty list means the defaults)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        return f"evalens.cellMarkers must be a list of regular expressions, not {value!r}"
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"evalens.cellMarkers: {pattern!r} is not a regular expression ({exc})"
+    return None
 
 
 def find_interpreter(

@@ -19,6 +19,7 @@ text only from the last marker before the first line that changed.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,16 +35,18 @@ _MARKDOWN_TAG = re.compile(r"\s*\[(?:markdown|md)\]", re.IGNORECASE)
 #: Python string literals (any prefix, triple or single quoted, escapes), comments,
 #: and newlines, in the order they can begin: scanning with it from a point outside
 #: any string visits every newline that is outside a string
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # the LSP's line breaks
+_DEFAULT_PREFILTER = re.compile(r"(?:^|(?<=[\r\n]))#\s*(?:%%|In\[|<(?:code|markdown)cell>)")
 _SCAN = re.compile(
     r"""
     (?P<string>(?:[rRbBuUfF]{0,2})
         (?:'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)
           |\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
-          |'(?:[^'\\\n]|\\.|\\\n)*(?:'|(?=\n)|\Z)
-          |"(?:[^"\\\n]|\\.|\\\n)*(?:"|(?=\n)|\Z)))
-    |(?P<comment>\#[^\n]*)
-    |(?P<newline>\n)
-    |(?P<other>[^'"\#\n]+)
+          |'(?:[^'\\\r\n]|\\\r\n|\\.)*(?:'|(?=[\r\n])|\Z)
+          |"(?:[^"\\\r\n]|\\\r\n|\\.)*(?:"|(?=[\r\n])|\Z)))
+    |(?P<comment>\#[^\r\n]*)
+    |(?P<newline>\r\n|\r|\n)
+    |(?P<other>[^'"\#\r\n]+)
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -59,13 +62,15 @@ class Cell:
     markdown: bool
 
 
-def compile_markers(patterns: Sequence[str]) -> re.Pattern[str]:
-    """One expression matching any of ``patterns`` at the start of a line (a bad one raises
-    ``re.error``, which the settings turn into a message)."""
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+@functools.lru_cache(maxsize=8)
+def compile_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One expression matching any of ``patterns`` (none: ``DEFAULT_MARKERS``) at the start
+    of a line; the same object for the same patterns. A bad pattern raises ``re.error``
+    (the settings refuse those)."""
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns or DEFAULT_MARKERS))
 
 
-DEFAULT = compile_markers(DEFAULT_MARKERS)
+DEFAULT = compile_markers(())
 
 
 def marker_lines(text: str, markers: re.Pattern[str] = DEFAULT, start: int = 0) -> Iterable[tuple[int, str]]:
@@ -82,7 +87,7 @@ def marker_lines(text: str, markers: re.Pattern[str] = DEFAULT, start: int = 0) 
         if at_line_start and kind == "comment" and match.start() == position:
             line = match.group()
             if markers.match(line):
-                yield position, line.rstrip("\r")
+                yield position, line
         at_line_start = False
 
 
@@ -93,7 +98,7 @@ def parse(text: str, markers: re.Pattern[str] = DEFAULT) -> list[Cell]:
 
 def _line_starts(text: str) -> list[int]:
     starts = [0]
-    starts.extend(match.end() for match in re.finditer("\n", text))
+    starts.extend(match.end() for match in _NEWLINE.finditer(text))
     return starts
 
 
@@ -101,7 +106,7 @@ def _cells(text: str, markers: re.Pattern[str], kept: list[Cell], start: int, st
     """``kept`` (the cells before offset ``start``) and those found from ``start`` on."""
     found = [(bisect.bisect_right(starts, offset) - 1, line) for offset, line in marker_lines(text, markers, start)]
     # the document's last line, as the LSP counts lines: an empty line after a final newline is not part of a cell
-    last_line = len(starts) - 2 if text.endswith("\n") else len(starts) - 1
+    last_line = len(starts) - 2 if text.endswith(("\n", "\r")) else len(starts) - 1
     cells = list(kept)
     if kept:
         previous = cells[-1]
@@ -169,7 +174,7 @@ def _rescan(old: str, old_cells: list[Cell], text: str, markers: re.Pattern[str]
 def _may_have_markers(text: str, markers: re.Pattern[str]) -> bool:
     """A cheap first look: any line that starts with a marker, string or not."""
     if markers is DEFAULT:
-        return re.search(r"^#\s*(?:%%|In\[|<(?:code|markdown)cell>)", text, re.MULTILINE) is not None
+        return _DEFAULT_PREFILTER.search(text) is not None
     return any(markers.match(line) for line in text.splitlines())
 
 
