@@ -27,6 +27,7 @@ from . import __version__, intelligence, settings
 from .execution.engine import Engine
 from .execution.inspector import LiveInspector
 from .features import commands
+from .features.cells import CellFeatures
 from .features.editor import EditorFeatures
 from .features.history import RunHistory
 from .features.output import OutputChannel
@@ -40,6 +41,7 @@ from .lsp.lifecycle import SHUTDOWN_SECONDS, Lifecycle
 from .lsp.protocol import EvalensProtocol
 from .lsp.refresh import ClientRefresh
 from .lsp.startcode import CodeCache
+from .text.cells import Cell
 from .text.documents import DocumentStore
 from .text.modnames import Project, import_roots, uri_to_path
 
@@ -60,8 +62,9 @@ class EvalensServer(LanguageServer):
         self.output = OutputChannel(lambda params: self.protocol.notify("evalens/output", params))
         self.board = DiagnosticsBoard(self.publish_diagnostics)
         self.refresh = ClientRefresh(self)
+        self.cells = CellFeatures(lambda: self.settings)
         self.editor = EditorFeatures(
-            self.store, self.history, self.board, lambda: self.settings.trusted, self.text_document
+            self.store, self.history, self.board, lambda: self.settings.trusted, self.text_document, self.cells
         )
         self.runs = Runs(self)
         #: static intelligence, when registered (``create_server`` does)
@@ -152,6 +155,10 @@ class EvalensServer(LanguageServer):
     def run_progress(self) -> Progress | None:
         window = self.client_capabilities.window
         return self.work_done_progress if window is not None and window.work_done_progress else None
+
+    def cells_of(self, uri: str) -> list[Cell]:
+        doc = self.store.get(uri)
+        return [] if doc is None else self.cells.of(doc)
 
     def analysis_status(self) -> AnalysisStatus:
         return self.intelligence.status() if self.intelligence is not None else {"state": "off", "pending": 0}
@@ -244,6 +251,7 @@ def create_server() -> EvalensServer:
         uri = params.text_document.uri
         ls.store.close(uri)
         ls.history.forget(uri)
+        ls.cells.forget(uri)
         if ls.intelligence is not None:
             ls.intelligence.document_closed(uri)
         ls.board.forget(uri)
@@ -260,6 +268,7 @@ def create_server() -> EvalensServer:
     pygls_fixes.feature(server, types.TEXT_DOCUMENT_CODE_ACTION, server.editor.code_actions)
     pygls_fixes.feature(server, types.TEXT_DOCUMENT_CODE_LENS, server.editor.code_lenses)
     pygls_fixes.feature(server, types.TEXT_DOCUMENT_INLAY_HINT, server.editor.inlay_hints)
+    pygls_fixes.feature(server, types.TEXT_DOCUMENT_FOLDING_RANGE, server.editor.folding_ranges)
     server.intelligence = intelligence.register(server, server)
     return server
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from evalens.execution import results
-from evalens.features import commands, output
+from evalens.features import cells, commands, output
 from evalens.settings import KEYS
 from evalens.worker import messages
 
@@ -37,7 +37,16 @@ def test_every_setting_is_documented(key: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", [results.Result, results.Value, messages.ErrorInfo, messages.Frame, commands.Status, output.OutputParams]
+    "typed",
+    [
+        results.Result,
+        results.Value,
+        messages.ErrorInfo,
+        messages.Frame,
+        commands.Status,
+        output.OutputParams,
+        cells.CellRun,
+    ],
 )
 def test_every_field_is_documented(typed: type) -> None:
     assert [name for name in fields(typed) if not in_code(name)] == []

@@ -10,9 +10,10 @@ reply into a Result. The language server and the command line both drive it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypedDict
 
 from ..settings import Settings, find_interpreter
@@ -177,7 +178,15 @@ class Engine:
         """Queue one run of ``action`` in ``doc``'s module (None: an exit); runs go in arrival order.
         A ``cell`` run does not bring ``doc`` itself up to date (what runs in a document with
         cell markers is what the user runs), only the modules it imports."""
-        entry: Queued = {"title": title, "uri": doc.uri if doc is not None else None}
+        async with self.turn(doc.uri if doc is not None else None, tag, title):
+            return await self._run(doc, action, cell)
+
+    @contextlib.asynccontextmanager
+    async def turn(self, uri: str | None, tag: Any = None, title: str = "") -> AsyncIterator[Queued]:
+        """The interpreter for the caller alone, once the runs queued before have run: several
+        runs in one turn (a scope of cells) go back to back, none queued later between them.
+        The entry it yields is what ``status`` shows as running (its title may change)."""
+        entry: Queued = {"title": title, "uri": uri}
         self.queued.append(entry)
         try:
             await self._queue.acquire()
@@ -186,11 +195,16 @@ class Engine:
         self.running = tag
         self.running_title = entry
         try:
-            return await self._run(doc, action, cell)
+            yield entry
         finally:
             self.running = None
             self.running_title = None
             self._queue.release()
+
+    async def run_in_turn(self, doc: Document | None, action: messages.Action, cell: bool = False) -> Result:
+        """``run``, for a caller that holds a ``turn``."""
+        assert self._queue.locked(), "run_in_turn outside a turn"
+        return await self._run(doc, action, cell)
 
     async def _run(self, doc: Document | None, action: messages.Action, cell: bool) -> Result:
         started = time.perf_counter()

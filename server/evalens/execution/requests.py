@@ -183,6 +183,32 @@ def parse_run_module(arguments: tuple[Any, ...] | list[Any]) -> RunModuleRequest
     return RunModuleRequest(_uri(obj, "evalens.runModule"))
 
 
+#: what ``evalens.runCell`` runs from the cell at ``line``
+CELL_SCOPES = ("cell", "above", "below", "all")
+
+
+@dataclass(frozen=True)
+class RunCellRequest:
+    uri: str
+    line: int
+    scope: str
+
+
+def parse_run_cell(arguments: tuple[Any, ...] | list[Any]) -> RunCellRequest:
+    """``evalens.runCell`` takes ``{uri, line, scope?}``: ``line`` any 0-based line of the cell."""
+    command = "evalens.runCell"
+    obj = single_object(command, arguments)
+    uri = _uri(obj, command)
+    line = obj.get("line")
+    if isinstance(line, bool) or not isinstance(line, int) or line < 0:
+        raise BadRequest(f"{command} needs `line`, a 0-based line of the cell (an integer >= 0), not {_short(line)}")
+    scope = obj.get("scope", "cell")
+    if scope not in CELL_SCOPES:
+        choices = ", ".join(f'"{name}"' for name in CELL_SCOPES)
+        raise BadRequest(f"{command}: `scope` must be one of {choices}, not {_short(scope)}")
+    return RunCellRequest(uri, line, scope)
+
+
 @dataclass(frozen=True)
 class ExitRequest:
     with_exception: bool

@@ -57,6 +57,20 @@ def finished(outcome_result: messages.RunResult, stdout: str, stderr: str, cut: 
     return result
 
 
+def nothing_run() -> Result:
+    """The Result of a request that had nothing to run (a markdown cell): ok, no value."""
+    return {
+        "ok": True,
+        "value": None,
+        "stdout": "",
+        "stderr": "",
+        "truncated": False,
+        "error": None,
+        "durationMs": 0.0,
+        "reloaded": [],
+    }
+
+
 def died(message: str, duration_ms: float, stdout: str = "", stderr: str = "") -> Result:
     """The Result of a run whose interpreter ended (or could not start)."""
     shown = message if "fresh interpreter" in message else f"{message}; the next request starts a fresh interpreter"

@@ -19,6 +19,7 @@ from ..lsp.diagnostics import DiagnosticsBoard
 from ..text.documents import DocumentStore, selection
 from ..text.lineindex import split_lines
 from . import analysis
+from .cells import CellFeatures
 from .history import RunHistory
 
 SOURCE = "evalens"
@@ -32,7 +33,9 @@ class EditorFeatures:
         board: DiagnosticsBoard,
         trusted: Callable[[], bool],
         text_document: Callable[[str], TextDocument],
+        cells: CellFeatures,
     ) -> None:
+        self.cells = cells
         self.store = store
         self.history = history
         self.board = board
@@ -63,13 +66,14 @@ class EditorFeatures:
             title = f"Call {function.qualname}()"
             argument = {"uri": uri, "target": function.qualname}
             actions.append(types.Command(title=f"evalens: {title}", command="evalens.call", arguments=[argument]))
+        actions += self.cells.code_actions(doc, span.start.line)
         return actions
 
     def code_lenses(self, params: types.CodeLensParams) -> list[types.CodeLens]:
         doc = self.store.get(params.text_document.uri)
         if doc is None or not self.trusted():
             return []
-        lenses = []
+        lenses = self.cells.code_lenses(doc)
         for function in analysis.functions(doc.text):
             if "." in function.qualname or not function.callable_without_arguments:
                 continue
@@ -86,6 +90,10 @@ class EditorFeatures:
             )
         return lenses
 
+    def folding_ranges(self, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
+        doc = self.store.get(params.text_document.uri)
+        return [] if doc is None else self.cells.folding_ranges(doc)
+
     def inlay_hints(self, params: types.InlayHintParams) -> list[types.InlayHint]:
         hints = self.history.hints.get(params.text_document.uri, [])
         first, last = params.range.start.line, params.range.end.line
@@ -95,7 +103,7 @@ class EditorFeatures:
                 label=hint.shown,
                 padding_left=True,
             )
-            for hint in hints
+            for hint in sorted(hints, key=lambda hint: (hint.line, hint.character))
             if first <= hint.line <= last
         ]
 

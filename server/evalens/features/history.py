@@ -80,8 +80,18 @@ class RunHistory:
                 self.stale_calls.add((uri, target))
         return marked
 
-    def record_hint(self, uri: str, end: types.Position, result: Result) -> None:
-        hints = [h for h in self.hints.get(uri, []) if (h.line, h.character) != (end.line, end.character)]
+    def record_hint(
+        self, uri: str, end: types.Position, result: Result, replacing: tuple[int, int] | None = None
+    ) -> None:
+        """The result shown at ``end``, instead of the hint there, or of every hint on the lines
+        ``replacing`` (first, last: a cell's, whose last line may have changed since its last run)."""
+
+        def replaced(hint: Hint) -> bool:
+            if replacing is not None:
+                return replacing[0] <= hint.line <= replacing[1]
+            return (hint.line, hint.character) == (end.line, end.character)
+
+        hints = [h for h in self.hints.get(uri, []) if not replaced(h)]
         hints.append(Hint(end.line, end.character, inline(result)))
         self.hints[uri] = hints
 

@@ -55,6 +55,14 @@ class RunProgress:
         self.token = token
         progress.tokens[token].add_done_callback(self._on_done)
 
+    def report(self, message: str) -> None:
+        """What runs now (a scope of cells: the cell being run), shown once progress has begun."""
+        if message == self.title:
+            return
+        self.title = message
+        if self.token is not None and self.progress is not None and not self.finished:
+            self.progress.report(self.token, types.WorkDoneProgressReport(message=message))
+
     def _on_done(self, future: Any) -> None:
         if future.cancelled() and not self.finished:
             self.on_cancel()

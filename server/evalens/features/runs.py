@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, Protocol, TypedDict, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
 
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.progress import Progress
@@ -28,6 +29,9 @@ from .editor import EditorFeatures
 from .history import RunHistory
 from .output import OutputChannel
 from .progress import RunProgress
+
+if TYPE_CHECKING:
+    from .cells import CellFeatures  # which runs cells through Runs
 
 #: JSON-RPC error code for requests refused by policy (LSP's RequestFailed).
 REQUEST_FAILED = -32803
@@ -55,6 +59,16 @@ class AnalysisStatus(TypedDict):
     pending: int  # jobs and documents under way
 
 
+@dataclass(frozen=True)
+class Step:
+    """One run of a sequence (``Runs.run_steps``): what progress and status call it, the
+    action, and what to do with its Result once it is recorded."""
+
+    title: str
+    action: messages.Action
+    after: Callable[[Result], None] | None = None
+
+
 class RunHost(Protocol):
     """What runs need of the language server."""
 
@@ -62,6 +76,7 @@ class RunHost(Protocol):
     engine: Engine
     history: RunHistory
     editor: EditorFeatures
+    cells: CellFeatures
     output: OutputChannel
     refresh: ClientRefresh
     protocol: EvalensProtocol
@@ -132,6 +147,12 @@ class Runs:
 
     async def run(self, doc: Document | None, action: messages.Action) -> Result:
         """Run ``action`` for the request being handled, then record its outcome."""
+        return (await self.run_steps(doc, [Step(describe_run(doc, action), action)]))[0]
+
+    async def run_steps(self, doc: Document | None, steps: list[Step], cell: bool = False) -> list[Result]:
+        """Run ``steps`` back to back for the request being handled, in one turn of the
+        interpreter, each outcome recorded as it comes; the first that fails, or a
+        cancellation, ends the sequence. The Results of the steps run, in order."""
         protocol = self.host.protocol
         msg_id = protocol.msg_id
         if msg_id is not None and not protocol.is_pending(msg_id):
@@ -140,17 +161,27 @@ class Runs:
         task = asyncio.current_task()
         if task is not None:
             self.waiting[msg_id] = task
-        title = describe_run(doc, action)
-        progress = RunProgress(self.host.run_progress(), title, lambda: self.cancel(msg_id))
-        result: Result | None = None
+        progress = RunProgress(self.host.run_progress(), steps[0].title, lambda: self.cancel(msg_id))
+        done: list[Result] = []
+        engine = self.host.engine
         try:
-            result = await self.host.engine.run(doc, action, tag=msg_id, title=title)
+            async with engine.turn(doc.uri if doc is not None else None, msg_id, steps[0].title) as entry:
+                for step in steps:
+                    if done and (not done[-1]["ok"] or (msg_id is not None and not protocol.is_pending(msg_id))):
+                        break
+                    entry["title"] = step.title
+                    progress.report(step.title)
+                    result = await engine.run_in_turn(doc, step.action, cell)
+                    self.host.output.flush()
+                    done.append(result)
+                    self._show_outcome(result)
+                    if step.after is not None:
+                        step.after(result)
         finally:
             self.waiting.pop(msg_id, None)
             self.host.output.flush()
-            progress.finish(result)
-        self._show_outcome(result)
-        return result
+            progress.finish(done[-1] if done else None)
+        return done
 
     def _show_outcome(self, result: Result) -> None:
         """The failure of this run as a diagnostic, the last one's cleared; earlier results

@@ -172,11 +172,17 @@ class Intelligence:
         return types.Hover(contents=content(text, form), range=found.range)
 
     async def document_symbols(self, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+        """The classes, functions and module-level names, inside the cells (``# %%``) they are in."""
+        uri = params.text_document.uri
+        cells = self.host.cells_of(uri)
         return await self._on_script(
             "documentSymbol",
-            cursor(self.host, params.text_document.uri, types.Position(0, 0)),
-            lambda script, where, snap, lane: symbols.document_symbols(
-                script._module_node, script._code_lines, snap.units
+            cursor(self.host, uri, types.Position(0, 0)),
+            lambda script, where, snap, lane: symbols.in_cells(
+                symbols.document_symbols(script._module_node, script._code_lines, snap.units),
+                cells,
+                script._code_lines,
+                snap.units,
             ),
             [],
         )

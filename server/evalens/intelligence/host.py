@@ -15,6 +15,7 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 
 from ..settings import Settings
+from ..text.cells import Cell
 from ..text.documents import DocumentStore
 from ..text.modnames import Project
 from .clientcaps import ClientFeatures
@@ -63,3 +64,7 @@ class Host(Protocol):
         ...
 
     def publish_static_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None: ...
+
+    def cells_of(self, uri: str) -> list[Cell]:
+        """The cells (``# %%``) of an open document, under the ``cellMarkers`` setting."""
+        ...

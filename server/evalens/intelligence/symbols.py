@@ -7,6 +7,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from ..text.cells import Cell
+
 Units = Callable[[str], int]
 
 
@@ -71,6 +73,29 @@ def _symbols(scope: Any, lines: list[str], units: Units, in_class: bool) -> list
                         )
                     )
     return found
+
+
+def in_cells(
+    found: list[types.DocumentSymbol], cells: Sequence[Cell], lines: list[str], units: Units
+) -> list[types.DocumentSymbol]:
+    """``found`` with each cell as a symbol (kind Namespace, named by its title or ``Cell N``)
+    holding the symbols that start in it; those before the first cell stay at the top."""
+    if not cells:
+        return found
+    outline = [symbol for symbol in found if symbol.range.start.line < cells[0].line]
+    for number, cell in enumerate(cells, start=1):
+        last = lines[cell.end].rstrip("\r\n") if cell.end < len(lines) else ""
+        marker = lines[cell.line].rstrip("\r\n") if cell.line < len(lines) else ""
+        outline.append(
+            types.DocumentSymbol(
+                name=cell.title or f"Cell {number}",
+                kind=types.SymbolKind.Namespace,
+                range=types.Range(types.Position(cell.line, 0), types.Position(cell.end, units(last))),
+                selection_range=types.Range(types.Position(cell.line, 0), types.Position(cell.line, units(marker))),
+                children=[s for s in found if cell.line <= s.range.start.line <= cell.end],
+            )
+        )
+    return outline
 
 
 def flatten(
