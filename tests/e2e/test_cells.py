@@ -3,6 +3,7 @@ actions, inlay hints, folding ranges and document symbols."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -250,3 +251,14 @@ async def test_a_changed_cell_marker_setting_takes_effect(editor: Editor) -> Non
     )
     result = await run_cell(editor, uri, 3)
     assert (ran(result), result["value"]["repr"]) == ([(0, True, "1")], "1")
+
+
+async def test_the_example_analysis_runs_cell_by_cell(editor: Editor) -> None:
+    """examples/cells/analysis.py, as the README has a newcomer run it."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "cells"
+    editor.open("readings.py", (example / "readings.py").read_text(encoding="utf-8"))
+    uri = editor.open("analysis.py", (example / "analysis.py").read_text(encoding="utf-8"))
+    result = await run_cell(editor, uri, 0, "all")
+    assert [cell["ok"] for cell in result["cells"]] == [True] * 5
+    assert result["cells"][0]["value"]["repr"] == "{'harbour': 168, 'hill': 168, 'airport': 168}"
+    assert result["value"]["repr"] == "('hill', {'harbour': 10.0, 'hill': 14.5, 'airport': 13.1})"
