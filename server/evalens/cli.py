@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import sys
@@ -145,12 +146,25 @@ def main(argv: list[str] | None = None) -> int:
     # through a cache (most of a pygls server's start-up); the server saves it.
     code_cache = startcode.CodeCache(startcode.default_path(), startcode.WORTH_SAVING)
     with code_cache.installed(*startcode.GENERATORS):
+        _serve(_created(code_cache), args)
+    return 0
+
+
+def _created(code_cache: startcode.CodeCache) -> EvalensServer:
+    """The server, imported and made with the garbage collector off: it would walk the young
+    objects of lsprotocol's 570 classes again and again while they are made, none of them
+    garbage. Afterwards they go to the permanent generation, out of every later collection's
+    way."""
+    gc.disable()
+    try:
         from .server import create_server
 
         server = create_server()
         server.code_cache = code_cache
-        _serve(server, args)
-    return 0
+        return server
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _serve(server: EvalensServer, args: argparse.Namespace) -> None:
