@@ -90,18 +90,30 @@ export class Runner implements vscode.Disposable {
     }
   }
 
-  /** Where a result is shown: after the evaluated range, the called function's `def`, or the failing line. */
-  private async placeFor(command: string, argument: RunArgument, result: Result): Promise<Place | undefined> {
-    const uriText = typeof argument.uri === "string" ? argument.uri : undefined;
-    if (!uriText) {
-      return undefined;
-    }
+  /** The open document at the server's URI `uriText`, if any. */
+  private openDocument(uriText: string): vscode.TextDocument | undefined {
     const client = this.currentClient();
     const uri = client ? client.protocol2CodeConverter.asUri(uriText) : vscode.Uri.parse(uriText);
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (!document) {
+    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  }
+
+  /**
+   * Where a result is shown: after the evaluated range, the called function's `def` (in the
+   * open document the server says it is defined in, else found in the calling document),
+   * or the failing line.
+   */
+  private async placeFor(command: string, argument: RunArgument, result: Result): Promise<Place | undefined> {
+    const target = command === Command.call ? result.target : undefined;
+    const defined = target?.uri ? this.openDocument(target.uri) : undefined;
+    if (target && defined) {
+      return { uri: defined.uri, firstLine: target.line, line: target.line };
+    }
+    const uriText = typeof argument.uri === "string" ? argument.uri : undefined;
+    const document = uriText ? this.openDocument(uriText) : undefined;
+    if (!uriText || !document) {
       return undefined;
     }
+    const uri = document.uri;
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
     const cursorLine = editor?.selection.active.line ?? 0;
     const range = argument.range as JsonRange | undefined;

@@ -4,7 +4,8 @@
 // open a workspace, evaluate a selection with Shift+Enter, hover the result and the
 // code, click code lenses, see an error inline, interrupt an infinite loop with
 // Ctrl+Alt+C, call a method picked from the function quick pick (the server's document
-// symbols), take a screenshot; the user story of results going stale: a loop builds up a
+// symbols), take a screenshot; call a function main.py imports from lib.py (open too) and
+// see its result on its `def` line in lib.py; the user story of results going stale: a loop builds up a
 // counter and is interrupted, the counter's value is shown, an unrelated function is
 // edited (not saved) and run, and the counter keeps its value while its old result is
 // shown stale; a server that cannot start or dies says why in a notification, whose
@@ -131,6 +132,28 @@ def other():
     return 1
 `;
 
+// A function main.py imports: decorated through functools.wraps, so its `def` (line 14)
+// is neither the decorator's line nor the wrapper's.
+const LIB = `"""A module main.py imports from."""
+import functools
+
+
+def logged(fn):
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return fn(*args)
+    return wrapper
+
+
+@logged
+def countdown(n):
+    return list(range(n, 0, -1))
+`;
+
+const MAIN = `"""Calls a function of lib.py."""
+from lib import countdown
+`;
+
 // -- the workspace, code-server's folders and settings ----------------------------------
 const tmp = mkdtempSync(join(tmpdir(), "evalens-e2e-"));
 const home = join(tmp, "home");
@@ -142,6 +165,8 @@ for (const dir of [home, join(userData, "User"), extensions, join(workspace, ".v
 }
 writeFileSync(join(workspace, "demo.py"), DEMO);
 writeFileSync(join(workspace, "story.py"), STORY);
+writeFileSync(join(workspace, "lib.py"), LIB);
+writeFileSync(join(workspace, "main.py"), MAIN);
 /** The workspace's own settings (a change is picked up without a reload). */
 function workspaceSettings(settings) {
   writeFileSync(join(workspace, ".vscode", "settings.json"), JSON.stringify(settings, null, 2));
@@ -711,6 +736,40 @@ try {
     await new Promise((r) => setTimeout(r, 800));
     await page.screenshot({ path: join(tmp, "screenshot.png") });
     copyFileSync(join(tmp, "screenshot.png"), SCREENSHOT);
+  });
+
+  await step("calling countdown, imported from lib.py, in main.py shows ⇒ [3, 2, 1] on `def countdown` in lib.py", async () => {
+    await openFile("lib.py", "def countdown");
+    await openFile("main.py", "from lib import countdown");
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await goToLine(2);
+    await runCommand("evalens: Call Function…");
+    const input = page.locator(".quick-input-widget input");
+    await page.locator(".quick-input-title", { hasText: "evalens: call a function" }).waitFor({ timeout: 10000 });
+    await input.fill("countdown");
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-title", { hasText: "call countdown" }).waitFor({ timeout: 10000 });
+    await page.keyboard.type("3");
+    await page.keyboard.press("Enter");
+    await input.waitFor({ state: "hidden", timeout: 10000 });
+    await page.locator(".tab", { hasText: "lib.py" }).first().click();
+    await page.locator(".monaco-editor .view-lines", { hasText: "def countdown" }).first().waitFor({ timeout: 10000 });
+    // On the `def` line exactly: not the decorator's, not the wrapper's (functools.wraps).
+    await waitFor("a decoration '⇒ [3, 2, 1]' on the line of def countdown(n) in lib.py", async () => {
+      const shown = await decorationTexts("def countdown(n):");
+      return JSON.stringify(shown) === JSON.stringify(["⇒ [3, 2, 1]"]);
+    }, 20000);
+    const elsewhere = { "@logged": await decorationTexts("@logged"), "def wrapper": await decorationTexts("def wrapper") };
+    if (elsewhere["@logged"].length > 0 || elsewhere["def wrapper"].length > 0) {
+      throw new Error(`results on other lines of lib.py: ${JSON.stringify(elsewhere)}`);
+    }
+    // Not also in main.py, where the call was made (the cursor's line).
+    await page.locator(".tab", { hasText: "main.py" }).first().click();
+    await page.locator(".monaco-editor .view-lines", { hasText: "from lib import countdown" }).first().waitFor({ timeout: 10000 });
+    const inMain = await decorationTexts("from lib import countdown");
+    if (inMain.length > 0) {
+      throw new Error(`a result in main.py too: ${JSON.stringify(inMain)}`);
+    }
   });
 
   // The user story of stale results, in story.py.
