@@ -61,3 +61,17 @@ def test_a_pipx_or_uv_tool_install_runs_user_code_with_python3_from_path(tmp_pat
     (uv / "uv-receipt.toml").write_text("")
     assert find_interpreter(Settings(), [], env, own_prefix=str(uv)) == str(users.parent / "python3")
     assert find_interpreter(Settings(), [], {"PATH": ""}, own_prefix=str(uv)) == sys.executable
+
+
+def test_cell_markers_are_regular_expressions_checked_when_set() -> None:
+    settings, problems = merge(Settings(), {"cellMarkers": [r"##\s*---", "# COMMAND"]})
+    assert (settings.cell_markers, problems) == ((r"##\s*---", "# COMMAND"), [])
+    kept, problems = merge(settings, {"cellMarkers": ["(unclosed"]})
+    assert kept.cell_markers == (r"##\s*---", "# COMMAND")
+    assert problems == [
+        "evalens.cellMarkers: '(unclosed' is not a regular expression (missing ), unterminated subpattern at position 0)"
+    ]
+    assert merge(settings, {"cellMarkers": "# %%"})[1] == [
+        "evalens.cellMarkers must be a list of regular expressions, not '# %%'"
+    ]
+    assert merge(settings, {"cellMarkers": []})[0].cell_markers == ()  # the usual markers again
