@@ -61,3 +61,15 @@ async def test_status_shows_the_running_request_and_the_queue_in_order(editor: E
     await editor.command("evalens.interrupt", {})
     await asyncio.gather(first, second, third)
     assert (await editor.eval(uri, "order"))["value"]["repr"] == "['second', 'third']"
+
+
+async def test_a_scope_of_cells_reports_which_cell_runs(editor: Editor) -> None:
+    uri = editor.open("cells.py", "# %% Wait\nimport time\ntime.sleep(0.8)\n# %% Answer\ntime.sleep(0.3)\n6 * 7\n")
+    result = plain(await editor.command("evalens.runCell", {"uri": uri, "line": 0, "scope": "all"}))
+    assert result["value"]["repr"] == "42"
+    await wait_until(lambda: any(len(r) == 3 for r in editor.client.progress_reports.values()))
+    (reports,) = editor.client.progress_reports.values()
+    begin, report, end = reports
+    assert begin.message == "cells: cell 1 of 2 (Wait)"
+    assert isinstance(report, types.WorkDoneProgressReport) and report.message == "cells: cell 2 of 2 (Answer)"
+    assert end.message == "42"
