@@ -127,19 +127,27 @@ def compiled_report(text: str, version: str | None) -> Report | None:
     """The report on ``text`` when the interpreter's compiler accepts it (no problems; the
     imports from ``ast``), None when it does not, or when it cannot judge: the configured
     version is newer than this process's Python (parso decides then)."""
+    try:
+        tree = compiled(text, version)
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return None
+    return None if tree is None else Report([], list(ast_imports(tree, text)))
+
+
+def compiled(text: str, version: str | None) -> ast.Module | None:
+    """``text`` parsed and compiled as the configured interpreter's version would (this
+    process's ``compile``, or ``ast.parse`` with an older ``feature_version``); None when
+    that version is newer than this process's Python, which cannot judge it. The
+    compiler's ``SyntaxError`` (or ``ValueError`` for a null byte) goes to the caller."""
     own = sys.version_info[:2]
     wanted = _version(version) or own
     if wanted > own:
         return None
-    try:
-        if wanted == own:
-            tree = ast.parse(text)
-            compile(tree, "<document>", "exec", dont_inherit=True)  # the symbol table's errors too
-        else:
-            tree = ast.parse(text, feature_version=wanted)
-    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
-        return None
-    return Report([], list(ast_imports(tree, text)))
+    if wanted < own:
+        return ast.parse(text, feature_version=wanted)
+    tree = ast.parse(text)
+    compile(tree, "<document>", "exec", dont_inherit=True)  # the symbol table's errors too
+    return tree
 
 
 def ast_imports(tree: ast.Module, text: str) -> Iterator[Import]:
@@ -197,17 +205,9 @@ def confirmed(problems: list[SyntaxProblem], text: str, version: str | None, lin
     error; in text it does not compile, the compiler's first error is the one on its
     line, with none before it, and parso's recovery adds those after. With a configured
     version newer than this process's, parso's errors stay as they are."""
-    import ast
-
-    own = sys.version_info[:2]
-    wanted = _version(version) or own
-    if wanted > own:
-        return problems
     try:
-        if wanted == own:
-            compile(text, "<document>", "exec", dont_inherit=True)
-        else:
-            ast.parse(text, feature_version=wanted)
+        if compiled(text, version) is None:
+            return problems
     except SyntaxError as error:
         row = (error.lineno or 1) - 1
         text_line = lines[row].rstrip("\r\n") if row < len(lines) else ""
@@ -223,7 +223,7 @@ def confirmed(problems: list[SyntaxProblem], text: str, version: str | None, lin
         return [SyntaxProblem(f"{type(error).__name__}: {error.msg}", start, end)] + [
             problem for problem in problems if problem.start.line > row
         ]
-    except (ValueError, TypeError):  # null bytes, a feature version this Python does not know
+    except (ValueError, TypeError, MemoryError, RecursionError):  # null bytes, an unknown feature version, depth
         return problems
     return []
 
