@@ -1,4 +1,4 @@
-"""The Emacs mode (editors/emacs/evalens.el) in real batch Emacs with eglot (Debian's emacs-nox + elpa-eglot).
+"""The Emacs mode (editors/emacs/evalens.el and the files it loads) in real batch Emacs with eglot (Debian's emacs-nox + elpa-eglot).
 
 tests/editors/emacs_test.el does what a user does, with Emacs set up by the Setup block of
 editors/emacs/README.md as written and the `evalens` of the README's `pipx install .` on
@@ -17,18 +17,25 @@ area and output when that file is hidden, after its def line when visible); run 
 module, restart; an untrusted workspace's message and trusting it as the message says;
 plain eglot configured by the top README's snippet; the server's workspace/codeLens/refresh
 answered; the server ending later (its exit and last stderr lines).
+
+The mode is evalens.el and the files it loads from its own folder: each byte-compiles
+without a warning in an Emacs of its own, evalens.el finds them whether it is required (the
+README's Setup) or loaded by file name, none is longer than a reader can hold, and
+test_contract.py's checks of evalens.el hold in all of them.
 `.ci/editors.sh` installs Emacs.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from . import test_contract as contract
 from .support import EDITORS, run_log
 
 SCRIPT = Path(__file__).with_name("emacs_test.el")
@@ -100,12 +107,25 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         assert f"ok {step}" in report, log
 
 
-def test_emacs_mode_byte_compiles_cleanly(editor_env: dict[str, str], tmp_path: Path) -> None:
+#: Every file of the mode: evalens.el, the entry point a user loads, and the files it loads
+#: from its own directory.
+EMACS = EDITORS / "emacs"
+FILES = sorted(EMACS.glob("*.el"))
+#: As tests/unit/test_architecture.py's for the server: small files with one job each.
+MAX_LINES = 450
+
+
+@pytest.mark.parametrize("source", FILES, ids=lambda path: path.name)
+def test_every_file_byte_compiles_without_a_warning(source: Path, editor_env: dict[str, str], tmp_path: Path) -> None:
+    """Each file in an Emacs of its own, so that none compiles cleanly only because another
+    was loaded before it; the .elc goes to a temporary folder, none into the repository."""
     binary = emacs()
     if not has_eglot(binary):
         pytest.skip("eglot is not installed (apt-get install elpa-eglot; run .ci/editors.sh)")
-    source = EDITORS / "emacs" / "evalens.el"
-    target = tmp_path / "evalens.elc"
+    target = tmp_path / f"{source.name}c"
+    # evalens.el finds the files beside it itself (as `load' by file name needs); the others
+    # are compiled as package.el does, their folder on load-path.
+    load_path = [] if source.name == "evalens.el" else ["-L", str(EMACS)]
     # json.dumps gives a string literal Emacs reads the same way (paths have no odd characters).
     program = (
         "(progn (require 'eglot)"
@@ -114,11 +134,79 @@ def test_emacs_mode_byte_compiles_cleanly(editor_env: dict[str, str], tmp_path: 
         f" (kill-emacs (if (byte-compile-file {json.dumps(str(source))}) 0 1)))"
     )
     proc = subprocess.run(
-        [binary, "--batch", "--eval", program],
+        [binary, "--batch", *load_path, "--eval", program],
+        cwd=tmp_path,
         env=editor_env,
         capture_output=True,
         text=True,
         timeout=60,
         stdin=subprocess.DEVNULL,
     )
-    assert proc.returncode == 0 and target.exists(), proc.stdout + proc.stderr
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and target.exists(), output
+    assert "Warning" not in output, output
+    assert not list(EMACS.glob("*.elc")), "byte-compiling left .elc files in editors/emacs"
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        # The README's Setup: its folder on load-path.
+        f"(add-to-list 'load-path {json.dumps(str(EMACS))}) (require 'evalens)",
+        # By file name, its folder not on load-path.
+        f"(load {json.dumps(str(EMACS / 'evalens.el'))})",
+    ],
+    ids=["require", "load"],
+)
+def test_evalens_el_loads_the_files_beside_it(setup: str, editor_env: dict[str, str], tmp_path: Path) -> None:
+    binary = emacs()
+    if not has_eglot(binary):
+        pytest.skip("eglot is not installed (apt-get install elpa-eglot; run .ci/editors.sh)")
+    features = " ".join(path.stem for path in FILES)
+    program = (
+        f"(progn {setup}"
+        f" (let ((missing (cl-remove-if #'featurep '({features}))))"
+        "  (unless (and (commandp 'evalens-call) (commandp 'evalens-mode) (fboundp 'evalens--contact))"
+        "   (push 'commands missing))"
+        '  (princ (format "missing: %S\\n" missing))'
+        "  (kill-emacs (if missing 1 0))))"
+    )
+    proc = subprocess.run(
+        [binary, "--batch", "--eval", program],
+        cwd=tmp_path,
+        env=editor_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_no_file_of_the_mode_is_longer_than_a_reader_can_hold() -> None:
+    long = {path.name: count for path in FILES if (count := len(path.read_text().splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def test_every_file_of_the_mode_keeps_the_server_contract() -> None:
+    """tests/editors/test_contract.py reads evalens.el, where `evalens-server-commands` is;
+    the other files send commands by role and name none themselves: its checks over all."""
+    table = contract.elisp_commands((EMACS / "evalens.el").read_text())
+    problems: list[str] = []
+    roles: set[str] = set()
+    for path in FILES:
+        text = path.read_text()
+        if path.name == "evalens.el":
+            block = re.search(r"\(defconst evalens-server-commands.*?\n\n", text, re.S)
+            assert block, "no evalens-server-commands in evalens.el"
+            text = text.replace(block[0], "")
+        problems += [
+            f"{path.name}: {name} named outside evalens-server-commands" for name in contract.NAME.findall(text)
+        ]
+        used = set(re.findall(r"\(evalens--command '([\w-]+)\)", text))
+        problems += [f"{path.name}: no command for the role {role}" for role in sorted(used - set(table))]
+        roles |= used
+        for notification in set(re.findall(r"\(eql (evalens/[\w/]+)\)", text)) - contract.server_notifications():
+            problems.append(f"{path.name}: {notification} is not a notification of the server")
+    assert not problems, "\n".join(problems)
+    assert roles, "no file sends a command by its role"
