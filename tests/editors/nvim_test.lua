@@ -662,6 +662,293 @@ local function main()
     expect(version:match("^evalens %d"), "evalens --version: " .. version)
   end)
 
+  -- `# %%` cells in a file that exists only in the editor (never saved): ]c / [c, the
+  -- cell commands, each cell's result in a virtual line under it, a failure in the middle.
+  local cells_buf
+  local cells_source = {
+    "import math", --  1: before the first cell: in no cell
+    "", --  2
+    "# %% Load", --  3
+    "rows = [3, 1, 2]", --  4
+    'note = """', --  5
+    "# %% not a cell: inside a string", --  6
+    '"""', --  7
+    'print("loaded", len(rows))', --  8
+    "len(rows)", --  9
+    "", -- 10
+    "#%% [markdown]", -- 11
+    "# Prose, not code: 1 / 0", -- 12
+    "", -- 13
+    "# %% Total", -- 14
+    "total = sum(rows)", -- 15
+    "total * 10", -- 16
+    "", -- 17
+  }
+
+  local function cell_marks(b) -- "line: text (below|eol) hl" for every evalens mark of `b`
+    local texts = {}
+    for _, mark in ipairs(evalens.ui.marks(b)) do
+      local where = mark.below and "below" or "eol"
+      table.insert(texts, string.format("%d: %s (%s, %s)", mark.line + 1, mark.text, where, tostring(mark.hl)))
+    end
+    return table.concat(texts, " | ")
+  end
+
+  local function cursor_line()
+    return api.nvim_win_get_cursor(0)[1]
+  end
+
+  local function screen_below(line) -- what Neovim draws in the screen row under 1-based `line`
+    vim.cmd("redraw")
+    local row = vim.fn.screenpos(0, line, 1).row
+    if row == 0 then
+      return nil
+    end
+    local text = ""
+    for col = 1, vim.o.columns do
+      text = text .. vim.fn.screenstring(row + 1, col)
+    end
+    return vim.trim(text)
+  end
+
+  local function press(keys, line) -- `keys` (mappings applied), then the cursor is on 1-based `line`
+    vim.cmd("normal " .. keys)
+    expect(wait(5000, function()
+      return cursor_line() == line
+    end), keys .. ": the cursor is on line " .. cursor_line() .. ", not " .. line)
+  end
+
+  step("cells: a file with 3 cells (one markdown), never saved, attaches", function()
+    vim.cmd("only")
+    vim.cmd("edit " .. vim.fn.fnameescape(workspace .. "/analysis.py"))
+    cells_buf = api.nvim_get_current_buf()
+    api.nvim_buf_set_lines(cells_buf, 0, -1, false, cells_source)
+    expect(vim.fn.filereadable(workspace .. "/analysis.py") == 0, "analysis.py was saved")
+    expect(attached(cells_buf), "no evalens client attached to analysis.py")
+    local map = vim.fn.maparg("]c", "n", false, true)
+    expect(map.buffer == 1 and map.desc == "evalens: next cell", "]c is " .. vim.inspect(map))
+    map = vim.fn.maparg("[c", "o", false, true)
+    expect(map.buffer == 1 and map.desc == "evalens: previous cell", "[c (operator-pending) is " .. vim.inspect(map))
+  end)
+
+  step("cells: ]c / [c move between the markers the server found (not the # %% in a string)", function()
+    api.nvim_win_set_cursor(0, { 1, 0 })
+    press("]c", 3)
+    press("]c", 11) -- past line 6, inside a string
+    press("]c", 14)
+    vim.cmd("normal ]c") -- the last cell: nowhere further
+    vim.wait(300)
+    expect(cursor_line() == 14, "]c on the last marker moved to " .. cursor_line())
+    press("[c", 11)
+    press("[c", 3)
+    press("2]c", 14)
+    api.nvim_win_set_cursor(0, { 16, 3 })
+    press("[c", 14) -- inside a cell: to its own marker
+    press("\15", 16) -- <C-o>: the jump came from line 16
+    -- Operator-pending: y]c from a marker yanks the cell, linewise (the motion ends in column 0).
+    api.nvim_win_set_cursor(0, { 3, 0 })
+    vim.cmd('normal "ay]c')
+    local yanked = vim.fn.getreg("a")
+    local expected = table.concat(vim.list_slice(cells_source, 3, 10), "\n") .. "\n"
+    local kind = vim.fn.getregtype("a")
+    expect(yanked == expected and kind == "V", "y]c yanked " .. vim.inspect(yanked) .. " " .. kind)
+    expect(cursor_line() == 3, "y]c moved the cursor to " .. cursor_line())
+    -- In a diff window ]c is Vim's: the next change.
+    local win = api.nvim_get_current_win()
+    vim.cmd("vertical new")
+    local changed = vim.deepcopy(cells_source)
+    changed[16] = "total * 100"
+    api.nvim_buf_set_lines(0, 0, -1, false, changed)
+    vim.cmd("diffthis")
+    api.nvim_set_current_win(win)
+    vim.cmd("diffthis")
+    api.nvim_win_set_cursor(0, { 1, 0 })
+    vim.cmd("normal ]c")
+    local in_diff = cursor_line()
+    vim.cmd("diffoff!")
+    vim.cmd("only!")
+    vim.cmd("normal! zR")
+    expect(in_diff == 16, "]c in a diff window went to line " .. in_diff)
+  end)
+
+  step("cells: keys = false sets none; a key already mapped is left alone", function()
+    local cells = require("evalens.cells")
+    local scratch = api.nvim_create_buf(true, false)
+    local keys = evalens.config.keys
+    evalens.config.keys = false
+    cells.set_keys(scratch)
+    evalens.config.keys = keys
+    local mine = api.nvim_create_buf(true, false)
+    vim.keymap.set("n", "[c", "<Nop>", { buffer = mine, desc = "mine" })
+    cells.set_keys(mine)
+    api.nvim_buf_call(scratch, function()
+      expect(vim.fn.maparg("]c", "n") == "", "keys = false: ]c is " .. vim.fn.maparg("]c", "n"))
+    end)
+    api.nvim_buf_call(mine, function()
+      expect(vim.fn.maparg("[c", "n", false, true).desc == "mine", "[c is not the user's")
+      expect(vim.fn.maparg("]c", "n", false, true).desc == "evalens: next cell", "]c is not set")
+    end)
+    vim.cmd("bwipeout! " .. scratch .. " " .. mine)
+  end)
+
+  step("cells: :EvalensRunCell shows the cell's value in a line under it, output in evalens://output", function()
+    api.nvim_win_set_cursor(0, { 5, 0 })
+    vim.cmd("EvalensRunCell")
+    expect(wait(10000, function()
+      return cell_marks(cells_buf) == "9: ⇒ 3 (below, EvalensValue)"
+    end), "marks: " .. cell_marks(cells_buf))
+    expect(screen_below(9) == "⇒ 3", "under line 9 the screen shows " .. vim.inspect(screen_below(9)))
+    expect(screen_below(8) == "len(rows)", "under line 8 the screen shows " .. vim.inspect(screen_below(8)))
+    expect(output_text():find("── cell analysis.py:5\nloaded 3", 1, true), "output: " .. output_text())
+  end)
+
+  step("cells: the result moves with an edit and is replaced when its cell runs again", function()
+    api.nvim_buf_set_lines(cells_buf, 0, 0, false, { "# a note", "" })
+    local moved = cell_marks(cells_buf)
+    expect(moved == "11: ⇒ 3 (below, EvalensValue)", "after the edit above: " .. moved)
+    api.nvim_buf_set_lines(cells_buf, 11, 11, false, { "len(rows) * 2" }) -- a new last line of the cell
+    api.nvim_win_set_cursor(0, { 6, 0 })
+    vim.cmd("EvalensRunCell")
+    expect(wait(10000, function()
+      return cell_marks(cells_buf) == "12: ⇒ 6 (below, EvalensValue)"
+    end), "marks: " .. cell_marks(cells_buf))
+    api.nvim_buf_set_lines(cells_buf, 0, -1, false, cells_source)
+    evalens.ui.clear(cells_buf)
+  end)
+
+  step("cells: a cursor in no cell, or in a markdown cell, is told in one short line", function()
+    api.nvim_win_set_cursor(0, { 1, 0 })
+    vim.cmd("EvalensRunCell")
+    local told = "evalens: line 1 is in no cell; the first cell starts at line 3"
+    expect(wait(10000, function()
+      return levels[told] == vim.log.levels.WARN
+    end), "messages: " .. table.concat(messages, " / "))
+    expect(vim.fn.strdisplaywidth(told) < vim.o.columns, "longer than the screen: a Press ENTER prompt")
+    api.nvim_win_set_cursor(0, { 12, 0 })
+    vim.cmd("EvalensRunCell")
+    expect(wait(10000, function()
+      return levels["evalens: a markdown cell: nothing to run"] == vim.log.levels.INFO
+    end), "messages: " .. table.concat(messages, " / "))
+    expect(cell_marks(cells_buf) == "", "marks: " .. cell_marks(cells_buf))
+  end)
+
+  step("cells: :EvalensRunBelow from the first cell runs every code cell and shows each under it", function()
+    api.nvim_win_set_cursor(0, { 3, 0 })
+    vim.cmd("EvalensRunBelow")
+    expect(wait(10000, function()
+      return cell_marks(cells_buf) == "9: ⇒ 3 (below, EvalensValue) | 16: ⇒ 60 (below, EvalensValue)"
+    end), "marks: " .. cell_marks(cells_buf))
+    expect(screen_below(16) == "⇒ 60", "under line 16 the screen shows " .. vim.inspect(screen_below(16)))
+    expect(output_text():find("── cells below analysis.py:3\nloaded 3", 1, true), "output: " .. output_text())
+    -- A run that brings code up to date makes them stale, as every result.
+    evalens.ui.mark_stale()
+    local stale = "9: ⇒ 3 (stale) (below, EvalensStale) | 16: ⇒ 60 (stale) (below, EvalensStale)"
+    expect(cell_marks(cells_buf) == stale, "marked stale: " .. cell_marks(cells_buf))
+  end)
+
+  step("cells: the result of a cell at the bottom of the window is scrolled into sight", function()
+    vim.cmd("split")
+    vim.cmd("resize 8")
+    vim.fn.winrestview({ topline = 9, lnum = 16, col = 0 }) -- lines 9-16 in sight, the cursor on 16
+    vim.cmd("redraw")
+    expect(vim.fn.line("w$") == 16, "line 16 is not the last line in sight: " .. vim.fn.line("w$"))
+    evalens.ui.clear(cells_buf)
+    vim.cmd("EvalensRunCell")
+    expect(wait(10000, function()
+      return cell_marks(cells_buf) == "16: ⇒ 60 (below, EvalensValue)"
+    end), "marks: " .. cell_marks(cells_buf))
+    expect(screen_below(16) == "⇒ 60", "under line 16 the screen shows " .. vim.inspect(screen_below(16)))
+    expect(cursor_line() == 16, "the cursor moved to " .. cursor_line())
+    vim.cmd("only")
+  end)
+
+  step("cells: the Run cell lens runs through the plugin: its value under the cell", function()
+    evalens.ui.clear(cells_buf)
+    expect(wait(10000, function()
+      return lens_in(cells_buf, 14) ~= nil
+    end), "no lens on line 14")
+    local titles
+    vim.ui.select = function(items, opts, on_choice)
+      titles = {}
+      for i, item in ipairs(items) do
+        local title = opts.format_item and opts.format_item(item) or tostring(item)
+        table.insert(titles, title)
+        if title:find("^Run cell") then
+          on_choice(item, i)
+          return
+        end
+      end
+      on_choice(nil, nil)
+    end
+    api.nvim_win_set_cursor(0, { 14, 0 })
+    vim.lsp.codelens.run()
+    expect(wait(10000, function()
+      return cell_marks(cells_buf) == "16: ⇒ 60 (below, EvalensValue)"
+    end), "marks: " .. cell_marks(cells_buf) .. "; lenses: " .. vim.inspect(titles))
+  end)
+
+  step("cells: ⋯ under a running cell; :EvalensInterrupt leaves KeyboardInterrupt there", function()
+    vim.cmd("edit " .. vim.fn.fnameescape(workspace .. "/loop.py"))
+    local b = api.nvim_get_current_buf()
+    api.nvim_buf_set_lines(b, 0, -1, false, { "# %% Spin", "while True:", "    pass", "", "" })
+    expect(attached(b), "no evalens client attached to loop.py")
+    api.nvim_win_set_cursor(0, { 1, 0 })
+    vim.cmd("EvalensRunCell")
+    expect(wait(5000, function()
+      return cell_marks(b) == "3: ⋯ (below, EvalensPending)"
+    end), "marks: " .. cell_marks(b))
+    vim.wait(300)
+    vim.cmd("EvalensInterrupt")
+    expect(wait(8000, function()
+      return cell_marks(b) == "3: ✗ KeyboardInterrupt (below, EvalensInterrupted)"
+    end), "marks: " .. cell_marks(b))
+    vim.cmd("bwipeout! " .. b) -- see the end of the next step
+  end)
+
+  step("cells: a failing cell in the middle stops the rest and shows its error (a diagnostic too)", function()
+    local steps_source = {
+      "# %%", -- 1
+      "first = 1", -- 2
+      "first", -- 3
+      "# %% Boom", -- 4
+      "1 / 0", -- 5
+      "", -- 6
+      "# %% Third", -- 7
+      "third = 3", -- 8
+      "third", -- 9
+      "# %% Check", -- 10
+      "'third' in globals(), first", -- 11
+    }
+    vim.cmd("edit " .. vim.fn.fnameescape(workspace .. "/steps.py"))
+    local b = api.nvim_get_current_buf()
+    api.nvim_buf_set_lines(b, 0, -1, false, steps_source)
+    expect(attached(b), "no evalens client attached to steps.py")
+    api.nvim_win_set_cursor(0, { 2, 0 })
+    vim.cmd("EvalensRunBelow")
+    local expected = "3: ⇒ 1 (below, EvalensValue) | 5: ✗ ZeroDivisionError: division by zero (below, EvalensError)"
+    expect(wait(10000, function()
+      return cell_marks(b) == expected
+    end), "marks: " .. cell_marks(b))
+    expect(wait(5000, function()
+      for _, d in ipairs(vim.diagnostic.get(b)) do
+        if d.source == "evalens" and d.lnum == 4 and d.message == "ZeroDivisionError: division by zero" then
+          return true
+        end
+      end
+    end), "diagnostics: " .. vim.inspect(vim.diagnostic.get(b)))
+    expect(output_text():find('File "' .. workspace .. '/steps.py", line 5', 1, true), "output: " .. output_text())
+    -- The third cell did not run: the check cell, run alone, says so.
+    api.nvim_win_set_cursor(0, { 11, 0 })
+    vim.cmd("EvalensRunCell")
+    expect(wait(10000, function()
+      return cell_marks(b) == expected .. " | 11: ⇒ (False, 1) (below, EvalensValue)"
+    end), "marks: " .. cell_marks(b))
+    -- The server brings every open document it ran cells of up to date before any other
+    -- run, re-running their changed statements (`1 / 0` here): main.py's runs below would
+    -- fail with this ZeroDivisionError. Closed, they are left alone.
+    vim.cmd("bwipeout! " .. b .. " " .. cells_buf)
+  end)
+
   step("back to main.py", function()
     vim.cmd("buffer " .. bufnr)
     vim.cmd("only")

@@ -7,7 +7,10 @@ output in evalens://output and an error as a diagnostic, interrupt an infinite l
 the user story of stale results in a second buffer (a loop builds up a counter and is
 interrupted, an unrelated function is edited without saving and called, the counter keeps
 its value and its old result, like main.py's, is shown ` (stale)` in EvalensStale until
-evaluated again); run the module, restart. `.ci/editors.sh` installs both Neovims.
+evaluated again); `# %%` cells in a file never saved (]c / [c between the markers the server
+found, :EvalensRunCell and :EvalensRunBelow with each result in a virtual line under its cell,
+the Run cell lens, a cursor in no cell, a failing cell in the middle stopping the rest); run the
+module, restart. `.ci/editors.sh` installs both Neovims.
 """
 
 from __future__ import annotations
@@ -97,6 +100,17 @@ def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> 
         "a run error's diagnostic shows its text at the end of the line",
         "lenses stay, moved with an edit, and run before the server answers again",
         "call an imported function",
+        "cells: a file with 3 cells (one markdown), never saved",
+        "cells: ]c / [c move between the markers the server found",
+        "cells: keys = false sets none",
+        "cells: :EvalensRunCell shows the cell's value in a line under it",
+        "cells: the result moves with an edit and is replaced",
+        "cells: a cursor in no cell, or in a markdown cell, is told in one short line",
+        "cells: :EvalensRunBelow from the first cell runs every code cell",
+        "cells: the result of a cell at the bottom of the window is scrolled into sight",
+        "cells: the Run cell lens runs through the plugin",
+        "cells: ⋯ under a running cell; :EvalensInterrupt",
+        "cells: a failing cell in the middle stops the rest and shows its error",
         ":checkhealth evalens",
     ]:
         assert f"ok {step}" in report, report

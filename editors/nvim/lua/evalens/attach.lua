@@ -1,10 +1,11 @@
 -- Starting the evalens language server and attaching it to a buffer: the client
 -- configuration (root, settings, capabilities, handlers) and, on attach, lens refreshes,
--- the diagnostics' display, and the omnifunc and K of Neovim 0.7-0.9. The buffer's
+-- the diagnostics' display, the `]c` / `[c` cell keys, and the omnifunc and K of Neovim 0.7-0.9. The buffer's
 -- commands are made first, so that they say why when the server does not start. `vim.lsp.start` where present (0.8+), else
 -- `vim.lsp.start_client` + `vim.lsp.buf_attach_client` with one client per root (0.7).
 
 local api = vim.api
+local cells = require("evalens.cells")
 local commands = require("evalens.commands")
 local config = require("evalens.config")
 local lenses = require("evalens.lenses")
@@ -75,6 +76,7 @@ end
 
 local function on_attach(client, bufnr)
   set_lsp_defaults(bufnr)
+  cells.set_keys(bufnr)
   configure_diagnostics(client)
   if config.options.codelens then
     local group = api.nvim_create_augroup("evalens_lenses_" .. bufnr, { clear = true })
@@ -111,7 +113,7 @@ local function client_config(root)
     init_options = settings,
     settings = { evalens = settings },
     capabilities = capabilities,
-    commands = run.client_commands,
+    commands = vim.tbl_extend("error", run.client_commands, cells.client_commands),
     handlers = {
       [protocol.output_notification] = on_output,
       ["workspace/codeLens/refresh"] = function()

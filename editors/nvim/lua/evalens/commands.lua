@@ -1,6 +1,7 @@
 -- The buffer-local `:Evalens*` user commands, created when evalens attaches to a buffer.
 
 local api = vim.api
+local cells = require("evalens.cells")
 local run = require("evalens.run")
 local symbols = require("evalens.symbols")
 local ui = require("evalens.ui")
@@ -52,6 +53,16 @@ function M.create(bufnr)
   cmd("EvalensRunModule", function()
     run.run_module(0)
   end, { desc = "evalens: run this file as __main__" })
+  -- `# %%` cells: the cursor's cell, every code cell above it, it and those below, all of them.
+  local function cell_command(name, scope, desc)
+    cmd(name, function()
+      cells.run(0, scope)
+    end, { desc = "evalens: run " .. desc })
+  end
+  cell_command("EvalensRunCell", "cell", "the cursor's cell")
+  cell_command("EvalensRunAbove", "above", "the cells above the cursor's")
+  cell_command("EvalensRunBelow", "below", "the cursor's cell and the cells below it")
+  cell_command("EvalensRunAll", "all", "every cell")
   cmd("EvalensInterrupt", function()
     run.interrupt(0)
   end, { desc = "evalens: interrupt the running evaluation" })

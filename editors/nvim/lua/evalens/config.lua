@@ -18,6 +18,10 @@ M.defaults = {
   -- false: leave them to your own vim.diagnostic.config().
   diagnostics = { virtual_text = true },
   max_width = 120, -- longest virtual text; longer values go to the output buffer in full
+  -- Buffer-local keys set on attach (normal, visual and operator-pending mode): the next /
+  -- previous `# %%` cell marker. `false` for one of them, or `keys = false`, sets none; a
+  -- key already mapped (by you or another plugin) is left alone.
+  keys = { next_cell = "]c", prev_cell = "[c" },
   on_attach = nil, -- function(client, bufnr) called after evalens attached
 }
 

@@ -5,9 +5,10 @@
 --   attach.lua    starting the server and attaching it to buffers
 --   lsp.lua       finding the client and sending it requests (0.7 and 0.11 call styles)
 --   run.lua       evaluate, call, run the module, interrupt, restart, status
+--   cells.lua     `# %%` cells: run them (results under each cell), ]c / [c
 --   commands.lua  the buffer-local :Evalens* commands
 --   lenses.lua    code lens refreshes
---   symbols.lua   where functions are (the server's document symbols)
+--   symbols.lua   where functions and cells are (the server's document symbols)
 --   protocol.lua  the server's command names
 --   ui.lua        virtual text (a Result in one line), the evalens://output buffer, messages
 --
@@ -19,6 +20,7 @@
 
 local api = vim.api
 local attach = require("evalens.attach")
+local cells = require("evalens.cells")
 local config = require("evalens.config")
 local lenses = require("evalens.lenses")
 local lsp = require("evalens.lsp")
@@ -37,6 +39,8 @@ M.eval_range = run.eval_range
 M.eval_visual = run.eval_visual
 M.call = run.call
 M.run_module = run.run_module
+M.run_cell = cells.run
+M.jump_cell = cells.jump
 M.interrupt = run.interrupt
 M.restart = run.restart
 M.status = run.status

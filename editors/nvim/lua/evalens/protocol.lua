@@ -9,6 +9,7 @@ M.commands = {
   eval = "evalens.eval",
   call = "evalens.call",
   runModule = "evalens.runModule",
+  runCell = "evalens.runCell",
   interrupt = "evalens.interrupt",
   restart = "evalens.restart",
   status = "evalens.status",

@@ -26,7 +26,7 @@ local function buf_line(bufnr, row)
   return api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ""
 end
 
-local function short_name(bufnr)
+function M.short_name(bufnr)
   return vim.fn.fnamemodify(api.nvim_buf_get_name(bufnr), ":t")
 end
 
@@ -35,7 +35,7 @@ end
 M.untrusted_message = 'untrusted; to run code: require("evalens").setup({ trusted = true })'
 local REQUEST_FAILED = -32803
 
-local function tell_error(err)
+function M.tell_error(err)
   local message = type(err) == "table" and (err.message or vim.inspect(err)) or tostring(err)
   local untrusted = type(err) == "table"
     and err.code == REQUEST_FAILED
@@ -102,7 +102,7 @@ local function run(bufnr, command, argument, header, where, target)
     local err, result = answer[1], answer[2]
     clear_pending()
     if err then
-      tell_error(err)
+      M.tell_error(err)
       ui.end_run(record, nil)
       return
     end
@@ -175,7 +175,7 @@ function M.eval_range(bufnr, start_row, start_col, end_row, end_col)
     bufnr,
     commands.eval,
     { uri = vim.uri_from_bufnr(bufnr), range = range },
-    "eval " .. short_name(bufnr) .. ":" .. where,
+    "eval " .. M.short_name(bufnr) .. ":" .. where,
     { bufnr = bufnr, line = end_row }
   )
 end
@@ -216,14 +216,14 @@ function M.run_module(bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and api.nvim_get_current_buf() or bufnr
   local last = api.nvim_buf_line_count(bufnr) - 1
   local where = { bufnr = bufnr, line = last }
-  run(bufnr, commands.runModule, { uri = vim.uri_from_bufnr(bufnr) }, "run " .. short_name(bufnr), where)
+  run(bufnr, commands.runModule, { uri = vim.uri_from_bufnr(bufnr) }, "run " .. M.short_name(bufnr), where)
 end
 
 --- Interrupt the running evaluation (KeyboardInterrupt in the interpreter).
 function M.interrupt(bufnr)
   lsp.execute(bufnr or 0, commands.interrupt, vim.empty_dict(), function(err, result)
     if err then
-      tell_error(err)
+      M.tell_error(err)
     elseif type(result) == "table" and result.interrupted then
       ui.notify("interrupted")
     else
@@ -236,7 +236,7 @@ end
 function M.restart(bufnr)
   lsp.execute(bufnr or 0, commands.restart, vim.empty_dict(), function(err, result)
     if err then
-      tell_error(err)
+      M.tell_error(err)
       return
     end
     ui.clear()
@@ -248,7 +248,7 @@ end
 function M.status(bufnr)
   lsp.execute(bufnr or 0, commands.status, vim.empty_dict(), function(err, result)
     if err then
-      tell_error(err)
+      M.tell_error(err)
     elseif type(result) == "table" then
       ui.notify(string.format("%s, pid %s, %s", tostring(result.state), tostring(result.pid), tostring(result.python)))
     end
@@ -272,7 +272,7 @@ M.client_commands = {
     local bufnr = (ctx and ctx.bufnr and ctx.bufnr ~= 0) and ctx.bufnr or vim.uri_to_bufnr(argument.uri)
     local line = (type(argument.range) == "table" and argument.range["end"].line) or 0
     local where = { bufnr = bufnr, line = line }
-    run(bufnr, commands.eval, argument, "eval " .. short_name(bufnr) .. ":" .. (line + 1), where)
+    run(bufnr, commands.eval, argument, "eval " .. M.short_name(bufnr) .. ":" .. (line + 1), where)
   end,
 }
 

@@ -1,12 +1,13 @@
--- Where a buffer's functions are, as the server says (`textDocument/documentSymbol`:
--- functions and classes, methods as a class's children): the line a call's result is
--- shown on, and the names `:EvalensCall` completes.
+-- Where a buffer's functions and cells are, as the server says (`textDocument/documentSymbol`:
+-- functions and classes, methods as a class's children, `# %%` cells as symbols of kind
+-- Namespace): the line a call's result is shown on, the names `:EvalensCall` completes, and
+-- the cells `]c` / `[c` move between and cell results are shown under.
 
 local lsp = require("evalens.lsp")
 
 local M = {}
 
-local CLASS, METHOD, FUNCTION = 5, 6, 12 -- LSP SymbolKind
+local NAMESPACE, CLASS, METHOD, FUNCTION = 3, 5, 6, 12 -- LSP SymbolKind
 local CALLABLE = { [CLASS] = true, [METHOD] = true, [FUNCTION] = true }
 
 local function line_of(symbol)
@@ -60,6 +61,24 @@ function M.find(symbols, target)
   return nil
 end
 
+--- The cells in `symbols` (a documentSymbol answer): its top-level symbols of kind Namespace,
+--- the server's cells (markdown cells too), in line order: `{ line = 4, last = 9, name = "Load" }`
+--- (0-based marker line and last line). The server finds them, so markers inside strings and
+--- the `cellMarkers` setting are honoured.
+function M.cells(symbols)
+  local found = {}
+  for _, symbol in ipairs(type(symbols) == "table" and symbols or {}) do
+    local range = type(symbol) == "table" and symbol.range
+    if symbol.kind == NAMESPACE and type(range) == "table" then
+      table.insert(found, { line = range.start.line, last = range["end"].line, name = symbol.name })
+    end
+  end
+  table.sort(found, function(a, b)
+    return a.line < b.line
+  end)
+  return found
+end
+
 local function params(bufnr)
   return { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
 end
@@ -72,6 +91,58 @@ local function remember(bufnr, tick, symbols)
   if type(symbols) == "table" then
     cache[bufnr] = { tick = tick, symbols = symbols }
   end
+end
+
+--- The last answer for `bufnr` when the buffer has not changed since, else nil.
+function M.fresh(bufnr)
+  local known = cache[bufnr]
+  if known and known.tick == vim.api.nvim_buf_get_changedtick(bufnr) then
+    return known.symbols
+  end
+  return nil
+end
+
+--- The document symbols of `bufnr`: `callback(symbols, tick)` at once from the last answer
+--- while the buffer is unchanged, else when the server answers (`tick`: the changedtick
+--- the answer is for; `symbols` nil on an error or without a server).
+function M.fetch(bufnr, callback)
+  local tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  local known = M.fresh(bufnr)
+  if known then
+    callback(known, tick)
+    return
+  end
+  local client = lsp.get_client(bufnr)
+  if not client then
+    callback(nil, tick)
+    return
+  end
+  lsp.request(client, "textDocument/documentSymbol", params(bufnr), function(err, result)
+    if not err then
+      remember(bufnr, tick, result)
+    end
+    callback(not err and result or nil, tick)
+  end, bufnr)
+end
+
+--- The document symbols of `bufnr` now: the last answer while the buffer is unchanged, else
+--- waiting up to `timeout_ms` for the server; nil when it does not answer in time.
+function M.fetch_sync(bufnr, timeout_ms)
+  local known = M.fresh(bufnr)
+  if known then
+    return known
+  end
+  local client = lsp.get_client(bufnr)
+  if not client then
+    return nil
+  end
+  local tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  local answer = lsp.request_sync(client, "textDocument/documentSymbol", params(bufnr), timeout_ms, bufnr)
+  if type(answer) == "table" and not answer.err then
+    remember(bufnr, tick, answer.result)
+    return answer.result
+  end
+  return nil
 end
 
 --- Ask for the line of `target` in `bufnr`; `callback(line)` (nil when not found) runs

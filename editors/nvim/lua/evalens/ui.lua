@@ -1,4 +1,5 @@
--- evalens UI: results as virtual text in the `evalens` namespace, the
+-- evalens UI: results as virtual text in the `evalens` namespace (at the end of a line, or
+-- for a `# %%` cell in a virtual line under it: cells.lua says why), the
 -- `evalens://output` scratch buffer for streamed output and tracebacks, and messages.
 -- A run that brought code up to date (re-ran or patched some) makes every result shown
 -- before it stale (` (stale)` after it, highlight `EvalensStale`) until it runs again.
@@ -121,6 +122,47 @@ function M.show_pending(bufnr, line)
   M.show(bufnr, line, "⋯", "EvalensPending")
 end
 
+--- Show `text` with highlight `hl` in a virtual line below 0-based `line` of `bufnr` (a
+--- cell's result, under the cell); returns the extmark's id. Nothing on that line is
+--- replaced: the caller clears what the text replaces (the cell's lines).
+function M.show_below(bufnr, line, text, hl)
+  if not api.nvim_buf_is_valid(bufnr) then
+    return nil
+  end
+  line = math.max(0, math.min(line, line_count(bufnr) - 1))
+  return api.nvim_buf_set_extmark(bufnr, M.ns, line, 0, { virt_lines = { { { text, hl } } } })
+end
+
+--- Scroll the current window, when it shows `bufnr`, just enough that the virtual line
+--- below 0-based `line` is in sight: after a run of the cell at the bottom of the window
+--- (the usual place of the cell being written) Neovim keeps the line in sight but not the
+--- virtual line under it, on 0.7 as on 0.11. Never when that would move the cursor.
+function M.reveal_below(bufnr, line)
+  local win = api.nvim_get_current_win()
+  if api.nvim_win_get_buf(win) ~= bufnr or line >= line_count(bufnr) then
+    return
+  end
+  local text = api.nvim_buf_get_lines(bufnr, line, line + 1, false)[1] or ""
+  local last_row = vim.fn.screenpos(win, line + 1, math.max(1, #text)).row
+  if last_row == 0 then
+    return -- the line is not in sight: the user is looking elsewhere
+  end
+  local top = vim.fn.win_screenpos(win)[1]
+  local bottom = top + api.nvim_win_get_height(win) - 1
+  local missing = last_row + 1 - bottom
+  if missing <= 0 then
+    return
+  end
+  local cursor = api.nvim_win_get_cursor(win)
+  local cursor_row = vim.fn.screenpos(win, cursor[1], cursor[2] + 1).row
+  if cursor_row == 0 or cursor_row - missing < top + vim.wo[win].scrolloff then
+    return
+  end
+  api.nvim_win_call(win, function()
+    vim.cmd("normal! " .. missing .. "\5") -- CTRL-E
+  end)
+end
+
 --- Show `result` at the end of 0-based `line`; `stale`: with ` (stale)`, in `EvalensStale`.
 function M.show_result(bufnr, line, result, stale)
   local text, hl = M.describe(result)
@@ -154,14 +196,18 @@ function M.mark_stale()
   for _, b in ipairs(api.nvim_list_bufs()) do
     if api.nvim_buf_is_loaded(b) then
       for _, mark in ipairs(api.nvim_buf_get_extmarks(b, M.ns, 0, -1, { details = true })) do
-        local chunk = ((mark[4] or {}).virt_text or {})[1]
+        local details = mark[4] or {}
+        local below = details.virt_lines ~= nil
+        local chunk = below and ((details.virt_lines or {})[1] or {})[1] or (details.virt_text or {})[1]
         if chunk and chunk[2] ~= "EvalensPending" and chunk[2] ~= "EvalensStale" then
-          api.nvim_buf_set_extmark(b, M.ns, mark[2], mark[3], {
-            id = mark[1],
-            virt_text = { { chunk[1] .. M.stale_suffix, "EvalensStale" } },
-            virt_text_pos = "eol",
-            hl_mode = "combine",
-          })
+          local text = { { chunk[1] .. M.stale_suffix, "EvalensStale" } }
+          local opts = { id = mark[1] }
+          if below then
+            opts.virt_lines = { text }
+          else
+            opts.virt_text, opts.virt_text_pos, opts.hl_mode = text, "eol", "combine"
+          end
+          api.nvim_buf_set_extmark(b, M.ns, mark[2], mark[3], opts)
         end
       end
     end
@@ -193,17 +239,21 @@ function M.clear(bufnr)
   end
 end
 
---- The texts evalens shows in `bufnr`, as {line (0-based), text, hl} (for tests and scripts).
+--- The texts evalens shows in `bufnr`, as {line (0-based), text, hl, below} (for tests and
+--- scripts): `below` is true for a virtual line under `line` (a cell's result), false for
+--- text at the end of `line`.
 function M.marks(bufnr)
   local out = {}
   for _, mark in ipairs(api.nvim_buf_get_extmarks(bufnr, M.ns, 0, -1, { details = true })) do
     local details = mark[4] or {}
+    local below = details.virt_lines ~= nil
+    local chunks = (below and (details.virt_lines or {})[1] or details.virt_text) or {}
     local pieces = {}
-    for _, chunk in ipairs(details.virt_text or {}) do
+    for _, chunk in ipairs(chunks) do
       table.insert(pieces, chunk[1])
     end
-    local first = (details.virt_text or {})[1]
-    table.insert(out, { line = mark[2], text = vim.trim(table.concat(pieces)), hl = first and first[2] })
+    local first = chunks[1]
+    table.insert(out, { line = mark[2], text = vim.trim(table.concat(pieces)), hl = first and first[2], below = below })
   end
   return out
 end
