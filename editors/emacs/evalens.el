@@ -116,9 +116,8 @@ They are refreshed after each run and on save."
 They go through workspace/executeCommand.  tests/editors/test_contract.py
 fails when a name here is not the server's.")
 
-;; The other files send a command by its role, as `evalens-call' does with
-;; (evalens--command 'call); tests/editors/test_emacs.py checks that every
-;; role they name is in this table.
+;; Every file sends a command by its role; tests/editors/test_contract.py
+;; checks that each role named is in this table.
 (defun evalens--command (role)
   "The name of the server command of ROLE (a key of `evalens-server-commands')."
   (or (alist-get role evalens-server-commands)

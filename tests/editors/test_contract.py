@@ -285,14 +285,23 @@ def elisp_commands(text: str) -> dict[str, str]:
 
 
 def test_emacs_names_only_server_commands_and_sends_them_by_role() -> None:
-    text = EVALENS_EL.read_text()
-    table = elisp_commands(text)
+    """evalens.el holds the table; every file of the mode sends commands by role only."""
+    table = elisp_commands(EVALENS_EL.read_text())
     names = set(table.values())
     assert names, "no commands in evalens-server-commands"
     assert names <= SERVER_COMMANDS, f"not server commands: {sorted(names - SERVER_COMMANDS)}"
-    outside = NAME.findall(text.replace(re.search(r"\(defconst evalens-server-commands.*?\n\n", text, re.S)[0], ""))
-    assert not outside, f"command names outside evalens-server-commands: {outside}"
-    roles = set(re.findall(r"\(evalens--command '([\w-]+)\)", text))
-    assert roles and roles <= set(table), f"roles without a command: {sorted(roles - set(table))}"
-    notifications = set(re.findall(r"\(eql (evalens/[\w/]+)\)", text))  # eglot's handlers
+    problems: list[str] = []
+    roles: set[str] = set()
+    notifications: set[str] = set()
+    for path in sorted(EVALENS_EL.parent.glob("*.el")):
+        text = path.read_text()
+        if path == EVALENS_EL:
+            text = text.replace(re.search(r"\(defconst evalens-server-commands.*?\n\n", text, re.S)[0], "")
+        problems += [f"{path.name}: {name} named outside evalens-server-commands" for name in NAME.findall(text)]
+        used = set(re.findall(r"\(evalens--command '([\w-]+)\)", text))
+        problems += [f"{path.name}: no command for the role {role}" for role in sorted(used - set(table))]
+        roles |= used
+        notifications |= set(re.findall(r"\(eql (evalens/[\w/]+)\)", text))  # eglot's handlers
+    assert not problems, "\n".join(problems)
+    assert roles, "no file sends a command by its role"
     assert notifications and notifications <= server_notifications(), notifications

@@ -28,14 +28,12 @@ test_contract.py's checks of evalens.el hold in all of them.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from . import test_contract as contract
 from .support import EDITORS, run_log
 
 SCRIPT = Path(__file__).with_name("emacs_test.el")
@@ -186,27 +184,3 @@ def test_evalens_el_loads_the_files_beside_it(setup: str, editor_env: dict[str, 
 def test_no_file_of_the_mode_is_longer_than_a_reader_can_hold() -> None:
     long = {path.name: count for path in FILES if (count := len(path.read_text().splitlines())) > MAX_LINES}
     assert long == {}
-
-
-def test_every_file_of_the_mode_keeps_the_server_contract() -> None:
-    """tests/editors/test_contract.py reads evalens.el, where `evalens-server-commands` is;
-    the other files send commands by role and name none themselves: its checks over all."""
-    table = contract.elisp_commands((EMACS / "evalens.el").read_text())
-    problems: list[str] = []
-    roles: set[str] = set()
-    for path in FILES:
-        text = path.read_text()
-        if path.name == "evalens.el":
-            block = re.search(r"\(defconst evalens-server-commands.*?\n\n", text, re.S)
-            assert block, "no evalens-server-commands in evalens.el"
-            text = text.replace(block[0], "")
-        problems += [
-            f"{path.name}: {name} named outside evalens-server-commands" for name in contract.NAME.findall(text)
-        ]
-        used = set(re.findall(r"\(evalens--command '([\w-]+)\)", text))
-        problems += [f"{path.name}: no command for the role {role}" for role in sorted(used - set(table))]
-        roles |= used
-        for notification in set(re.findall(r"\(eql (evalens/[\w/]+)\)", text)) - contract.server_notifications():
-            problems.append(f"{path.name}: {notification} is not a notification of the server")
-    assert not problems, "\n".join(problems)
-    assert roles, "no file sends a command by its role"
