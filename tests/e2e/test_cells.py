@@ -12,7 +12,7 @@ from pygls.exceptions import JsonRpcException
 
 from tests.e2e.test_editor_features import actions, lenses
 from tests.e2e.test_lifecycle import send_command, wait_for_state
-from tests.harness import Editor, plain, wait_until
+from tests.harness import Editor, listen, plain, wait_until
 
 ANALYSIS = (
     "import helpers\n"  # 0: before the first cell: never run by a cell
@@ -160,8 +160,10 @@ async def test_bad_requests(editor: Editor) -> None:
         ({"uri": uri, "line": -1}, "needs `line`"),
         ({"uri": uri, "line": 2, "scope": "up"}, '`scope` must be one of "cell", "above", "below", "all"'),
     ):
-        with pytest.raises(JsonRpcException, match=message.replace("(", r"\(").replace(")", r"\)")):
+        with pytest.raises(JsonRpcException, match=message.replace("(", r"\(").replace(")", r"\)")) as refused:
             await editor.command("evalens.runCell", argument)
+        if "no cell" in message:
+            assert refused.value.data == {"reason": "noCell", "cells": [2, 8, 10, 22]}
 
 
 async def test_an_untrusted_workspace_runs_no_cell_and_offers_none(untrusted: Editor) -> None:
@@ -262,3 +264,29 @@ async def test_the_example_analysis_runs_cell_by_cell(editor: Editor) -> None:
     assert [cell["ok"] for cell in result["cells"]] == [True] * 5
     assert result["cells"][0]["value"]["repr"] == "{'harbour': 168, 'hill': 168, 'airport': 168}"
     assert result["value"]["repr"] == "('hill', {'harbour': 10.0, 'hill': 14.5, 'airport': 13.1})"
+
+
+async def test_each_cell_is_told_as_it_ends_with_its_extent(editor: Editor) -> None:
+    done: list[dict[str, Any]] = []
+    listen(editor.client, "evalens/cellDone", lambda params: done.append(plain(params)))
+    uri = open_analysis(editor)
+    result = await run_cell(editor, uri, 2, "all")
+    assert [(c["line"], c["end"], c["title"]) for c in result["cells"]] == [
+        (2, 7, "Load"),
+        (10, 21, "Define"),
+        (22, 24, "Use"),
+    ]
+    assert done == [{"uri": uri, **{k: c[k] for k in ("line", "end", "ok", "value")}} for c in result["cells"]]
+
+
+async def test_a_document_run_cell_by_cell_is_not_run_again_by_later_runs(editor: Editor) -> None:
+    """Its text runs only as the user runs it: not when another document runs, nor when a
+    line of it is evaluated, even after an edit."""
+    uri = editor.open("steps.py", "# %%\nfirst = 1\n# %% Boom\n1 / 0\n")
+    assert ran(await run_cell(editor, uri, 0, "all")) == [(0, True, None), (2, False, None)]
+    editor.replace(uri, "# %%\nfirst = 10\n# %% Boom\n1 / 0\n")
+    other = editor.open("other.py", "import steps\n")
+    elsewhere = await editor.eval(other, "steps.first")
+    assert (elsewhere["value"]["repr"], elsewhere["reloaded"]) == ("1", [])
+    here = await editor.eval(uri, "first + 1")
+    assert (here["value"]["repr"], here["reloaded"]) == ("2", [])

@@ -81,7 +81,7 @@ def test_roots_that_appear_later_travel_with_every_run() -> None:
     assert mirror.sync(store, [ROOT, "/w/src"], ImportCache())["roots"] == ["/w/src"]
 
 
-def test_a_cell_runs_own_document_is_kept_as_it_is_and_stays_stale_for_the_next_run() -> None:
+def test_a_document_run_cell_by_cell_is_never_brought_up_to_date_by_a_run() -> None:
     store, uris = store_with(base="N = 1\n", notebook="import base\n# %%\nx = base.N\n")
     mirror = WorkerMirror([ROOT])
     imports = ImportCache()
@@ -92,4 +92,7 @@ def test_a_cell_runs_own_document_is_kept_as_it_is_and_stays_stale_for_the_next_
     store.set(uris["notebook"], "import base\n# %%\nx = base.N * 2\n")
     assert mirror.sync(store, [ROOT], imports, keep="notebook")["reload"] == ["base"]
     mirror.learn(reply(loaded={"base": store.get(uris["base"]).revision}))  # type: ignore[union-attr]
-    assert mirror.sync(store, [ROOT], imports)["reload"] == ["notebook"]
+    assert mirror.sync(store, [ROOT], imports)["reload"] == []  # a later run elsewhere: still not
+    store.set(uris["base"], "N = 3\n")
+    assert mirror.sync(store, [ROOT], imports)["reload"] == ["base"]  # not even as base's dependent
+    assert WorkerMirror([ROOT]).by_cells == set()  # a fresh interpreter: a module like any other

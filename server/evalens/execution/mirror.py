@@ -29,13 +29,19 @@ class WorkerMirror:
         self.modules: dict[str, str] = {}
         #: `with` items held open in the interpreter, outermost first
         self.held: list[str] = []
+        #: modules run cell by cell: no run brings them up to date again (their text runs
+        #: only as the user runs it), until a fresh interpreter
+        self.by_cells: set[str] = set()
 
     def sync(
         self, store: DocumentStore, roots: Sequence[str], imports: reloads.ImportCache, keep: str | None = None
     ) -> messages.Sync:
         """What the next run must carry for the worker to see ``store`` as it is now; from
         here on the mirror counts it as sent. The module ``keep`` (a cell run's own
-        document) is not brought up to date: it stays stale for the next run."""
+        document) is not brought up to date, now or by any later run: what runs in a
+        document run cell by cell is what the user runs there."""
+        if keep is not None:
+            self.by_cells.add(keep)
         documents: list[messages.DocumentInfo] = []
         open_names = set()
         open_paths: dict[str, Document] = {}
@@ -66,12 +72,12 @@ class WorkerMirror:
         stale = []
         for name, path in self.modules.items():
             opened = open_paths.get(path)
-            if opened is not None and name != keep and self.loaded.get(name) != opened.revision:
+            if opened is not None and name not in self.by_cells and self.loaded.get(name) != opened.revision:
                 stale.append(name)
         reload: list[str] = []
         if stale:
             reload = graph.reload_order(stale, reloads.affected(stale, self.modules, open_paths, imports))
-            reload = [name for name in reload if name != keep]  # (it imports a changed module)
+            reload = [name for name in reload if name not in self.by_cells]  # (it imports a changed module)
         new_roots = [root for root in roots if root not in self.started_roots]
         return {"documents": documents, "closed": closed, "reload": reload, "roots": new_roots}
 

@@ -29,7 +29,9 @@ TITLES = {"cell": "Run cell", "above": "Run above", "below": "Run below"}
 class CellRun(TypedDict):
     """One entry of ``cells`` in ``evalens.runCell``'s Result."""
 
-    line: int
+    line: int  # the marker line
+    end: int  # the cell's last line
+    title: str
     ok: bool
     value: Value | None
 

@@ -18,12 +18,11 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from ..execution import requests
 from ..execution.engine import EngineStatus
-from ..execution.results import Result, nothing_run
-from ..text.cells import Cell, cell_at
+from ..execution.results import Result
 from ..text.documents import selection
 from ..worker import messages
-from .cells import CellRun, RunCellResult, cell_code, in_scope, value_position
-from .runs import REQUEST_FAILED, AnalysisStatus, Runs, Step, bad_request
+from .cellruns import run_cell
+from .runs import REQUEST_FAILED, AnalysisStatus, Runs, bad_request
 
 Handler = Callable[[Runs, tuple[Any, ...]], Awaitable[Any] | Any]
 
@@ -89,45 +88,6 @@ def document(runs: Runs, args: tuple[Any, ...]) -> dict[str, Any]:
         "module": module.name if module.importable else None,
         "path": module.path,
     }
-
-
-async def run_cell(runs: Runs, args: tuple[Any, ...]) -> RunCellResult:
-    request, doc = await runs.prepare("evalens.runCell", requests.parse_run_cell, args)
-    host = runs.host
-    cells = host.cells.of(doc)
-    chosen = cell_at(cells, request.line)
-    if chosen is None:
-        starts = ", ".join(str(cell.line) for cell in cells[:10]) or "none: the document has no cell markers"
-        raise JsonRpcInvalidParams(
-            f"evalens.runCell: line {request.line} is in no cell; cells start at the marker lines "
-            f"(# %%), here lines {starts}"
-        )
-    chosen_cells = in_scope(cells, chosen, request.scope)
-    if not chosen_cells:
-        return {**nothing_run(), "cells": []}
-    units = host.text_document(doc.uri).position_codec.client_num_units
-
-    def record(cell: Cell) -> Callable[[Result], None]:
-        def after(result: Result) -> None:
-            at = value_position(doc, cell, units)
-            host.history.record_hint(doc.uri, at, result, replacing=(cell.line, cell.end))
-
-        return after
-
-    steps = []
-    for number, cell in enumerate(chosen_cells, start=1):
-        code, first_line = cell_code(doc, cell)
-        action = messages.eval_action(code, doc.module.path, first_line)
-        name = cell.title or f"line {cell.line + 1}"
-        title = f"{doc.module.name}: cell {number} of {len(chosen_cells)} ({name})"
-        steps.append(Step(title, action, record(cell)))
-    done = await runs.run_steps(doc, steps, cell=True)
-    runs.after_response(host.refresh.hints)
-    ran = [
-        CellRun(line=cell.line, ok=result["ok"], value=result["value"])
-        for cell, result in zip(chosen_cells, done, strict=False)
-    ]
-    return {**done[-1], "cells": ran}
 
 
 def interrupt(runs: Runs, args: tuple[Any, ...]) -> dict[str, bool]:
