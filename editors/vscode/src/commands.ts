@@ -1,11 +1,13 @@
 // The evalens editor commands (evaluate the selection or line, call a function, run the
-// file, interrupt, restart, clear results, show output or the server's problem).
+// file, run cells, interrupt, restart, clear results, show output or the server's problem).
 
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
+import type { CellIndex } from "./cellindex";
+import { type Cell, cellAt, codeStart, nextCodeCell } from "./cells";
 import { pickTarget } from "./functions";
 import type { OutputLog } from "./output";
-import { Command, type JsonRange, type Result } from "./protocol";
+import { type CellScope, Command, type JsonRange, type Result } from "./protocol";
 import type { InlineResults } from "./results";
 import { type RunArgument, type Runner, errorText, sendCommand } from "./runs";
 import type { ServerConnection } from "./server";
@@ -18,6 +20,11 @@ export const EditorCommand = {
   evaluateSelection: "evalens.evaluateSelection",
   callFunction: "evalens.callFunction",
   runFile: "evalens.runFile",
+  runCell: "evalens.runCurrentCell",
+  runCellAndAdvance: "evalens.runCurrentCellAndAdvance",
+  runCellsAbove: "evalens.runCellsAbove",
+  runCellAndBelow: "evalens.runCellAndBelow",
+  runAllCells: "evalens.runAllCells",
   interruptRun: "evalens.interruptRun",
   restartInterpreter: "evalens.restartInterpreter",
   clearResults: "evalens.clearResults",
@@ -31,6 +38,7 @@ export class EditorCommands {
     private readonly runner: Runner,
     private readonly output: OutputLog,
     private readonly results: InlineResults,
+    private readonly cells: CellIndex,
   ) {}
 
   register(context: vscode.ExtensionContext): void {
@@ -39,6 +47,11 @@ export class EditorCommands {
     command(EditorCommand.evaluateSelection, (arg?: unknown) => this.evaluateSelection(arg));
     command(EditorCommand.callFunction, (arg?: unknown) => this.callFunction(arg));
     command(EditorCommand.runFile, (arg?: unknown) => this.runFile(arg));
+    command(EditorCommand.runCell, (arg?: unknown) => this.runCells("cell", "stay", keyOf(arg)));
+    command(EditorCommand.runCellAndAdvance, (arg?: unknown) => this.runCells("cell", "advance", keyOf(arg)));
+    command(EditorCommand.runCellsAbove, () => this.runCells("above", "stay"));
+    command(EditorCommand.runCellAndBelow, () => this.runCells("below", "stay"));
+    command(EditorCommand.runAllCells, () => this.runCells("all", "stay"));
     command(EditorCommand.interruptRun, () => this.interrupt());
     command(EditorCommand.restartInterpreter, () => this.restart());
     command(EditorCommand.clearResults, () => this.results.clear(vscode.window.activeTextEditor?.document.uri));
@@ -121,6 +134,76 @@ export class EditorCommands {
     return this.runner.runAndSend(client, Command.runModule, { uri: uriOf(client, document) });
   }
 
+  /**
+   * Runs the cell at the cursor (`scope` "cell"), the code cells above it, it and those below,
+   * or all, through evalens.runCell. "advance" (Shift+Enter) first moves the cursor to the
+   * start of the next code cell's code (nowhere after the last: nothing is created). `key`: the
+   * key that ran the command (its keybinding's `args`); with the cursor in no cell (before the
+   * first marker) that key keeps its meaning elsewhere: Shift+Enter evaluates the line, as in a
+   * file without cells, Ctrl+Enter inserts a line below, as without evalens.
+   */
+  private async runCells(scope: CellScope, move: "stay" | "advance", key?: string): Promise<Result | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      return undefined;
+    }
+    const document = editor.document;
+    const line = editor.selection.active.line;
+    const chosen = (cells: Cell[]) => (scope === "all" ? cells[0] : cellAt(cells, line));
+    // Finding the cells needs a running server, not a trusted workspace: a key pressed
+    // outside every cell keeps its meaning there too.
+    let cells = this.server.client?.isRunning() ? await this.cells.cellsOf(document) : undefined;
+    if (cells && !chosen(cells)) {
+      return this.outsideCells(cells, key);
+    }
+    const client = await this.server.ready();
+    if (!client) {
+      return undefined;
+    }
+    cells ??= await this.cells.cellsOf(document);
+    if (cells === undefined) {
+      void vscode.window.showErrorMessage("evalens: the server did not say where the cells of this file are.");
+      return undefined;
+    }
+    const cell = chosen(cells);
+    if (!cell) {
+      return this.outsideCells(cells, key);
+    }
+    if (move === "advance") {
+      const next = nextCodeCell(cells, cell, await this.cells.codeCellLines(client, document));
+      if (next && editor === vscode.window.activeTextEditor) {
+        const text = (n: number) => (n < document.lineCount ? document.lineAt(n).text : undefined);
+        const start = codeStart(next, text);
+        const at = new vscode.Position(start.line, start.character);
+        editor.selection = new vscode.Selection(at, at);
+        editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      }
+    }
+    return this.runner.runAndSend(client, Command.runCell, {
+      uri: uriOf(client, document),
+      line: scope === "all" ? cell.line : line,
+      scope,
+    });
+  }
+
+  /** The cursor is in no cell: the key does what it does elsewhere, else the status bar says why. */
+  private async outsideCells(cells: Cell[], key: string | undefined): Promise<Result | undefined> {
+    if (key === "shift+enter") {
+      return this.evaluateSelection();
+    }
+    if (key === "ctrl+enter") {
+      await vscode.commands.executeCommand("editor.action.insertLineAfter");
+      return undefined;
+    }
+    vscode.window.setStatusBarMessage(
+      cells.length === 0
+        ? "evalens: this file has no cells (a cell starts at a line # %%)"
+        : "evalens: the cursor is in no cell (a cell starts at its # %% line)",
+      4000,
+    );
+    return undefined;
+  }
+
   private async interrupt(): Promise<void> {
     const client = this.server.client;
     if (!client?.isRunning()) {
@@ -155,6 +238,12 @@ export class EditorCommands {
       void vscode.window.showErrorMessage(`evalens: ${errorText(error)}`);
     }
   }
+}
+
+/** The key a keybinding says ran a command (`"args": {"key": "shift+enter"}`), if any. */
+function keyOf(arg: unknown): string | undefined {
+  const key = arg && typeof arg === "object" ? (arg as { key?: unknown }).key : undefined;
+  return typeof key === "string" ? key : undefined;
 }
 
 function uriOf(client: LanguageClient, document: vscode.TextDocument): string {

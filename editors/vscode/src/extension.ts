@@ -3,6 +3,7 @@
 //   python.ts    how to start it: launch.ts (plain data), failure.ts (what a failure says)
 //   commands.ts  the editor commands;  functions.ts  the function picker (document symbols)
 //   runs.ts      running a command that answers a Result, and where it is shown
+//   cellindex.ts the cells (# %%) the server finds: context key, marker lines; cells.ts (no vscode import)
 //   results.ts   inline results;  inline.ts  a Result in one line (no vscode import)
 //   output.ts    the output channel;  status.ts  the status item
 //   running.ts   the context key `evalens:running` (the interrupt keybinding's `when`)
@@ -10,6 +11,7 @@
 //   settings.ts  the settings sent to the server
 
 import type * as vscode from "vscode";
+import { CellIndex } from "./cellindex";
 import { EditorCommands } from "./commands";
 import { OutputLog } from "./output";
 import { InlineResults } from "./results";
@@ -24,7 +26,13 @@ class Extension implements vscode.Disposable {
   private readonly output = new OutputLog();
   private readonly server: ServerConnection;
   private readonly results = new InlineResults();
-  private readonly runner: Runner = new Runner(this.output, this.results, () => this.server.client);
+  private readonly cells: CellIndex;
+  private readonly runner: Runner = new Runner(
+    this.output,
+    this.results,
+    () => this.server.client,
+    (document) => this.cells.cellsOf(document),
+  );
   private readonly status: StatusItem;
   private readonly running = new RunningContext(this.runner);
 
@@ -36,10 +44,11 @@ class Extension implements vscode.Disposable {
       `@ext:${context.extension.id} server`, // the settings that choose how the server starts
     );
     this.status = new StatusItem(this.server, this.runner);
+    this.cells = new CellIndex(this.server);
   }
 
   register(context: vscode.ExtensionContext): void {
-    new EditorCommands(this.server, this.runner, this.output, this.results).register(context);
+    new EditorCommands(this.server, this.runner, this.output, this.results, this.cells).register(context);
     this.server.watchPythonExtension();
   }
 
@@ -49,7 +58,7 @@ class Extension implements vscode.Disposable {
 
   dispose(): void {
     this.server.dispose(); // stops the client first
-    [this.output, this.results, this.running, this.runner, this.status].forEach((d) => d.dispose());
+    [this.output, this.results, this.cells, this.running, this.runner, this.status].forEach((d) => d.dispose());
   }
 }
 

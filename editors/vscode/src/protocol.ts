@@ -10,6 +10,7 @@ export const Command = {
   eval: "evalens.eval",
   call: "evalens.call",
   runModule: "evalens.runModule",
+  runCell: "evalens.runCell",
   exit: "evalens.exit",
   interrupt: "evalens.interrupt",
   restart: "evalens.restart",
@@ -24,6 +25,12 @@ export const RESULT_COMMANDS: ReadonlySet<string> = new Set<ServerCommand>([
   Command.runModule,
   Command.exit,
 ]);
+
+/**
+ * Server commands that run user code and answer with a Result or more: RESULT_COMMANDS and
+ * evalens.runCell, whose answer is a Result with `cells` (RunCellResult).
+ */
+export const RUN_COMMANDS: ReadonlySet<string> = new Set<string>([...RESULT_COMMANDS, Command.runCell]);
 
 /** The notification that streams what the running code prints. */
 export const OUTPUT_NOTIFICATION = "evalens/output";
@@ -70,6 +77,20 @@ export interface Result {
   reloaded: ReloadedModule[]; // what was brought up to date before the run
   target?: Location | null; // evalens.call only: where the called function is defined
 }
+
+// evalens.features.cells.RunCellResult: the answer of evalens.runCell, the Result of the last
+// cell run plus `cells`, one entry per cell run, in order (evalens.features.cells.CellRun:
+// `line` the cell's marker line, 0-based). Written with `extends` and the entry inline,
+// which tests/editors/test_contract.py does not read yet: it maps neither TypedDict.
+export interface RunCellResult extends Result {
+  cells?: { line: number; ok: boolean; value: Value | null }[];
+}
+
+/** One entry of RunCellResult's `cells` (evalens.features.cells.CellRun). */
+export type CellRun = NonNullable<RunCellResult["cells"]>[number];
+
+/** The `scope` of evalens.runCell: the cell, the code cells before it, it and those after, or all. */
+export type CellScope = "cell" | "above" | "below" | "all";
 
 // evalens.worker.messages.Location
 export interface Location {

@@ -193,7 +193,10 @@ export function hoverFor(result: Result, stale = false): vscode.MarkdownString {
   if (result.valueName) {
     facts.push(`bound to \`${result.valueName}\``);
   }
-  facts.push(`${result.durationMs.toFixed(1)} ms`);
+  if (Number.isFinite(result.durationMs)) {
+    // NaN: not known (a cell before the last of an evalens.runCell, whose answer times the last)
+    facts.push(`${result.durationMs.toFixed(1)} ms`);
+  }
   if (result.truncated) {
     facts.push("truncated to the limits");
   }

@@ -1,13 +1,15 @@
 // Running code through the server: each command that answers a Result is
 // counted (for the status item), logged to the output channel, and shown inline where
-// it belongs (the evaluated range, the called function's `def`, or the failing line).
+// it belongs (the evaluated range, the called function's `def`, or the failing line; each
+// cell an evalens.runCell ran: after its last line that is not blank).
 
 import * as vscode from "vscode";
 import { ExecuteCommandRequest, type LanguageClient } from "vscode-languageclient/node";
+import { type Cell, cellLine, cellResults, describeCellRun, resultLine, scopeOf } from "./cells";
 import { defLine } from "./functions";
 import { FAILED, inlineText } from "./inline";
 import type { OutputLog } from "./output";
-import { Command, type JsonRange, type Result, type ServerCommand, isResult } from "./protocol";
+import { Command, type JsonRange, type Result, type RunCellResult, type ServerCommand, isResult } from "./protocol";
 import type { InlineResults } from "./results";
 
 /** The one argument object of an evalens command. */
@@ -41,6 +43,8 @@ export class Runner implements vscode.Disposable {
     private readonly output: OutputLog,
     private readonly results: InlineResults,
     private readonly currentClient: () => LanguageClient | undefined,
+    /** The cells of a document as the server finds them (undefined: it cannot say). */
+    private readonly cellsOf: (document: vscode.TextDocument) => Promise<Cell[] | undefined>,
   ) {}
 
   get busy(): boolean {
@@ -79,6 +83,10 @@ export class Runner implements vscode.Disposable {
   private async showResult(command: string, argument: RunArgument, result: Result): Promise<void> {
     // At once, before its place is known: later Results may arrive meanwhile.
     const generation = this.results.arrived(result);
+    if (command === Command.runCell) {
+      await this.showCells(argument, result as RunCellResult, generation);
+      return;
+    }
     if (result.error) {
       this.output.traceback(result.error.traceback || `${result.error.type}: ${result.error.message}`);
     } else {
@@ -87,6 +95,42 @@ export class Runner implements vscode.Disposable {
     const place = await this.placeFor(command, argument, result);
     if (place) {
       this.results.show(place.uri, place.firstLine, place.line, result, generation);
+    }
+  }
+
+  /**
+   * Each cell an evalens.runCell ran, after its last line that is not blank, replacing what
+   * was shown in that cell; in the output channel, a line per cell and a failure's traceback.
+   */
+  private async showCells(argument: RunArgument, answer: RunCellResult, generation: number): Promise<void> {
+    const ran = cellResults(answer);
+    for (const { line, result } of ran) {
+      this.output.line(cellLine(line, result));
+      if (result.error) {
+        this.output.traceback(result.error.traceback || `${result.error.type}: ${result.error.message}`);
+      }
+    }
+    if (ran.length === 0) {
+      const scope = scopeOf(argument);
+      const nothing =
+        scope === "above"
+          ? "no code cell above this one"
+          : scope === "cell"
+            ? "a markdown cell: nothing to run"
+            : "no code cell to run";
+      this.output.line(`${inlineText(answer)} ${nothing}`);
+      vscode.window.setStatusBarMessage(`evalens: ${nothing}`, 3000);
+      return;
+    }
+    const document = typeof argument.uri === "string" ? this.openDocument(argument.uri) : undefined;
+    if (!document) {
+      return;
+    }
+    const cells = (await this.cellsOf(document)) ?? [];
+    const text = (line: number) => (line < document.lineCount ? document.lineAt(line).text : undefined);
+    for (const { line, result } of ran) {
+      const cell = cells.find((c) => c.line === line) ?? { line, end: line, name: "" };
+      this.results.show(document.uri, cell.line, resultLine(cell, text), result, generation);
     }
   }
 
@@ -160,6 +204,8 @@ function describeRun(command: string, argument: RunArgument): string {
       return `call ${file}: ${String(argument.target)}(${typeof argument.args === "string" ? argument.args : ""})`;
     case Command.runModule:
       return `run ${file}`;
+    case Command.runCell:
+      return describeCellRun(file, typeof argument.line === "number" ? argument.line : undefined, scopeOf(argument));
     default:
       return command;
   }

@@ -20,7 +20,7 @@ import {
 import { StderrTail, failureMessage } from "./failure";
 import type { Launch } from "./launch";
 import type { OutputLog } from "./output";
-import { OUTPUT_NOTIFICATION, type OutputParams, RESULT_COMMANDS } from "./protocol";
+import { OUTPUT_NOTIFICATION, type OutputParams, RUN_COMMANDS } from "./protocol";
 import { LAUNCH_SETTINGS, findLaunch, onDidChangePythonExtensionInterpreter } from "./python";
 import { type RunArgument, errorText } from "./runs";
 import { UNTRUSTED, serverSettings } from "./settings";
@@ -184,7 +184,7 @@ export class ServerConnection implements vscode.Disposable {
       },
       middleware: {
         executeCommand: async (command, args, next) => {
-          if (!RESULT_COMMANDS.has(command)) {
+          if (!RUN_COMMANDS.has(command)) {
             return next(command, args);
           }
           return this.runHook(command, (args[0] ?? {}) as RunArgument, () => Promise.resolve(next(command, args)));

@@ -58,3 +58,100 @@ test("a restricted workspace's own choice of server or interpreter is ignored", 
     "evalens.extraPaths",
   ]);
 });
+
+/**
+ * Whether the `when` clause `clause` holds in `context` (key -> value): the parts of VS Code's
+ * grammar the manifest uses (`!`, `&&`, `||`, parentheses, `==`, `!=`; an unset key is falsy).
+ */
+function holds(clause, context) {
+  const tokens = clause.match(/\(|\)|&&|\|\||!=|==|!|[^\s()!&|=]+/g);
+  let at = 0;
+  const next = () => tokens[at++];
+  const peek = () => tokens[at];
+  const or = () => {
+    let value = and();
+    while (peek() === "||") {
+      next();
+      value = and() || value;
+    }
+    return value;
+  };
+  const and = () => {
+    let value = not();
+    while (peek() === "&&") {
+      next();
+      value = not() && value;
+    }
+    return value;
+  };
+  const not = () => {
+    if (peek() === "!") {
+      next();
+      return !not();
+    }
+    if (peek() === "(") {
+      next();
+      const value = or();
+      assert.equal(next(), ")", clause);
+      return value;
+    }
+    const key = next();
+    if (peek() === "==" || peek() === "!=") {
+      const equal = next() === "==";
+      return (String(context[key]) === next()) === equal;
+    }
+    return Boolean(context[key]);
+  };
+  const value = or();
+  assert.equal(at, tokens.length, `${clause}: not read to the end`);
+  return value;
+}
+
+test("the when-clause reader reads VS Code's grammar", () => {
+  assert.equal(holds("a && !b", { a: true }), true);
+  assert.equal(holds("a && (b || !c)", { a: true, c: true }), false);
+  assert.equal(holds("editorLangId == python && !x", { editorLangId: "python" }), true);
+  assert.equal(holds("editorLangId != python", { editorLangId: "python" }), false);
+});
+
+test("Shift+Enter and Ctrl+Enter: a cell in a Python file with cells, a selection otherwise, never Jupyter's keys", () => {
+  // Which evalens commands each key runs, in a focused editor, by what is true there.
+  const bound = (key, context) =>
+    contributes.keybindings
+      .filter((k) => k.key === key && holds(k.when, { editorTextFocus: true, editorLangId: "python", ...context }))
+      .map((k) => k.command);
+  const cases = [
+    // [context, Shift+Enter, Ctrl+Enter]
+    [{}, ["evalens.evaluateSelection"], []],
+    [{ editorHasSelection: true }, ["evalens.evaluateSelection"], []],
+    [{ "evalens:hasCells": true }, ["evalens.runCurrentCellAndAdvance"], ["evalens.runCurrentCell"]],
+    [{ "evalens:hasCells": true, editorHasSelection: true }, ["evalens.evaluateSelection"], []],
+    // The Jupyter extension's interactive-window keys apply there: evalens takes neither.
+    [{ "evalens:hasCells": true, "jupyter.hascodecells": true }, [], []],
+    [{ editorHasSelection: true, "jupyter.ownsSelection": true }, [], []],
+    [{ "evalens:hasCells": true, notebookEditorFocused: true }, [], []],
+    [{ "evalens:hasCells": true, editorLangId: "markdown" }, [], []],
+    [{ "evalens:hasCells": true, editorTextFocus: false }, [], []],
+  ];
+  for (const [context, shiftEnter, ctrlEnter] of cases) {
+    assert.deepEqual(bound("shift+enter", context), shiftEnter, `Shift+Enter with ${JSON.stringify(context)}`);
+    assert.deepEqual(bound("ctrl+enter", context), ctrlEnter, `Ctrl+Enter with ${JSON.stringify(context)}`);
+  }
+  // Which key ran the command, for what it does outside every cell (the line, a line below).
+  for (const key of ["shift+enter", "ctrl+enter"]) {
+    for (const binding of contributes.keybindings.filter((k) => k.key === key && k.command !== "evalens.evaluateSelection")) {
+      assert.deepEqual(binding.args, { key });
+    }
+  }
+});
+
+test("the cell commands are in the palette only in a Python file with cells", () => {
+  const palette = contributes.menus.commandPalette.filter((m) => /Cell/.test(m.command));
+  assert.deepEqual(
+    palette.map((m) => [m.command, m.when]),
+    ["runCurrentCell", "runCurrentCellAndAdvance", "runCellsAbove", "runCellAndBelow", "runAllCells"].map((c) => [
+      `evalens.${c}`,
+      "editorLangId == python && evalens:hasCells",
+    ]),
+  );
+});
