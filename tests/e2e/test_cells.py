@@ -235,14 +235,15 @@ async def test_cells_are_document_symbols_holding_their_definitions(editor: Edit
     )
 
     def shape(symbol: Any) -> tuple[Any, ...]:
-        return (symbol.name, symbol.kind, symbol.range.start.line, [child.name for child in symbol.children or []])
+        children = [child.name for child in symbol.children or []]
+        return (symbol.name, symbol.kind, symbol.detail, symbol.range.start.line, symbol.range.end.line, children)
 
     assert [shape(symbol) for symbol in found or []] == [
-        ("started", types.SymbolKind.Variable, 1, []),
-        ("Load", types.SymbolKind.Namespace, 2, ["rows", "text"]),
-        ("Cell 2", types.SymbolKind.Namespace, 8, []),
-        ("Define", types.SymbolKind.Namespace, 10, ["total", "largest"]),
-        ("Use", types.SymbolKind.Namespace, 22, []),
+        ("started", types.SymbolKind.Variable, None, 1, 1, []),
+        ("Load", types.SymbolKind.Namespace, None, 2, 7, ["rows", "text"]),
+        ("Cell 2", types.SymbolKind.Namespace, "markdown", 8, 9, []),
+        ("Define", types.SymbolKind.Namespace, None, 10, 21, ["total", "largest"]),
+        ("Use", types.SymbolKind.Namespace, None, 22, 24, []),
     ]
 
 
@@ -276,7 +277,11 @@ async def test_each_cell_is_told_as_it_ends_with_its_extent(editor: Editor) -> N
         (10, 21, "Define"),
         (22, 24, "Use"),
     ]
-    assert done == [{"uri": uri, **{k: c[k] for k in ("line", "end", "ok", "value")}} for c in result["cells"]]
+    assert done == [{"uri": uri, **cell} for cell in result["cells"]]
+    assert result["cells"][-1]["durationMs"] == result["durationMs"]
+    editor.replace(editor.uri("helpers.py"), HELPERS.replace("2 * f()", "3 * f()"))
+    again = await run_cell(editor, uri, 2, "all")  # helpers is brought up to date before the first cell
+    assert [[entry["module"] for entry in cell["reloaded"]] for cell in again["cells"]] == [["helpers"], [], []]
 
 
 async def test_a_document_run_cell_by_cell_is_not_run_again_by_later_runs(editor: Editor) -> None:

@@ -22,7 +22,7 @@ import pytest
 
 import evalens
 from evalens.execution import engine, results
-from evalens.features import commands, output, runs
+from evalens.features import cells, commands, output, runs
 from evalens.text.jsontext import JsonString
 from evalens.worker import messages
 
@@ -56,6 +56,8 @@ INTERFACES: dict[str, Any] = {
     "Queued": engine.Queued,
     "AnalysisStatus": runs.AnalysisStatus,
     "Status": commands.Status,  # the answer of evalens.status
+    "CellRun": cells.CellRun,
+    "RunCellResult": cells.RunCellResult,  # the answer of evalens.runCell
 }
 #: protocol.ts interfaces that are not the server's own types.
 CLIENT_INTERFACES = {"JsonRange"}  # an LSP Range
@@ -95,11 +97,14 @@ def ts_object(text: str, name: str) -> dict[str, str]:
 
 
 def ts_interfaces(text: str) -> dict[str, dict[str, tuple[bool, str]]]:
-    """`export interface` name -> field -> (optional, TypeScript type)."""
+    """`export interface` name -> field -> (optional, TypeScript type), with the fields of
+    the interface it `extends`, if any (declared before it)."""
     found: dict[str, dict[str, tuple[bool, str]]] = {}
-    for match in re.finditer(r"^export interface (\w+) \{\n(.*?)^\}", text, re.M | re.S):
-        fields: dict[str, tuple[bool, str]] = {}
-        for line in match.group(2).splitlines():
+    for match in re.finditer(r"^export interface (\w+)(?: extends (\w+))? \{\n(.*?)^\}", text, re.M | re.S):
+        base = match.group(2)
+        assert base is None or base in found, f"{match.group(1)} extends {base}, not declared before it"
+        fields: dict[str, tuple[bool, str]] = dict(found[base]) if base else {}
+        for line in match.group(3).splitlines():
             line = line.split("//")[0].strip()
             if not line:
                 continue

@@ -78,16 +78,23 @@ export interface Result {
   target?: Location | null; // evalens.call only: where the called function is defined
 }
 
-// evalens.features.cells.RunCellResult: the answer of evalens.runCell, the Result of the last
-// cell run plus `cells`, one entry per cell run, in order (evalens.features.cells.CellRun:
-// `line` the cell's marker line, 0-based). Written with `extends` and the entry inline,
-// which tests/editors/test_contract.py does not read yet: it maps neither TypedDict.
-export interface RunCellResult extends Result {
-  cells?: { line: number; ok: boolean; value: Value | null }[];
+// evalens.features.cells.CellRun: one entry of RunCellResult's `cells` (and, with the uri,
+// the evalens/cellDone notification)
+export interface CellRun {
+  line: number; // the cell's marker line, 0-based
+  end: number; // the cell's last line
+  title: string;
+  ok: boolean;
+  value: Value | null;
+  durationMs: number;
+  reloaded: ReloadedModule[]; // what was brought up to date before this cell ran
 }
 
-/** One entry of RunCellResult's `cells` (evalens.features.cells.CellRun). */
-export type CellRun = NonNullable<RunCellResult["cells"]>[number];
+// evalens.features.cells.RunCellResult: the answer of evalens.runCell, the Result of the last
+// cell run plus `cells`, one entry per cell run, in order
+export interface RunCellResult extends Result {
+  cells?: CellRun[];
+}
 
 /** The `scope` of evalens.runCell: the cell, the code cells before it, it and those after, or all. */
 export type CellScope = "cell" | "above" | "below" | "all";

@@ -10,7 +10,7 @@ and an ``evalens/cellDone`` notification, so clients show results as they come.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypedDict
+from typing import Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
@@ -23,14 +23,10 @@ from .cells import CellRun, RunCellResult, cell_code, in_scope, value_position
 from .runs import Runs, Step
 
 
-class CellDoneParams(TypedDict):
-    """``evalens/cellDone``: one cell of a scope has run (its entry of ``cells``, and where)."""
+class CellDoneParams(CellRun):
+    """``evalens/cellDone``: one cell of a scope has run: its entry of ``cells``, and where."""
 
     uri: str
-    line: int
-    end: int
-    ok: bool
-    value: Any
 
 
 async def run_cell(runs: Runs, args: tuple[Any, ...]) -> RunCellResult:
@@ -56,7 +52,15 @@ async def run_cell(runs: Runs, args: tuple[Any, ...]) -> RunCellResult:
 
 
 def _entry(cell: Cell, result: Result) -> CellRun:
-    return CellRun(line=cell.line, end=cell.end, title=cell.title, ok=result["ok"], value=result["value"])
+    return {
+        "line": cell.line,
+        "end": cell.end,
+        "title": cell.title,
+        "ok": result["ok"],
+        "value": result["value"],
+        "durationMs": result["durationMs"],
+        "reloaded": result["reloaded"],
+    }
 
 
 def _recorder(runs: Runs, doc: Document, cell: Cell) -> Callable[[Result], None]:
@@ -67,14 +71,7 @@ def _recorder(runs: Runs, doc: Document, cell: Cell) -> Callable[[Result], None]
     def after(result: Result) -> None:
         at = value_position(doc, cell, units)
         host.history.record_hint(doc.uri, at, result, replacing=(cell.line, cell.end))
-        entry = _entry(cell, result)
-        params: CellDoneParams = {
-            "uri": doc.uri,
-            "line": entry["line"],
-            "end": entry["end"],
-            "ok": entry["ok"],
-            "value": entry["value"],
-        }
+        params: CellDoneParams = {"uri": doc.uri, **_entry(cell, result)}
         host.protocol.notify("evalens/cellDone", params)
 
     return after

@@ -21,6 +21,7 @@ from ..text.cells import Cell, CellIndex, cell_at, compile_markers
 from ..text.documents import Document, selection
 from ..text.folds import indentation_folds
 from ..text.lineindex import split_lines
+from ..worker import messages
 
 #: code lens and code action titles, by scope (SPEC: lens titles start with these words)
 TITLES = {"cell": "Run cell", "above": "Run above", "below": "Run below"}
@@ -34,6 +35,9 @@ class CellRun(TypedDict):
     title: str
     ok: bool
     value: Value | None
+    durationMs: float
+    #: what was brought up to date before this cell ran (the Result's ``reloaded``)
+    reloaded: list[messages.ReloadedModule]
 
 
 class RunCellResult(Result, total=False):

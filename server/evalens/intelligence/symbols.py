@@ -78,8 +78,9 @@ def _symbols(scope: Any, lines: list[str], units: Units, in_class: bool) -> list
 def in_cells(
     found: list[types.DocumentSymbol], cells: Sequence[Cell], lines: list[str], units: Units
 ) -> list[types.DocumentSymbol]:
-    """``found`` with each cell as a symbol (kind Namespace, named by its title or ``Cell N``)
-    holding the symbols that start in it; those before the first cell stay at the top."""
+    """``found`` with each cell as a symbol (kind Namespace, named by its title or ``Cell N``,
+    ``detail`` "markdown" for a markdown cell) holding the symbols that start in it; those
+    before the first cell stay at the top."""
     if not cells:
         return found
     outline = [symbol for symbol in found if symbol.range.start.line < cells[0].line]
@@ -89,6 +90,7 @@ def in_cells(
         outline.append(
             types.DocumentSymbol(
                 name=cell.title or f"Cell {number}",
+                detail="markdown" if cell.markdown else None,
                 kind=types.SymbolKind.Namespace,
                 range=types.Range(types.Position(cell.line, 0), types.Position(cell.end, units(last))),
                 selection_range=types.Range(types.Position(cell.line, 0), types.Position(cell.line, units(marker))),
