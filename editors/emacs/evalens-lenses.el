@@ -16,6 +16,7 @@
 (require 'cl-lib)
 (require 'eglot)
 (require 'jsonrpc)
+(require 'evalens-server)
 
 (defvar evalens-show-lenses)            ; evalens.el
 
@@ -66,7 +67,7 @@ The lenses shown stay, moving with the text, until the answer replaces
 them; an answer for text edited since it was asked is dropped (the edit
 asks again)."
   (interactive)
-  (when-let ((server (and evalens-show-lenses (eglot-managed-p) (eglot-current-server))))
+  (when-let ((server (and evalens-show-lenses (evalens--running-server))))
     (if evalens--lens-state
         (setq evalens--lens-state 'again)
       (let ((buffer (current-buffer))
@@ -78,8 +79,7 @@ asks again)."
                           (setq evalens--lens-state nil)
                           (when again (evalens-refresh-lenses))))))))
         (setq evalens--lens-state 'asked)
-        (eglot--signal-textDocument/didChange)
-        (jsonrpc-async-request
+        (evalens--async-request
          server :textDocument/codeLens
          (list :textDocument (eglot--TextDocumentIdentifier))
          :success-fn (lambda (lenses)
@@ -88,8 +88,7 @@ asks again)."
                            (when (= tick (buffer-chars-modified-tick))
                              (evalens--show-lenses (or lenses [])))))
                        (funcall done buffer))
-         :error-fn (lambda (_err) (funcall done buffer))
-         :timeout nil)))))
+         :error-fn (lambda (_err) (funcall done buffer)))))))
 
 (defun evalens--refresh-lenses-in (buffer)
   "Ask for the lenses of BUFFER, if it is still there."

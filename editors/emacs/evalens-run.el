@@ -17,6 +17,7 @@
 
 (require 'eglot)
 (require 'jsonrpc)
+(require 'evalens-server)
 (require 'evalens-output)
 (require 'evalens-results)
 (require 'evalens-lenses)
@@ -27,8 +28,13 @@
   "The last Result received, as a plist (for scripts and tests).")
 
 (defun evalens--server ()
-  (or (eglot-current-server)
-      (user-error "evalens: this buffer is not managed by an evalens server (M-x eglot)")))
+  "This buffer's evalens server, running; else a `user-error' saying why not."
+  (let ((server (eglot-current-server)))
+    (cond ((null server)
+           (user-error "evalens: this buffer is not managed by an evalens server (M-x eglot)"))
+          ((not (jsonrpc-running-p server))
+           (user-error "%s" evalens-not-running-message))
+          (t server))))
 
 (defun evalens--uri ()
   (plist-get (eglot--TextDocumentIdentifier) :uri))
@@ -48,16 +54,13 @@
 (defun evalens-execute (command argument &optional on-result on-error)
   "Send workspace/executeCommand COMMAND with ARGUMENT, asynchronously.
 ON-RESULT gets the result, ON-ERROR the JSON-RPC error plist."
-  (let ((server (evalens--server)))
-    (eglot--signal-textDocument/didChange)
-    (jsonrpc-async-request
-     server :workspace/executeCommand
-     (list :command command :arguments (vector argument))
-     :success-fn (lambda (result) (when on-result (funcall on-result result)))
-     :error-fn (lambda (err)
-                 (if on-error (funcall on-error err)
-                   (message "%s" (evalens-error-text err))))
-     :timeout nil)))
+  (evalens--async-request
+   (evalens--server) :workspace/executeCommand
+   (list :command command :arguments (vector argument))
+   :success-fn (lambda (result) (when on-result (funcall on-result result)))
+   :error-fn (lambda (err)
+               (if on-error (funcall on-error err)
+                 (message "%s" (evalens-error-text err))))))
 
 (defun evalens--line-position (buffer line)
   "The start of 0-based LINE in BUFFER."
@@ -104,6 +107,7 @@ position (the called function's line, from the server's document symbols)
 or nil: the command is sent at once, and its Result waits for that
 position if need be.  A call's Result that names the def line of what it
 called (`target') is shown there instead (see `evalens--place')."
+  (evalens--server)                     ; a server that runs, or nothing is shown
   (let* ((buffer (current-buffer))
          (call (equal command (evalens--command 'call)))
          (label (format "%s(%s)" (plist-get argument :target) (or (plist-get argument :args) "")))

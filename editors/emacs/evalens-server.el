@@ -141,6 +141,37 @@ as \"[eglot] -1: Server died\" when the server dies while it connects."
 As `eglot-ensure' does, but saying why the server cannot start."
   (add-hook 'post-command-hook #'evalens--connect nil t))
 
+;;; Talking to the server only while it runs
+
+(defconst evalens-not-running-message
+  "evalens: the server is not running; M-x eglot starts it again"
+  "Told when a command finds the server of its buffer ended.")
+
+(defun evalens--running-server ()
+  "The evalens server of this buffer if its process still runs, else nil.
+After the process ends eglot still manages the buffer until the process
+sentinel has run, and a Result read just before the end is handled then:
+whatever follows it must not write to the ended process."
+  (when-let ((server (and (eglot-managed-p) (eglot-current-server))))
+    (and (jsonrpc-running-p server) server)))
+
+(defun evalens--async-request (server method params &rest args)
+  "Send METHOD with PARAMS to SERVER, asynchronously and without a timeout.
+ARGS are `jsonrpc-async-request's :success-fn and :error-fn.  The buffer's
+pending changes go first.  A server that no longer runs gets nothing, and
+a send that fails because it ended just now signals nothing (it would
+escape from the process filter or timer that sent it): :error-fn is called
+with (:code -1 :message `evalens-not-running-message')."
+  (condition-case nil
+      (progn
+        (unless (jsonrpc-running-p server)
+          (error "Not running"))
+        (eglot--signal-textDocument/didChange)
+        (apply #'jsonrpc-async-request server method params :timeout nil args))
+    (error
+     (when-let ((on-error (plist-get args :error-fn)))
+       (funcall on-error (list :code -1 :message evalens-not-running-message))))))
+
 (cl-defmethod eglot-client-capabilities ((_server evalens-server))
   "eglot's capabilities, with code lenses and their refresh request."
   (let* ((capabilities (cl-call-next-method))

@@ -15,6 +15,7 @@
 (require 'subr-x)
 (require 'eglot)
 (require 'jsonrpc)
+(require 'evalens-server)
 
 (defconst evalens--class-kind 5 "LSP SymbolKind of a class.")
 (defconst evalens--function-kind 12 "LSP SymbolKind of a function.")
@@ -64,11 +65,11 @@ method or class named like its last part."
   "Ask the server where TARGET is defined in this buffer, asynchronously.
 CALLBACK gets the position of the start of that line, or nil."
   (let ((buffer (current-buffer))
-        (server (eglot-current-server)))
+        (server (evalens--running-server)))
     (if (not server)
         (funcall callback nil)
-      (jsonrpc-async-request
-       server :textDocument/documentSymbol (evalens--document-symbols-params)
+      (evalens--async-request
+       server :textDocument/documentSymbol (list :textDocument (eglot--TextDocumentIdentifier))
        :success-fn (lambda (symbols)
                      (funcall callback
                               (when (buffer-live-p buffer)
@@ -78,12 +79,11 @@ CALLBACK gets the position of the start of that line, or nil."
                                       (goto-char (point-min))
                                       (forward-line line)
                                       (point)))))))
-       :error-fn (lambda (_err) (funcall callback nil))
-       :timeout nil))))
+       :error-fn (lambda (_err) (funcall callback nil))))))
 
 (defun evalens--function-names ()
   "The top-level functions of this buffer (the server's document symbols)."
-  (when-let ((server (eglot-current-server)))
+  (when-let ((server (evalens--running-server)))
     (let ((symbols (ignore-errors
                      (jsonrpc-request server :textDocument/documentSymbol (evalens--document-symbols-params)
                                       :timeout 2))))

@@ -33,6 +33,19 @@
                 (push (apply #'format-message args) evalens-test-messages))
               (apply orig args)))
 
+(defvar evalens-test-escaped nil
+  "Errors that escaped a server's process filter or sentinel, newest first.
+Emacs would print them and go on (\"error in process filter: ...\"), or, as
+batch Emacs does here, end with a backtrace: kept here for a step to report.")
+
+(defun evalens-test-record-escape (where orig &rest args)
+  (condition-case err
+      (apply orig args)
+    (error (push (format "in the process %s: %s" where (error-message-string err)) evalens-test-escaped))))
+
+(advice-add 'jsonrpc--process-filter :around (apply-partially #'evalens-test-record-escape "filter"))
+(advice-add 'jsonrpc--process-sentinel :around (apply-partially #'evalens-test-record-escape "sentinel"))
+
 (defun evalens-test-wait (seconds predicate)
   "Pump process output until PREDICATE is non-nil or SECONDS pass; return its value."
   (let ((value nil))
@@ -137,6 +150,14 @@
     (let ((start (point)))
       (re-search-forward "^```$")
       (buffer-substring-no-properties start (match-beginning 0)))))
+
+(defun evalens-test-ended (server)
+  "Non-nil once SERVER's process has ended and its sentinel has run.
+`process-live-p' turns nil as soon as Emacs reaps the process (a signal
+handler), before the sentinel runs: waiting for that alone lets the
+sentinel run, and say what it says, during the next step."
+  (let ((process (jsonrpc--process server)))
+    (and (not (process-live-p process)) (process-get process 'jsonrpc-sentinel-cleanup-started))))
 
 (defun evalens-test-connect ()
   "What follows the command that opened a file: `post-command-hook' (batch has no command loop)."
@@ -629,19 +650,37 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
           (setf (eglot--shutdown-requested server) t)
           (ignore-errors (jsonrpc-request server :shutdown nil :timeout 5))
           (jsonrpc-notify server :exit nil)
-          (evalens-test-wait 5 (lambda () (not (process-live-p (jsonrpc--process server))))))))))
+          ;; Its sentinel's "[jsonrpc] Server exited with status 0" said here, not in the next step.
+          (evalens-test-expect (evalens-test-wait 5 (lambda () (evalens-test-ended server)))
+                               "the plain server still runs"))))))
 
-(evalens-test-step "the server ends later: its exit and last stderr lines, not \"Server died\""
+(evalens-test-step "the server ends later: its exit and last stderr lines, not \"Server died\"; nothing is sent to it after"
   (set-buffer (find-buffer-visiting (expand-file-name "untrusted/u.py" evalens-test-base)))
-  (let ((server (eglot-current-server))
-        (evalens-test-messages nil))
+  (let* ((server (eglot-current-server))
+         (process (jsonrpc--process server))
+         (escaped evalens-test-escaped)
+         (deadline (+ (float-time) 10))
+         (evalens-test-messages nil))
     (insert "while True: pass\n")
     (evalens-eval-region (evalens-test-line-pos 1) (evalens-test-line-pos 2))
     (evalens-test-expect (equal (evalens-test-result 1) "⋯") "line 1 shows %S" (evalens-test-result 1))
-    (signal-process (jsonrpc--process server) 'SIGTERM)
-    (evalens-test-expect
-     (evalens-test-wait 10 (lambda () (not (process-live-p (jsonrpc--process server)))))
-     "the server still runs")
+    (signal-process process 'SIGTERM)
+    ;; The worst order, every time: nothing is read until the process has ended, so its
+    ;; last answer (the run's Result, sent as SIGTERM ends the run) is handled while eglot
+    ;; still manages the buffer, before the sentinel.  What follows a Result (the lenses
+    ;; asked again) must not write to the ended process.
+    (while (and (process-live-p process) (< (float-time) deadline)))
+    (evalens-test-expect (not (process-live-p process)) "the server still runs")
+    (evalens-test-expect (eglot-managed-p) "the sentinel ran already")
+    (evalens-refresh-lenses)            ; as after a Result: nothing sent, nothing signalled
+    (let ((refused (condition-case err
+                       (progn (evalens-eval-line) nil)
+                     (user-error (error-message-string err)))))
+      (evalens-test-expect (equal refused "evalens: the server is not running; M-x eglot starts it again")
+                           "evalens-eval-line: %S" refused))
+    (evalens-test-expect (evalens-test-wait 10 (lambda () (evalens-test-ended server)))
+                         "the sentinel did not run")
+    (evalens-test-expect (equal evalens-test-escaped escaped) "escaped: %S" evalens-test-escaped)
     (let ((text (car evalens-test-messages)))
       (evalens-test-expect (and text (string-prefix-p "evalens: the server exited with code 1" text)
                                 (string-suffix-p "\nIts log: M-x eglot-events-buffer; M-x eglot starts it again." text))
@@ -654,6 +693,9 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
                              (string-prefix-p "✗ InterpreterDied: " (evalens-test-result 1)))
                          "line 1 shows %S" (evalens-test-result 1))))
 
+(evalens-test-step "no error escaped a server's process filter or sentinel"
+  (evalens-test-expect (null evalens-test-escaped) "%s" (string-join (reverse evalens-test-escaped) "; ")))
+
 ;; Stop the server as a client should (shutdown, exit) and wait for it to end, so that it
 ;; and its interpreter are gone before Emacs exits.  (`eglot-shutdown' kills the process
 ;; in eglot 1.9, and its sentinel then fails in batch mode.)
@@ -662,6 +704,6 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
     (setf (eglot--shutdown-requested server) t)
     (jsonrpc-request server :shutdown nil :timeout 5)
     (jsonrpc-notify server :exit nil)
-    (evalens-test-wait 5 (lambda () (not (process-live-p (jsonrpc--process server)))))))
+    (evalens-test-wait 5 (lambda () (evalens-test-ended server)))))
 
 (kill-emacs (if evalens-test-failed 1 0))

@@ -16,7 +16,8 @@ moved, until the new ones arrive; a call of a function imported from another fil
 area and output when that file is hidden, after its def line when visible); run the
 module, restart; an untrusted workspace's message and trusting it as the message says;
 plain eglot configured by the top README's snippet; the server's workspace/codeLens/refresh
-answered; the server ending later (its exit and last stderr lines).
+answered; the server ending later (its exit and last stderr lines; its last answer handled
+after it ended sends nothing more); no error escaping a process filter or sentinel.
 
 The mode is evalens.el and the files it loads from its own folder: each byte-compiles
 without a warning in an Emacs of its own, evalens.el finds them whether it is required (the
@@ -101,8 +102,10 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         "plain eglot with the top README's snippet",
         "workspace/codeLens/refresh: the server asks",
         "the server ends later: its exit and last stderr lines",
+        "no error escaped a server's process filter or sentinel",
     ]:
         assert f"ok {step}" in report, log
+    assert "error in process" not in proc.stderr, log
 
 
 #: Every file of the mode: evalens.el, the entry point a user loads, and the files it loads
