@@ -16,6 +16,8 @@
 (require 'evalens-results)
 (require 'evalens-symbols)
 (require 'evalens-run)
+(require 'evalens-lenses)
+(require 'evalens-cells)
 
 (declare-function evalens--command "evalens" (role))
 
@@ -63,15 +65,19 @@ ARGS is Python source of an argument list, such as \"3, key=2\"."
                 (format "run %s" (buffer-name))))
 
 (defun evalens-run-lens ()
-  "Run the code lens of the current line (the function defined on it)."
+  "Run the code lens of the current line (the function defined on it, or its cell).
+Of several (a cell's Run cell, Run above, Run below), choose one."
   (interactive)
-  (let ((ov (cl-find-if (lambda (ov) (overlay-get ov 'evalens-lens))
-                        (overlays-in (line-beginning-position) (1+ (line-beginning-position))))))
-    (unless ov
-      (user-error "evalens: no code lens on this line"))
-    (let ((argument (overlay-get ov 'evalens-lens-argument)))
-      (evalens--run (line-beginning-position) (overlay-get ov 'evalens-lens-command) argument
-                    (format "call %s()" (plist-get argument :target))))))
+  (let* ((items (evalens--lens-items-at (point)))
+         (item (cond ((null items) (user-error "evalens: no code lens on this line"))
+                     ((null (cdr items)) (car items))
+                     (t (assoc (completing-read "evalens lens: " (mapcar #'car items) nil t nil nil (caar items))
+                               items)))))
+    (pcase-let ((`(,_title ,command ,argument) item))
+      (if (equal command (evalens--command 'run-cell))
+          (evalens--run-cells (plist-get argument :scope) (plist-get argument :line))
+        (evalens--run (line-beginning-position) command argument
+                      (format "call %s()" (plist-get argument :target)))))))
 
 (defun evalens-interrupt ()
   "Interrupt the running evaluation (KeyboardInterrupt in the interpreter)."

@@ -6,7 +6,8 @@
 
 ;; eglot 1.9 has no code lens UI, so evalens draws the server's lenses
 ;; itself, as overlays above the line of each function (`▶ main()', then
-;; the last result).  They are asked when eglot starts managing a buffer,
+;; the last result); the lenses of one line share it (a cell's `Run cell |
+;; Run above | Run below').  They are asked when eglot starts managing a buffer,
 ;; once edits pause, after runs, on save and when the server asks
 ;; (workspace/codeLens/refresh); the lenses shown stay, moving with the
 ;; text, until the answer replaces them.  One request at a time per buffer.
@@ -37,29 +38,41 @@ A request made while one is in flight is sent once that one is answered.")
 (defun evalens--clear-lenses ()
   (remove-overlays (point-min) (point-max) 'evalens-lens t))
 
+(defun evalens--lens-items (lenses)
+  "LENSES (a codeLens answer) by line: ((LINE (TITLE COMMAND ARGUMENT) ...) ...)."
+  (let (lines)
+    (cl-loop for lens across lenses
+             for command = (plist-get lens :command)
+             for line = (plist-get (plist-get (plist-get lens :range) :start) :line)
+             for arguments = (plist-get command :arguments)
+             when command do
+             (let ((entry (or (assq line lines) (car (push (list line) lines)))))
+               (setcdr entry (append (cdr entry)
+                                     (list (list (plist-get command :title) (plist-get command :command)
+                                                 (and (> (length arguments) 0) (elt arguments 0))))))))
+    (nreverse lines)))
+
 (defun evalens--show-lenses (lenses)
-  "Replace the lenses shown with LENSES, all at once."
+  "Replace the lenses shown with LENSES, all at once.
+The lenses of one line (a cell's Run cell, Run above and Run below) share
+the line drawn above it, their titles separated by \" | \"."
   (evalens--clear-lenses)
   (setq evalens--lens-updates (1+ evalens--lens-updates))
   (when evalens-show-lenses
     (save-excursion
       (save-restriction
         (widen)
-        (cl-loop for lens across lenses
-                 for command = (plist-get lens :command)
-                 for line = (plist-get (plist-get (plist-get lens :range) :start) :line)
-                 when command do
-                 (goto-char (point-min))
-                 (forward-line line)
-                 (let ((ov (make-overlay (point) (point) nil nil nil))
-                       (indent (make-string (current-indentation) ?\s)))
-                   (overlay-put ov 'evalens-lens t)
-                   (overlay-put ov 'evalens-lens-title (plist-get command :title))
-                   (overlay-put ov 'evalens-lens-command (plist-get command :command))
-                   (overlay-put ov 'evalens-lens-argument (aref (plist-get command :arguments) 0))
-                   (overlay-put ov 'before-string
-                                (concat indent (propertize (plist-get command :title) 'face 'evalens-lens-face)
-                                        "\n"))))))))
+        (pcase-dolist (`(,line . ,items) (evalens--lens-items lenses))
+          (goto-char (point-min))
+          (forward-line line)
+          (let ((ov (make-overlay (point) (point) nil nil nil))
+                (title (mapconcat #'car items " | ")))
+            (overlay-put ov 'evalens-lens t)
+            (overlay-put ov 'evalens-lens-title title)
+            (overlay-put ov 'evalens-lens-items items)
+            (overlay-put ov 'before-string
+                         (concat (make-string (current-indentation) ?\s)
+                                 (propertize title 'face 'evalens-lens-face) "\n"))))))))
 
 (defun evalens-refresh-lenses ()
   "Ask the server for this buffer's code lenses and show them (asynchronously).
@@ -126,11 +139,18 @@ Its title then shows the result."
        (with-current-buffer buffer
          (save-excursion
            (goto-char pos)
-           (cl-some (lambda (ov)
-                      (let ((lens (overlay-get ov 'evalens-lens-argument)))
+           (cl-some (lambda (item)
+                      (let ((lens (nth 2 item)))
                         (and (equal (plist-get lens :target) (plist-get argument :target))
                              (equal (plist-get lens :uri) (plist-get argument :uri)))))
-                    (overlays-in (line-beginning-position) (1+ (line-beginning-position))))))))
+                    (evalens--lens-items-at (point)))))))
+
+(defun evalens--lens-items-at (pos)
+  "The lenses drawn above the line of POS: ((TITLE COMMAND ARGUMENT) ...)."
+  (save-excursion
+    (goto-char pos)
+    (cl-loop for ov in (overlays-in (line-beginning-position) (1+ (line-beginning-position)))
+             when (overlay-get ov 'evalens-lens) append (overlay-get ov 'evalens-lens-items))))
 
 (provide 'evalens-lenses)
 ;;; evalens-lenses.el ends here

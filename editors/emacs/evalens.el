@@ -26,6 +26,11 @@
 ;;   i  interrupt                     R  restart the interpreter
 ;;   o  show *evalens-output*         k  clear results
 ;;
+;; and for cells (`# %%' lines), as code-cells.el and python-cell users expect:
+;;   .  run the cell at point         a  run the cells above it
+;;   b  run it and the cells below    A  run all cells
+;;   n  next cell                     p  previous cell
+;;
 ;; This file is the entry point: the options, the server commands by role,
 ;; the settings, eglot's registration and the evalens server's handlers,
 ;; and `evalens-mode'.  It finds the rest beside it, loaded with `require'
@@ -37,6 +42,7 @@
 ;;   evalens-lenses.el    code lenses drawn above functions
 ;;   evalens-symbols.el   functions, from the server's document symbols
 ;;   evalens-run.el       a run sent, its Result shown where it belongs
+;;   evalens-cells.el     cells: run them, each result as it comes; move between them
 ;;   evalens-commands.el  the interactive commands
 
 ;;; Code:
@@ -63,6 +69,7 @@
 (require 'evalens-lenses)
 (require 'evalens-symbols)
 (require 'evalens-run)
+(require 'evalens-cells)
 (require 'evalens-commands)
 
 (defgroup evalens nil
@@ -109,6 +116,7 @@ They are refreshed after each run and on save."
   '((eval . "evalens.eval")
     (call . "evalens.call")
     (run-module . "evalens.runModule")
+    (run-cell . "evalens.runCell")
     (interrupt . "evalens.interrupt")
     (restart . "evalens.restart")
     (status . "evalens.status"))
@@ -217,6 +225,12 @@ A project's own `eglot-workspace-configuration' takes precedence."
     (define-key map "s" #'evalens-status)
     (define-key map "o" #'evalens-show-output)
     (define-key map "k" #'evalens-clear)
+    (define-key map "." #'evalens-run-cell)
+    (define-key map "a" #'evalens-run-cells-above)
+    (define-key map "b" #'evalens-run-cell-and-below)
+    (define-key map "A" #'evalens-run-all-cells)
+    (define-key map "n" #'evalens-next-cell)
+    (define-key map "p" #'evalens-previous-cell)
     map)
   "Keymap of evalens commands, under C-c . in `evalens-mode'.")
 (fset 'evalens-command-map evalens-command-map)

@@ -607,6 +607,161 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
    "messages %S" evalens-test-messages)
   (evalens-test-expect (null (evalens-test-result 24)) "results not cleared"))
 
+;; Cells (`# %%'): a file typed in and never saved, with three cells, one of them prose,
+;; and a `# %%' inside a string that is no marker.  Keys are pressed as a user presses
+;; them: the command they run in the buffer.
+(defvar evalens-test-cells nil)
+
+(defvar evalens-test-cells-source
+  '("total = 'before the first cell: run by no cell'"    ;  1
+    ""                                                   ;  2
+    "# %% Setup"                                         ;  3
+    "import time"                                        ;  4
+    "rows = [3, 1, 2]"                                   ;  5
+    "text = '''"                                         ;  6
+    "# %% a marker in a string is none"                  ;  7
+    "'''"                                                ;  8
+    "print('loaded', len(rows))"                         ;  9
+    "len(rows)"                                          ; 10
+    ""                                                   ; 11
+    "# %% [markdown]"                                    ; 12
+    "# Prose, not code: 1 / 0"                           ; 13
+    "# %% Total"                                         ; 14
+    "time.sleep(0.5)"                                    ; 15
+    "sum(rows) * 2"))                                    ; 16
+
+(defun evalens-test-key (keys command)
+  "Press KEYS (as `kbd' reads them) in the current buffer; they must run COMMAND."
+  (let ((bound (key-binding (kbd keys))))
+    (evalens-test-expect (eq bound command) "%s runs %S, not %S" keys bound command)
+    (call-interactively bound)))
+
+(evalens-test-step "cells: a file typed in, never saved: the server's cells, their lenses"
+  (setq evalens-test-cells (find-file (expand-file-name "cells_demo.py" (getenv "EVALENS_WORKSPACE"))))
+  (set-buffer evalens-test-cells)
+  (evalens-test-connect)
+  (evalens-test-expect (eglot-managed-p) "cells_demo.py is not managed")
+  (insert (string-join evalens-test-cells-source "\n") "\n")
+  (evalens-test-expect (and (buffer-modified-p) (not (file-exists-p buffer-file-name))) "cells_demo.py was saved")
+  (let ((cells (evalens-cells)))
+    (evalens-test-expect (equal cells '((2 10 "Setup" nil) (11 12 "Cell 2" t) (13 15 "Total" nil)))
+                         "cells %S" cells))
+  ;; A code cell's three lenses share the line above its marker; the prose has none.
+  (let ((titles "Run cell | Run above | Run below"))
+    (evalens-test-expect
+     (evalens-test-wait 10 (lambda () (equal (evalens-test-lenses) `((3 ,titles) (14 ,titles)))))
+     "lenses %S" (evalens-test-lenses))))
+
+(evalens-test-step "cells: C-c . n and C-c . p move between the markers, not to the one in a string"
+  (set-buffer evalens-test-cells)
+  (goto-char (point-min))
+  (let ((evalens-test-messages nil)
+        (down nil)
+        (up nil))
+    (dotimes (_ 4)
+      (evalens-test-key "C-c . n" #'evalens-next-cell)
+      (push (line-number-at-pos) down))
+    (evalens-test-expect (equal (reverse down) '(3 12 14 14)) "C-c . n went to lines %S" (reverse down))
+    (evalens-test-expect (equal (car evalens-test-messages) "evalens: no cell below") "messages %S" evalens-test-messages)
+    (dotimes (_ 3)
+      (evalens-test-key "C-c . p" #'evalens-previous-cell)
+      (push (line-number-at-pos) up))
+    (evalens-test-expect (equal (reverse up) '(12 3 3)) "C-c . p went to lines %S" (reverse up))
+    (evalens-test-expect (equal (car evalens-test-messages) "evalens: no cell above") "messages %S" evalens-test-messages)
+    (evalens-test-expect (bolp) "point is not at the start of the marker line")))
+
+(evalens-test-step "cells: C-c . . runs the cell at point: its value after its last line, its output; in no cell, one line says so"
+  (set-buffer evalens-test-cells)
+  (goto-char (evalens-test-line-pos 6))  ; inside the cell's string
+  (evalens-test-key "C-c . ." #'evalens-run-cell)
+  (evalens-test-expect (equal (evalens-test-result 10) "⋯") "line 10 shows %S" (evalens-test-result 10))
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (and (null evalens--cell-runs)
+                                                              (equal (evalens-test-result 10) "⇒ 3"))))
+                       "line 10 shows %S" (evalens-test-result 10))
+  (evalens-test-expect (eq (evalens-test-face 10) 'evalens-value-face) "face %S" (evalens-test-face 10))
+  (evalens-test-expect (string-suffix-p "── cell cells_demo.py:6\nloaded 3\n" (evalens-test-output))
+                       "output %S" (evalens-test-output))
+  (let ((evalens-test-messages nil)
+        (told "evalens: line 1 is in no cell; the first cell starts at line 3"))
+    (goto-char (point-min))
+    (evalens-test-key "C-c . ." #'evalens-run-cell)
+    (evalens-test-expect (evalens-test-wait 10 (lambda () (member told evalens-test-messages)))
+                         "messages %S" evalens-test-messages)
+    (evalens-test-expect (null (evalens-test-result 1)) "line 1 shows %S" (evalens-test-result 1))
+    (evalens-test-expect (null evalens--cell-runs) "runs left %S" evalens--cell-runs)))
+
+(evalens-test-step "cells: C-c . b from the first runs it and the rest, each shown as it ends, its last result replaced"
+  (set-buffer evalens-test-cells)
+  ;; A line added at the end of the first cell (not saved): its result moves there.
+  (goto-char (evalens-test-line-pos 10))
+  (end-of-line)
+  (insert "\nlen(rows) + 1")                ; line 11; the prose is 13-14, Total 15-17
+  (goto-char (evalens-test-line-pos 3))
+  (evalens-test-key "C-c . b" #'evalens-run-cell-and-below)
+  (evalens-test-expect (equal (evalens-test-result 11) "⋯") "line 11 shows %S" (evalens-test-result 11))
+  ;; Shown when its evalens/cellDone comes, while the last cell still sleeps.
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-result 11) "⇒ 4")))
+                       "line 11 shows %S" (evalens-test-result 11))
+  (evalens-test-expect evalens--cell-runs "the first cell's value came with the answer, not as the cell ended")
+  (evalens-test-expect (null (evalens-test-result 10)) "line 10 still shows %S" (evalens-test-result 10))
+  (evalens-test-expect (evalens-test-wait 10 (lambda () (and (null evalens--cell-runs)
+                                                              (equal (evalens-test-result 17) "⇒ 12"))))
+                       "line 17 shows %S" (evalens-test-result 17))
+  (evalens-test-expect (equal (evalens-test-result 11) "⇒ 4") "line 11 shows %S" (evalens-test-result 11))
+  (evalens-test-expect (null (evalens-test-result 14)) "the prose shows %S" (evalens-test-result 14))
+  (let ((ran (mapcar (lambda (cell) (plist-get cell :line)) (plist-get evalens-last-result :cells))))
+    (evalens-test-expect (equal ran '(2 14)) "cells run %S" ran)))
+
+(evalens-test-step "cells: the server's Run cell code action, as eglot-code-actions runs it, shows its value"
+  (set-buffer evalens-test-cells)
+  (evalens-clear)
+  (let* ((server (eglot-current-server))
+         (at (eglot--pos-to-lsp-position (evalens-test-line-pos 16)))
+         (actions (jsonrpc-request server :textDocument/codeAction
+                                   (list :textDocument (eglot--TextDocumentIdentifier)
+                                         :range (list :start at :end at)
+                                         :context (list :diagnostics []))))
+         (action (cl-find "evalens: Run cell" actions
+                          :key (lambda (action) (plist-get action :title)) :test #'equal)))
+    (evalens-test-expect action "actions %S" (mapcar (lambda (action) (plist-get action :title)) actions))
+    ;; What eglot-code-actions does with the Command chosen.
+    (eglot-execute-command server (intern (plist-get action :command)) (plist-get action :arguments))
+    (evalens-test-expect (evalens-test-wait 10 (lambda () (and (null evalens--cell-runs)
+                                                                (equal (evalens-test-result 17) "⇒ 12"))))
+                         "line 17 shows %S" (evalens-test-result 17))))
+
+(evalens-test-step "cells: C-c . A with a failing middle cell: its error shows, the cells after it do not run"
+  (set-buffer evalens-test-cells)
+  (goto-char (evalens-test-line-pos 13))
+  (delete-region (point) (line-end-position 2))
+  (insert "# %% Boom\n1 / 0")               ; the prose becomes code that fails
+  (evalens-clear)
+  (goto-char (point-min))                  ; in no cell: all cells run from anywhere
+  (evalens-test-key "C-c . A" #'evalens-run-all-cells)
+  (evalens-test-expect
+   (evalens-test-wait 10 (lambda () (and (null evalens--cell-runs)
+                                         (equal (evalens-test-result 14) "✗ ZeroDivisionError: division by zero"))))
+   "line 14 shows %S" (evalens-test-result 14))
+  (evalens-test-expect (eq (evalens-test-face 14) 'evalens-error-face) "face %S" (evalens-test-face 14))
+  (evalens-test-expect (equal (evalens-test-result 11) "⇒ 4") "line 11 shows %S" (evalens-test-result 11))
+  (evalens-test-expect (null (evalens-test-result 17)) "the cell after it ran: line 17 shows %S"
+                       (evalens-test-result 17))
+  (let ((ran (mapcar (lambda (cell) (plist-get cell :line)) (plist-get evalens-last-result :cells))))
+    (evalens-test-expect (equal ran '(2 12)) "cells run %S" ran))
+  (let ((output (evalens-test-output)))
+    (evalens-test-expect (and (string-match-p "── all cells cells_demo.py:3\nloaded 3\nTraceback" output)
+                              (string-match-p "line 14, in <module>" output)
+                              (string-suffix-p "ZeroDivisionError: division by zero\n" output))
+                         "output %S" output))
+  (evalens-test-expect
+   (evalens-test-wait
+    10 (lambda ()
+         (cl-some (lambda (diag)
+                    (and (= (line-number-at-pos (flymake-diagnostic-beg diag)) 14)
+                         (string-match-p "ZeroDivisionError" (flymake-diagnostic-text diag))))
+                  eglot--diagnostics)))
+   "diagnostics %S" (mapcar #'flymake-diagnostic-text eglot--diagnostics)))
+
 (evalens-test-step "an untrusted workspace: the message says the Emacs way to trust it; trusting works at once"
   (setq evalens-trusted nil)            ; as before the README's setup
   (let ((buffer (evalens-test-visit "untrusted" "u.py" '("1 + 1"))))

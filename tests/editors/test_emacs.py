@@ -14,10 +14,16 @@ saving and called, the counter keeps its value and its old result, like main.py'
 shown " (stale)" in evalens-stale-face until evaluated again); an edit keeps the lenses,
 moved, until the new ones arrive; a call of a function imported from another file (echo
 area and output when that file is hidden, after its def line when visible); run the
-module, restart; an untrusted workspace's message and trusting it as the message says;
-plain eglot configured by the top README's snippet; the server's workspace/codeLens/refresh
-answered; the server ending later (its exit and last stderr lines; its last answer handled
-after it ended sends nothing more); no error escaping a process filter or sentinel.
+module, restart; cells (`# %%`) in a file typed in and never saved (three cells, one of
+them prose, a marker inside a string that is none): the server's cells and their lenses,
+`C-c . n` / `C-c . p` between the markers, `C-c . .` (the value after the cell's last line,
+its output, a cursor in no cell told in one line), `C-c . b` (each cell's value as its
+evalens/cellDone comes, replacing its last one), the server's Run cell code action as
+eglot runs it, `C-c . A` with a failing middle cell (its error, the cells after it not
+run); an untrusted workspace's message and trusting it as the message says; plain eglot
+configured by the top README's snippet; the server's workspace/codeLens/refresh answered;
+the server ending later (its exit and last stderr lines; its last answer handled after it
+ended sends nothing more); no error escaping a process filter or sentinel.
 
 The mode is evalens.el and the files it loads from its own folder: each byte-compiles
 without a warning in an Emacs of its own, evalens.el finds them whether it is required (the
@@ -98,6 +104,12 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         "call an imported function, its file not open",
         "where a call's target is shown",
         "call an imported function, its file visible",
+        "cells: a file typed in, never saved",
+        "cells: C-c . n and C-c . p move between the markers",
+        "cells: C-c . . runs the cell at point",
+        "cells: C-c . b from the first runs it and the rest",
+        "cells: the server's Run cell code action",
+        "cells: C-c . A with a failing middle cell",
         "an untrusted workspace: the message says the Emacs way to trust it",
         "plain eglot with the top README's snippet",
         "workspace/codeLens/refresh: the server asks",
