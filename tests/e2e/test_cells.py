@@ -97,6 +97,7 @@ async def test_a_failure_in_the_middle_of_below_stops_the_rest(editor: Editor) -
     )
     result = await run_cell(editor, uri, 0, "below")
     assert ran(result) == [(0, True, None), (2, False, None)]
+    assert [cell["error"] and cell["error"]["type"] for cell in result["cells"]] == [None, "ZeroDivisionError"]
     assert result["error"]["type"] == "ZeroDivisionError"
     assert result["error"]["frames"][-1]["line"] == 3
     await wait_until(lambda: [d.range.start.line for d in editor.client.diagnostics.get(uri, [])] == [3])

@@ -86,6 +86,7 @@ export interface CellRun {
   title: string;
   ok: boolean;
   value: Value | null;
+  error: ErrorInfo | null;
   durationMs: number;
   reloaded: ReloadedModule[]; // what was brought up to date before this cell ran
 }

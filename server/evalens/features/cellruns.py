@@ -58,6 +58,7 @@ def _entry(cell: Cell, result: Result) -> CellRun:
         "title": cell.title,
         "ok": result["ok"],
         "value": result["value"],
+        "error": result["error"],
         "durationMs": result["durationMs"],
         "reloaded": result["reloaded"],
     }

@@ -35,6 +35,7 @@ class CellRun(TypedDict):
     title: str
     ok: bool
     value: Value | None
+    error: messages.ErrorInfo | None
     durationMs: float
     #: what was brought up to date before this cell ran (the Result's ``reloaded``)
     reloaded: list[messages.ReloadedModule]
