@@ -2,7 +2,8 @@
 
 In a document with cell markers, what runs there is what the user runs: the engine's
 ``cell`` runs leave that document's module as it is (an empty one when it is not loaded
-yet) and bring up to date only the modules it imports. Driven through the engine and a
+yet), now and in every later run of that interpreter, and bring up to date only the
+modules it imports. Driven through the engine and a
 real interpreter, since the command that uses it (``evalens.runCell``) comes with cells.
 """
 
@@ -79,10 +80,15 @@ async def test_an_edit_of_the_cell_document_is_not_run_but_an_edit_of_what_it_im
     assert after["reloaded"] == [{"module": "helpers", "patched": [], "rerun": [0]}]
 
 
-async def test_a_run_that_is_not_a_cell_run_then_brings_the_document_up_to_date(engine: Engine, tmp_path: Path) -> None:
+async def test_a_later_run_that_is_not_a_cell_run_does_not_run_the_document_either(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Its text runs only cell by cell (SPEC), until a fresh interpreter."""
     open_document(engine, tmp_path / "helpers.py", "STEP = 1\n")
     doc = open_document(engine, tmp_path / "notebook.py", NOTEBOOK)
     await run_cell(engine, doc, 0, 0)
-    plain = await engine.run(doc, messages.eval_action("counter"))
-    assert (plain["value"], plain["stdout"]) == ({"repr": "1", "type": "int"}, "the whole file ran\n")
-    assert plain["reloaded"] == [{"module": "notebook", "patched": [], "rerun": [0, 1, 3, 5, 6]}]
+    plain = await engine.run(doc, messages.eval_action("'counter' in dir(), helpers.STEP"))
+    assert (plain["value"], plain["stdout"], plain["reloaded"]) == ({"repr": "(False, 1)", "type": "tuple"}, "", [])
+    await engine.restart()
+    fresh = await engine.run(doc, messages.eval_action("counter"))
+    assert (fresh["value"], fresh["stdout"]) == ({"repr": "1", "type": "int"}, "the whole file ran\n")
