@@ -1,4 +1,4 @@
-"""Cells (``# %%``) in the editor: what ``evalens.runCell`` runs (``commands.run_cell``),
+"""Cells (``# %%``) in the editor: what ``evalens.runCell`` runs (``cellruns.run_cell``),
 and each cell's lenses, code actions, folding range and inlay hint.
 
 A cell runs exactly as ``evalens.eval`` of its lines would (dedented, at its document
@@ -20,7 +20,7 @@ from ..settings import Settings
 from ..text.cells import Cell, CellIndex, cell_at, compile_markers
 from ..text.documents import Document, selection
 from ..text.folds import indentation_folds
-from ..text.lineindex import split_lines
+from ..text.lineindex import line_starts, split_lines
 from ..worker import messages
 
 #: code lens and code action titles, by scope (SPEC: lens titles start with these words)
@@ -112,9 +112,9 @@ def in_scope(cells: list[Cell], chosen: Cell, scope: str) -> list[Cell]:
 
 def cell_code(doc: Document, cell: Cell) -> tuple[str, int]:
     """The cell's code (its lines after the marker, dedented) and its first line."""
-    lines = split_lines(doc.text)
-    start = sum(len(line) for line in lines[: cell.line + 1])
-    end = start + sum(len(line) for line in lines[cell.line + 1 : cell.end + 1])
+    starts = [*line_starts(doc.text), len(doc.text)]  # where each line after the first starts
+    start = starts[min(cell.line, len(starts) - 1)]
+    end = starts[min(cell.end, len(starts) - 1)]
     chosen = selection(doc.text, start, end)
     return chosen.code, cell.line + 1
 

@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .lineindex import line_starts
+
 #: VS Code's, Spyder's and Jupytext's markers; the rest of the line is the title
 DEFAULT_MARKERS = (
     r"#\s*%%",
@@ -35,7 +37,6 @@ _MARKDOWN_TAG = re.compile(r"\s*\[(?:markdown|md)\]", re.IGNORECASE)
 #: Python string literals (any prefix, triple or single quoted, escapes), comments,
 #: and newlines, in the order they can begin: scanning with it from a point outside
 #: any string visits every newline that is outside a string
-_NEWLINE = re.compile(r"\r\n|\r|\n")  # the LSP's line breaks
 _DEFAULT_PREFILTER = re.compile(r"(?:^|(?<=[\r\n]))#\s*(?:%%|In\[|<(?:code|markdown)cell>)")
 _SCAN = re.compile(
     r"""
@@ -97,9 +98,8 @@ def parse(text: str, markers: re.Pattern[str] = DEFAULT) -> list[Cell]:
 
 
 def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts.extend(match.end() for match in _NEWLINE.finditer(text))
-    return starts
+    """The offset of every line's start, the LSP's lines (``lineindex``)."""
+    return [0, *line_starts(text)]
 
 
 def _cells(text: str, markers: re.Pattern[str], kept: list[Cell], start: int, starts: list[int]) -> list[Cell]:
