@@ -67,6 +67,20 @@ def field(value: Any, name: str) -> Any:
     return value[name] if isinstance(value, dict) else getattr(value, name)
 
 
+def keep_evalens_params_as_json(client: LanguageClient) -> None:
+    """Hand the params of evalens' own notifications to handlers as the JSON objects they are.
+    pygls' client makes namedtuples of params it has no type for, renaming the keys that are
+    not identifiers: a display's ``{"text/plain": ...}`` would arrive as ``{"_0": ...}``."""
+    from pygls.protocol import JsonRPCNotification, _params_field_structure_hook
+
+    def structure(message: dict[str, Any], cls: type) -> Any:
+        if str(message.get("method", "")).startswith("evalens/"):
+            return cls(**message)
+        return _params_field_structure_hook(message, cls)
+
+    client.protocol._converter.register_structure_hook(JsonRPCNotification, structure)
+
+
 def listen(client: LanguageClient, method: str, handler: Callable[[Any], None]) -> None:
     """Call ``handler`` with the params of every ``method`` the server sends. A handler the
     client already has for it (pytest-lsp's client keeps the diagnostics it is sent) runs first."""
@@ -94,12 +108,19 @@ class Editor:
         self.root = root
         self.versions: dict[str, int] = {}  # uri -> the version last sent
         self.output: list[dict[str, Any]] = []  # evalens/output params, in order
+        self.displays: list[dict[str, Any]] = []  # evalens/display params, in order
+        self.arrivals: list[str] = []  # "output" / "display", in the order they came
         self.refreshes: list[str] = []  # "codeLens" / "inlayHint", one per refresh request
         self.published: dict[str, int] = {}  # uri -> diagnostics publications so far
         self._publication = asyncio.Event()
 
         def on_output(params: Any) -> None:
             self.output.append(plain(params))
+            self.arrivals.append("output")
+
+        def on_display(params: Any) -> None:
+            self.displays.append(plain(params))
+            self.arrivals.append("display")
 
         def on_lens_refresh(params: Any) -> None:
             self.refreshes.append("codeLens")
@@ -111,7 +132,9 @@ class Editor:
             self.published[params.uri] = self.published.get(params.uri, 0) + 1
             self._publication.set()
 
+        keep_evalens_params_as_json(client)
         listen(client, "evalens/output", on_output)
+        listen(client, "evalens/display", on_display)
         listen(client, types.WORKSPACE_CODE_LENS_REFRESH, on_lens_refresh)
         listen(client, types.WORKSPACE_INLAY_HINT_REFRESH, on_hint_refresh)
         listen(client, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, on_diagnostics)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .execution import requests
-from .execution.backend import OutputSink, SessionConfig
+from .execution.backend import RunEvents, SessionConfig
 from .execution.backends.process import ProcessBackend
 from .execution.engine import Engine
 from .execution.results import Result
@@ -61,8 +61,8 @@ async def evaluate_file(path: Path, action: messages.Action, settings: Settings,
         target.write(text)
         target.flush()
 
-    def one_run(config: Callable[[], SessionConfig], output: OutputSink) -> ProcessBackend:
-        return ProcessBackend(config, output, keep_standby=False)  # a spare interpreter would be wasted
+    def one_run(config: Callable[[], SessionConfig], between_runs: RunEvents) -> ProcessBackend:
+        return ProcessBackend(config, between_runs, keep_standby=False)  # a spare interpreter would be wasted
 
     engine = Engine(store, Project([str(folder)], roots), settings, echo if stream else None, backend=one_run)
     try:

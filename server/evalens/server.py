@@ -24,6 +24,7 @@ from pygls.progress import Progress
 from pygls.workspace import TextDocument
 
 from . import __version__, intelligence, settings
+from .execution.backend import Shown
 from .execution.engine import Engine
 from .execution.inspector import LiveInspector
 from .features import commands
@@ -60,6 +61,7 @@ class EvalensServer(LanguageServer):
         self.configured = asyncio.Event()
         self.live = LiveInspector(self.engine)
         self.output = OutputChannel(lambda params: self.protocol.notify("evalens/output", params))
+        self.engine.on_display = self.send_display
         self.board = DiagnosticsBoard(self.publish_diagnostics)
         self.refresh = ClientRefresh(self)
         self.cells = CellFeatures(lambda: self.settings)
@@ -165,6 +167,11 @@ class EvalensServer(LanguageServer):
 
     def send_output(self, uri: str | None, stream: str, text: str) -> None:
         self.output.write(uri, stream, text)
+
+    def send_display(self, uri: str | None, shown: Shown) -> None:
+        """``evalens/display`` ``{uri, data, metadata}``, after the output printed before it."""
+        self.output.flush()
+        self.protocol.notify("evalens/display", shown.with_uri(uri))
 
     def publish_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))

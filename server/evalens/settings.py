@@ -23,6 +23,7 @@ class Limits:
     output_bytes: int = 1_000_000
     repr_chars: int = 10_000
     interrupt_grace_seconds: float = 3.0
+    display_bytes: int = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,12 @@ class Settings:
     #: regular expressions, each matched at the start of a line, that start a cell; empty:
     #: the usual ``# %%`` markers (``text.cells.DEFAULT_MARKERS``)
     cell_markers: tuple[str, ...] = ()
+    #: how matplotlib figures are shown: FIGURE_FORMATS
+    figure_format: str = "png"
 
 
 RELOAD_MODES = ("changed", "module")
+FIGURE_FORMATS = ("png", "retina", "svg")
 
 
 _LIMIT_KEYS = {
@@ -46,9 +50,18 @@ _LIMIT_KEYS = {
     "outputBytes": ("output_bytes", int),
     "reprChars": ("repr_chars", int),
     "interruptGraceSeconds": ("interrupt_grace_seconds", float),
+    "displayBytes": ("display_bytes", int),
 }
 #: every key ``merge`` reads, as the client writes it (docs/protocol.md, "Settings")
-KEYS = ("trusted", "interpreter", "extraPaths", "reload", "cellMarkers", *(f"limits.{key}" for key in _LIMIT_KEYS))
+KEYS = (
+    "trusted",
+    "interpreter",
+    "extraPaths",
+    "reload",
+    "cellMarkers",
+    "figureFormat",
+    *(f"limits.{key}" for key in _LIMIT_KEYS),
+)
 
 
 def _flatten(raw: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +105,11 @@ def merge(settings: Settings, raw: dict[str, Any]) -> tuple[Settings, list[str]]
                 settings = replace(settings, reload=value)
             else:
                 problems.append(f'evalens.reload must be "changed" or "module", not {value!r}')
+        elif key == "figureFormat":
+            if value in FIGURE_FORMATS:
+                settings = replace(settings, figure_format=value)
+            else:
+                problems.append(f'evalens.figureFormat must be "png", "retina" or "svg", not {value!r}')
         elif key == "cellMarkers":
             problem = _markers_problem(value)
             if problem is None:

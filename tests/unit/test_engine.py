@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from evalens.execution import backends
-from evalens.execution.backend import InterpreterDied, OutputSink, RunEvents, RunOutcome, SessionConfig, SessionState
+from evalens.execution.backend import InterpreterDied, RunEvents, RunOutcome, SessionConfig, SessionState
 from evalens.execution.backends.process import ProcessBackend
 from evalens.execution.engine import Engine
 from evalens.settings import Settings
@@ -62,7 +62,7 @@ class FakeSession:
 
 
 class FakeBackend:
-    def __init__(self, config: Callable[[], SessionConfig], output: OutputSink) -> None:
+    def __init__(self, config: Callable[[], SessionConfig], between_runs: RunEvents) -> None:
         self.config = config
         self.sessions: list[FakeSession] = []
         self.stopped = False

@@ -17,24 +17,41 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..text.jsontext import JsonValue
 from ..worker import messages
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A MIME bundle a run showed (a figure, an image, HTML): ``{"data", "metadata"}`` as the
+    interpreter encoded it, kept encoded (it may hold megabytes of base64)."""
+
+    bundle: JsonValue
+    mimes: tuple[str, ...]
+
+    def with_uri(self, uri: str | None) -> JsonValue:
+        """``{"uri", "data", "metadata"}``: the ``evalens/display`` notification's params."""
+        head = b'{"uri":' + json.dumps(uri).encode() + b","
+        return JsonValue(head + self.bundle.literal[1:])
+
 
 #: (stream, text) as the interpreter prints it; stream is "stdout" or "stderr"
 OutputSink = Callable[[str, str], None]
 #: a rich value shown while a run goes on (a figure, an image, HTML)
-DisplaySink = Callable[[messages.DisplayBundle], None]
+DisplaySink = Callable[[Shown], None]
 
 
 @dataclass(frozen=True)
 class RunEvents:
-    """Where what a run shows goes, as it happens (before the run's reply)."""
+    """Where what a run shows goes, as it happens (before the run's reply); for a backend,
+    also where what the interpreter shows between runs goes (threads, child processes)."""
 
     output: OutputSink
-    #: MIME bundles; the process backend's worker sends none yet (rich output comes next)
     display: DisplaySink
 
 
@@ -54,6 +71,7 @@ class InterpreterDied(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.output: dict[str, str] = {"stdout": "", "stderr": ""}
+        self.display: list[Shown] = []  # what the run showed before it ended
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,8 @@ class SessionConfig:
     output_bytes: int = 1_000_000
     repr_chars: int = 10_000
     grace_seconds: float = 3.0
+    display_bytes: int = 20_000_000
+    figure_format: str = "png"
     env: dict[str, str] = field(default_factory=dict)
 
     def same_session(self, other: SessionConfig) -> bool:
@@ -84,6 +104,7 @@ class RunOutcome:
     stdout: str
     stderr: str
     truncated: bool  # output was cut at ``SessionConfig.output_bytes``
+    display: list[Shown] = field(default_factory=list)  # in the order they were shown
 
 
 class Session(Protocol):

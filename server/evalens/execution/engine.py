@@ -21,7 +21,7 @@ from ..text.documents import Document, DocumentStore
 from ..text.modnames import Project
 from ..worker import messages
 from . import backends, reloads, results
-from .backend import InterpreterDied, RunEvents, Session, SessionConfig, SessionState
+from .backend import InterpreterDied, RunEvents, Session, SessionConfig, SessionState, Shown
 from .backends import BackendFactory
 from .mirror import WorkerMirror
 from .results import Result
@@ -29,7 +29,7 @@ from .results import Result
 log = logging.getLogger(__name__)
 
 OutputListener = Callable[[str | None, str, str], None]  # (uri, stream, text)
-DisplayListener = Callable[[str | None, messages.DisplayBundle], None]  # (uri, bundle)
+DisplayListener = Callable[[str | None, Shown], None]  # (uri, what was shown)
 
 
 class Queued(TypedDict):
@@ -64,12 +64,12 @@ class Engine:
         self.project = project
         self.settings = settings
         self.on_output = on_output
-        #: where MIME bundles shown during a run go (nothing sends them yet: rich output comes next)
+        #: where the MIME bundles a run shows go, as they are shown
         self.on_display: DisplayListener | None = None
         #: the backend's factory; None: the one ``backends.choose`` picks for the settings in force
         self._fixed = backend
         self._factory = backend or backends.choose(settings)
-        self.backend = self._factory(self.session_config, self.output_between_runs)
+        self.backend = self._factory(self.session_config, self.between_runs)
         self._queue = asyncio.Lock()
         self._imports = reloads.ImportCache()
         self._mirror: tuple[Session, WorkerMirror] | None = None  # the worker of the current session
@@ -94,6 +94,8 @@ class Engine:
             output_bytes=limits.output_bytes,
             repr_chars=limits.repr_chars,
             grace_seconds=limits.interrupt_grace_seconds,
+            display_bytes=limits.display_bytes,
+            figure_format=self.settings.figure_format,
         )
 
     # -- the session -------------------------------------------------------------
@@ -104,7 +106,7 @@ class Engine:
             # The settings now call for another backend: it takes over once the old one's
             # interpreters are gone (switched first, so a second caller does not switch again).
             old, self._factory = self.backend, chosen
-            self.backend = chosen(self.session_config, self.output_between_runs)
+            self.backend = chosen(self.session_config, self.between_runs)
             await old.shutdown()
         return await self.backend.start()
 
@@ -122,10 +124,19 @@ class Engine:
             return []
         return list(self._mirror[1].held)
 
+    @property
+    def between_runs(self) -> RunEvents:
+        """Where what the interpreter prints or shows while no run is under way (threads, child
+        processes) goes: to the listeners, without a document."""
+        return RunEvents(self.output_between_runs, self.display_between_runs)
+
     def output_between_runs(self, stream: str, text: str) -> None:
-        """Output the interpreter printed while no run was under way (threads, child processes)."""
         if self.on_output is not None:
             self.on_output(None, stream, text)
+
+    def display_between_runs(self, shown: Shown) -> None:
+        if self.on_display is not None:
+            self.on_display(None, shown)
 
     async def restart(self) -> int:
         session = await self.backend.restart()
@@ -227,18 +238,18 @@ class Engine:
             if self.on_output is not None:
                 self.on_output(uri, stream, text)
 
-        def display(bundle: messages.DisplayBundle) -> None:
+        def display(shown: Shown) -> None:
             if self.on_display is not None:
-                self.on_display(uri, bundle)
+                self.on_display(uri, shown)
 
         try:
             outcome = await session.run(body, RunEvents(output, display))
         except InterpreterDied as exc:
             self._mirror = None
-            return results.died(str(exc), (time.perf_counter() - started) * 1000, **exc.output)
+            return results.died(str(exc), (time.perf_counter() - started) * 1000, **exc.output, display=exc.display)
         mirror.learn(outcome.reply)
         duration = (time.perf_counter() - started) * 1000
-        return results.finished(outcome.reply["result"], outcome.stdout, outcome.stderr, outcome.truncated, duration)
+        return results.finished(outcome, duration)
 
     async def inspect(self, query: messages.Query, timeout: float = 0.5) -> Any:
         """Ask the idle interpreter about live values; None when it is busy, absent or slow.

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from ..text.jsontext import JsonString
+from ..text.jsontext import JsonString, JsonValue
 from ..worker import messages
+from .backend import RunOutcome, Shown
 
 
 class Value(TypedDict):
@@ -29,6 +30,8 @@ class _ResultFields(TypedDict):
     durationMs: float
     #: what was brought up to date before the run: [{"module", "patched", "rerun", "reason"?}]
     reloaded: list[messages.ReloadedModule]
+    #: what the run showed, in order: MIME bundles {"data", "metadata"}, kept as encoded
+    display: list[JsonValue]
 
 
 class Result(_ResultFields, total=False):
@@ -38,19 +41,21 @@ class Result(_ResultFields, total=False):
     target: messages.Location | None
 
 
-def finished(outcome_result: messages.RunResult, stdout: str, stderr: str, cut: bool, duration_ms: float) -> Result:
+def finished(outcome: RunOutcome, duration_ms: float) -> Result:
     """The Result of a run the interpreter answered."""
+    outcome_result = outcome.reply["result"]
     result: Result = {
         "ok": outcome_result["ok"],
         # the session put a long repr there as the JSON literal it came as (a JsonString)
         "value": outcome_result["value"],  # type: ignore[typeddict-item]
         "valueName": outcome_result["valueName"],
         "error": outcome_result["error"],
-        "truncated": outcome_result["truncated"] or cut,
-        "stdout": stdout,
-        "stderr": stderr,
+        "truncated": outcome_result["truncated"] or outcome.truncated,
+        "stdout": outcome.stdout,
+        "stderr": outcome.stderr,
         "durationMs": round(duration_ms, 3),
         "reloaded": outcome_result["reloaded"],
+        "display": [shown.bundle for shown in outcome.display],
     }
     if "target" in outcome_result:
         result["target"] = outcome_result["target"]
@@ -68,10 +73,13 @@ def nothing_run() -> Result:
         "error": None,
         "durationMs": 0.0,
         "reloaded": [],
+        "display": [],
     }
 
 
-def died(message: str, duration_ms: float, stdout: str = "", stderr: str = "") -> Result:
+def died(
+    message: str, duration_ms: float, stdout: str = "", stderr: str = "", display: list[Shown] | None = None
+) -> Result:
     """The Result of a run whose interpreter ended (or could not start)."""
     shown = message if "fresh interpreter" in message else f"{message}; the next request starts a fresh interpreter"
     return {
@@ -88,4 +96,5 @@ def died(message: str, duration_ms: float, stdout: str = "", stderr: str = "") -
         },
         "durationMs": duration_ms,
         "reloaded": [],
+        "display": [shown.bundle for shown in display or ()],
     }

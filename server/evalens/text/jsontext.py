@@ -1,4 +1,5 @@
-"""Strings kept in their JSON form, so a long repr crosses the server without being re-encoded.
+"""Values kept in their JSON form, so a long repr or an image crosses the server without being
+re-encoded.
 
 A value's repr can be megabytes long. The worker sends a long one as a JSON
 string literal (``worker/messages.encode_reply``); the server keeps it as a
@@ -6,6 +7,8 @@ string literal (``worker/messages.encode_reply``); the server keeps it as a
 decoding it on the private pipe and encoding it again for the editor would
 cost the server twice the JSON work of the whole answer. Whatever in the
 server needs the text itself (a lens title, the command line) asks for it.
+What a run shows (a MIME bundle with a base64 image) travels the same way, as a
+``JsonValue``.
 """
 
 from __future__ import annotations
@@ -20,13 +23,29 @@ from typing import Any
 _PLACEHOLDER = f"evalens-literal-{os.urandom(8).hex()}-"
 
 
-class JsonString:
-    """A string as a JSON literal (quotes and escapes included, ASCII only)."""
+class JsonValue:
+    """Any JSON value kept as its encoded bytes (a display's bundle: images as base64), decoded
+    only when something in the server needs the value itself."""
 
-    __slots__ = ("_text", "literal")
+    __slots__ = ("literal",)
 
     def __init__(self, literal: bytes) -> None:
         self.literal = literal
+
+    def decoded(self) -> Any:
+        return json.loads(self.literal)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.literal)} bytes)"
+
+
+class JsonString(JsonValue):
+    """A string as a JSON literal (quotes and escapes included, ASCII only)."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, literal: bytes) -> None:
+        super().__init__(literal)
         self._text: str | None = None
 
     @property
@@ -56,21 +75,18 @@ class JsonString:
     def __str__(self) -> str:
         return self.text
 
-    def __repr__(self) -> str:
-        return f"JsonString({len(self.literal)} bytes)"
-
 
 def text_of(value: str | JsonString) -> str:
     return value.text if isinstance(value, JsonString) else value
 
 
 def dumps(data: Any, default: Callable[[Any], Any]) -> bytes:
-    """``json.dumps(data, default=default)`` as bytes, with every ``JsonString`` written as its
-    literal, unchanged (no decoding, no re-encoding)."""
+    """``json.dumps(data, default=default)`` as bytes, with every ``JsonValue`` (``JsonString``)
+    written as its literal, unchanged (no decoding, no re-encoding)."""
     literals: list[bytes] = []
 
     def hook(obj: Any) -> Any:
-        if isinstance(obj, JsonString):
+        if isinstance(obj, JsonValue):
             literals.append(obj.literal)
             return f"{_PLACEHOLDER}{len(literals) - 1}"
         return default(obj)

@@ -13,7 +13,7 @@ import linecache
 import os
 import sys
 import types
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 from .collection import compiled
 from .messages import DocumentInfo
@@ -136,8 +136,9 @@ class EditorLoader(Loader):
 class HelperLoader(Loader):
     """Builds the ``evalens`` helper module that user code may import."""
 
-    def __init__(self, table: DocumentTable) -> None:
+    def __init__(self, table: DocumentTable, helpers: Dict[str, Any]) -> None:
         self.table = table
+        self.helpers = helpers
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
         return None
@@ -152,14 +153,17 @@ class HelperLoader(Loader):
 
         module.documents = documents  # type: ignore[attr-defined]
         module.in_evalens = True  # type: ignore[attr-defined]
+        for name, helper in self.helpers.items():
+            setattr(module, name, helper)
 
 
 class EditorFinder(MetaPathFinder):
     """Serves open documents before disk and keeps the server's packages out."""
 
-    def __init__(self, table: DocumentTable, hidden: List[str]) -> None:
+    def __init__(self, table: DocumentTable, hidden: List[str], helpers: Dict[str, Any]) -> None:
         self.table = table
         self.hidden = frozenset(hidden)
+        self.helpers = helpers
 
     def find_spec(
         self,
@@ -183,7 +187,7 @@ class EditorFinder(MetaPathFinder):
         if folder is not None:
             return self._on_disk_or_namespace(fullname, path, target, folder)
         if fullname == "evalens":
-            return importlib.machinery.ModuleSpec(fullname, HelperLoader(self.table))
+            return importlib.machinery.ModuleSpec(fullname, HelperLoader(self.table, self.helpers))
         if fullname.partition(".")[0] in self.hidden:
             raise ModuleNotFoundError(f"No module named {fullname!r}: {HIDDEN_HINT}", name=fullname)
         return None
@@ -207,7 +211,9 @@ class EditorFinder(MetaPathFinder):
         return spec
 
 
-def install(table: DocumentTable, hidden: List[str]) -> EditorFinder:
-    finder = EditorFinder(table, hidden)
+def install(table: DocumentTable, hidden: List[str], helpers: Optional[Dict[str, Any]] = None) -> EditorFinder:
+    """Serve ``table``'s documents, hide ``hidden`` packages, and offer ``helpers`` (name ->
+    object) in the ``evalens`` module user code may import."""
+    finder = EditorFinder(table, hidden, helpers or {})
     sys.meta_path.insert(0, finder)
     return finder

@@ -13,10 +13,12 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import threading
 import types
 from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union, cast
 
-from . import collection, importhook, inspection, messages, planning, updates
+from . import collection, figures, importhook, inspection, messages, planning, updates
+from .displays import Displays
 from .importhook import DocumentTable
 from .messages import (
     DocumentInfo,
@@ -75,6 +77,9 @@ class Worker:
         #: what bringing modules up to date did before the current run
         self.reloaded: List[messages.ReloadedModule] = []
         self.request_id = 0  # of the run being answered
+        self._sending = threading.Lock()  # a thread may show a display while a reply is written
+        self.displays = Displays(self.send, self.note)
+        self.runner.on_value = self.displays.show_value
 
     # -- setup -----------------------------------------------------------
 
@@ -84,11 +89,14 @@ class Worker:
         self.runner.repr_chars = message["reprChars"]
         self.output_bytes = message["outputBytes"]
         self.keeper = StreamKeeper(self.budget)
+        self.displays.limit = message["displayBytes"]
+        self.displays.formatter.repr_chars = message["reprChars"]
+        figures.install(figures.FigureTracker(self.displays, message["figureFormat"]))
         os.register_at_fork(after_in_child=self._after_fork_in_child)
         for entry in reversed(self.roots + list(message["extraPaths"])):
             if entry not in sys.path:
                 sys.path.insert(0, entry)
-        importhook.install(self.table, message["hidden"])
+        importhook.install(self.table, message["hidden"], {"display": self.displays.display})
         _apply_memory_limit(message["memoryMB"])
         self.guard.install()
         return {"pid": os.getpid(), "python": sys.version.split()[0], "executable": sys.executable}
@@ -213,8 +221,7 @@ class Worker:
         self.table.update(sync["documents"], sync["closed"])
         # The request is read and its documents stored: from here on an interrupt reaches
         # user code, and the server's grace period before a kill may start.
-        self.writer.write(messages.encode(messages.run_started(self.request_id)))
-        self.writer.flush()
+        self.send(messages.encode(messages.run_started(self.request_id)))
         reload = sync["reload"]
         if not reload:
             return None
@@ -264,6 +271,22 @@ class Worker:
             if not doc["importable"] and name in sys.modules:
                 found[name] = doc["path"]
         return found
+
+    # -- what a run shows -------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        """Write one message (or a display and its bundle) on the channel."""
+        with self._sending:
+            self.writer.write(data)
+            self.writer.flush()
+
+    def note(self, text: str) -> None:
+        """A line on the run's stderr from evalens itself (a display that could not be shown)."""
+        line = f"evalens: {text}\n"
+        if self.keeper is not None:
+            self.keeper.stderr.write(line)
+        else:
+            os.write(2, line.encode("utf-8", "replace"))
 
     # -- requests ----------------------------------------------------------
 
@@ -344,13 +367,16 @@ class Worker:
         self.request_id = request["id"]
         self.budget.reset(self.output_bytes)
         self.reloaded = []
+        self.displays.begin(request["id"])
         try:
             result = self.run(request["run"])
         except KeyboardInterrupt as exc:  # the interrupt landed between user code and us
             result = self.runner.error(exc)
         self.leave_if_forked_child()
-        if self.budget.dropped:
+        figures.show_changed(self.guard.user_code, self.note)
+        if self.budget.dropped or self.displays.dropped:
             result["truncated"] = True
+        self.displays.end()
         result["reloaded"] = self.reloaded
         reply: RunReply = {"id": request["id"], "result": result, "held": [], "marked": []}
         if self.keeper is not None:
@@ -385,8 +411,7 @@ class Worker:
     def serve(self) -> None:
         for line in self.reader:
             reply = self.answer(messages.decode(line))
-            self.writer.write(messages.encode_reply(reply))
-            self.writer.flush()
+            self.send(messages.encode_reply(reply))
 
 
 class _LoadFailed(Exception):

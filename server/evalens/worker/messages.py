@@ -21,6 +21,12 @@ A value's repr of ``RAW_REPR`` characters or more leaves the reply line (its
 string literal on a line of its own (``encode_reply``): the server hands that
 literal to the editor as it is, instead of decoding and encoding again a
 string that may be megabytes long.
+
+What a run shows (``DisplayBundle``: an image, HTML, a figure) is sent while the
+run goes on, before its reply, by ``encode_display``: a line ``{"display": id,
+"raw": n, "mimes": [...]}`` (``id`` the run's request, 0 between runs) followed by
+the bundle's JSON, ``n`` bytes, on a line of its own, which the server splices
+into the editor's messages as it is.
 """
 
 from __future__ import annotations
@@ -206,6 +212,13 @@ class HelloRequest(TypedDict):
     memoryMB: int
     reprChars: int
     outputBytes: int
+    displayBytes: int  # bundles a run may show, in bytes of their JSON
+    figureFormat: str  # how matplotlib figures are shown: FIGURE_FORMATS
+
+
+#: ``HelloRequest.figureFormat``: PNG at the figure's dpi, PNG at twice that (shown at the
+#: same size, for high-density screens), or SVG
+FIGURE_FORMATS: Final = ("png", "retina", "svg")
 
 
 class RunRequest(TypedDict):
@@ -230,6 +243,8 @@ def hello_request(
     memory_mb: int,
     repr_chars: int,
     output_bytes: int,
+    display_bytes: int = 20_000_000,
+    figure_format: str = "png",
 ) -> HelloRequest:
     return {
         "id": request_id,
@@ -241,6 +256,8 @@ def hello_request(
         "memoryMB": memory_mb,
         "reprChars": repr_chars,
         "outputBytes": output_bytes,
+        "displayBytes": display_bytes,
+        "figureFormat": figure_format,
     }
 
 
@@ -325,8 +342,24 @@ class DisplayBundle(TypedDict):
     """A MIME bundle as Jupyter shapes it: ``data`` maps MIME types to content (binary types
     base64-encoded), ``metadata`` what the display protocol adds."""
 
-    data: Dict[str, str]
+    data: Dict[str, Any]  # str for every type but JSON ones (application/json: a dict or list)
     metadata: Dict[str, Any]
+
+
+class DisplayEvent(TypedDict):
+    """The line before a bundle on the channel (see the module's docstring)."""
+
+    display: int  # the request id of the run that showed it; 0 between runs
+    raw: int  # bytes of the bundle's JSON on the next line
+    mimes: List[str]
+
+
+def encode_display(request_id: int, bundle: DisplayBundle) -> bytes:
+    """A bundle as its event line and its JSON on a line of its own. ASCII, and no NaN:
+    what the server splices into an LSP message must be JSON every client parses."""
+    body = json.dumps(bundle, separators=(",", ":"), allow_nan=False).encode("ascii")
+    event: DisplayEvent = {"display": request_id, "raw": len(body), "mimes": list(bundle["data"])}
+    return encode(event) + body + b"\n"
 
 
 class _RunReplyRequired(TypedDict):

@@ -133,6 +133,8 @@ class Runner:
         self.inputs = 0
         self.held = HeldContexts()
         self.last_error: Optional[BaseException] = None
+        #: shows a value (and its repr) that has display methods; runs user code
+        self.on_value: Optional[Callable[[Any, str], None]] = None
 
     # -- results ---------------------------------------------------------
 
@@ -189,12 +191,23 @@ class Runner:
         except KeyboardInterrupt:
             text, truncated = f"<{type(value).__name__} object; repr interrupted>", False
         name = None
+        if value is not None and self.on_value is not None:
+            self.show(value, text)
         if value is not None:
             self.count += 1
             name = f"_{self.count}"
             setattr(builtins, name, value)
             builtins._ = value  # type: ignore[attr-defined]
         return ok_result({"repr": text, "type": type_name(value)}, name, truncated)
+
+    def show(self, value: Any, text: str) -> None:
+        """The value's display, as user code (its display methods are)."""
+        assert self.on_value is not None
+        try:
+            with self.guard.user_code():
+                self.on_value(value, text)
+        except KeyboardInterrupt:
+            sys.stderr.write(f"evalens: interrupted while showing the {type(value).__name__}; shown as text\n")
 
     # -- running ---------------------------------------------------------
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...settings import Settings
-from ..backend import Backend, OutputSink, SessionConfig
+from ..backend import Backend, RunEvents, SessionConfig
 from .process import ProcessBackend
 
-#: (the configuration its sessions start with, output printed between runs) -> a backend
-BackendFactory = Callable[[Callable[[], SessionConfig], OutputSink], Backend]
+#: (the configuration its sessions start with, where output and displays between runs go) -> a backend
+BackendFactory = Callable[[Callable[[], SessionConfig], RunEvents], Backend]
 
 #: (does it serve these settings?, how to make it), in order of preference
 BACKENDS: list[tuple[Callable[[Settings], bool], BackendFactory]] = [

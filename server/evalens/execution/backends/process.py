@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from ..backend import InterpreterDied, OutputSink, SessionConfig
+from ..backend import InterpreterDied, RunEvents, SessionConfig
 from .workerprocess import WorkerProcess
 
 log = logging.getLogger(__name__)
@@ -22,9 +22,9 @@ log = logging.getLogger(__name__)
 class ProcessBackend:
     """Starts worker processes for ``config()`` and keeps a spare one ready."""
 
-    def __init__(self, config: Callable[[], SessionConfig], background: OutputSink, keep_standby: bool = True) -> None:
+    def __init__(self, config: Callable[[], SessionConfig], background: RunEvents, keep_standby: bool = True) -> None:
         self.config = config
-        #: output printed between runs (threads, child processes)
+        #: output printed and displays shown between runs (threads, child processes)
         self.background = background
         #: a warm spare interpreter for restarts and crashes (not worth it for one run)
         self.keep_standby = keep_standby

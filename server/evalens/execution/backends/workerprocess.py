@@ -20,9 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from ...text.jsontext import JsonString
+from ...text.jsontext import JsonString, JsonValue
 from ...worker import bootstrap, messages
-from ..backend import InterpreterDied, OutputSink, RunEvents, RunOutcome, SessionConfig, SessionState
+from ..backend import InterpreterDied, RunEvents, RunOutcome, SessionConfig, SessionState, Shown
 from ..environment import interpreter_environment
 from .capture import Capture, partial_token
 
@@ -57,11 +57,11 @@ class WorkerProcess:
     def __init__(
         self,
         config: SessionConfig,
-        background: OutputSink | None = None,
+        background: RunEvents | None = None,
         on_exit: Callable[[WorkerProcess], None] | None = None,
     ) -> None:
         self.config = config
-        #: output printed while no run is under way
+        #: where output printed and displays shown while no run is under way go
         self.background = background
         #: called once the process has ended and every request has been told
         self.on_exit = on_exit
@@ -76,6 +76,7 @@ class WorkerProcess:
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._capture: Capture | None = None
+        self._run: tuple[int, RunEvents, list[Shown]] | None = None  # request id, events, displays
         self._death: str | None = None
         self._exited = asyncio.Event()
         self._kill_timer: asyncio.TimerHandle | None = None
@@ -148,6 +149,8 @@ class WorkerProcess:
             memory_mb=self.config.memory_mb,
             repr_chars=self.config.repr_chars,
             output_bytes=self.config.output_bytes,
+            display_bytes=self.config.display_bytes,
+            figure_format=self.config.figure_format,
         )
         info = cast(messages.HelloReply, await self._request(hello, starting=True))["hello"]
         self.python = info["python"]
@@ -231,6 +234,8 @@ class WorkerProcess:
         self._started = False
         self._grace_waiting = False
         request = messages.run_request(next(self._ids), self._interrupts_sent, body)
+        shown: list[Shown] = []
+        self._run = (request["id"], events, shown)
         try:
             reply = cast(messages.RunReply, await self._request(request))
             if reply.get("repaired"):
@@ -243,8 +248,10 @@ class WorkerProcess:
             await self._drain()
             died = InterpreterDied(str(died))
             died.output = capture.finish()
+            died.display = shown
             raise died from None
         finally:
+            self._run = None
             if self._kill_timer is not None:
                 self._kill_timer.cancel()
                 self._kill_timer = None
@@ -252,7 +259,7 @@ class WorkerProcess:
             if self.state is SessionState.BUSY:
                 self.state = SessionState.IDLE
         output = capture.finish()
-        return RunOutcome(reply, output["stdout"], output["stderr"], capture.truncated)
+        return RunOutcome(reply, output["stdout"], output["stderr"], capture.truncated, shown)
 
     async def _drain(self) -> None:
         """Give the output pipes a moment to deliver what the dead process wrote."""
@@ -309,6 +316,10 @@ class WorkerProcess:
             if reply.get("started"):  # the run's request is read: interrupts reach it now
                 self._run_started()
                 continue
+            if "display" in reply:  # a bundle follows, to be passed on as it is
+                body = (await reader.readexactly(reply["raw"] + 1))[:-1]
+                self._shown(reply["display"], Shown(JsonValue(body), tuple(reply["mimes"])))
+                continue
             log.debug("reply %s from pid %s", reply.get("id"), self.pid)
             future = self._pending.get(reply.get("id", -1))
             if future is not None and not future.done():
@@ -330,13 +341,22 @@ class WorkerProcess:
             pending = data[len(data) - keep :]
         self._deliver(stream, pending)
 
+    def _shown(self, request_id: int, shown: Shown) -> None:
+        """A display: the run's when it comes from the run under way, else between runs."""
+        run = self._run
+        if run is not None and run[0] == request_id:
+            run[2].append(shown)
+            run[1].display(shown)
+        elif self.background is not None:
+            self.background.display(shown)
+
     def _deliver(self, stream: str, data: bytes) -> None:
         if not data:
             return
         if self._capture is not None:
             self._capture.add(stream, data)
         elif self.background is not None:
-            self.background(stream, data.decode("utf-8", "replace"))
+            self.background.output(stream, data.decode("utf-8", "replace"))
 
     async def _watch(self, process: asyncio.subprocess.Process) -> None:
         returncode = await process.wait()
