@@ -76,6 +76,14 @@ export interface Result {
   durationMs: number;
   reloaded: ReloadedModule[]; // what was brought up to date before the run
   target?: Location | null; // evalens.call only: where the called function is defined
+  display: DisplayBundle[]; // what the run showed, in order
+}
+
+// evalens.worker.messages.DisplayBundle: an entry of Result.display (and, with the uri,
+// the evalens/display notification)
+export interface DisplayBundle {
+  data: Record<string, unknown>; // MIME type -> content: base64 for binary types, a JSON value for application/json
+  metadata: Record<string, unknown>;
 }
 
 // evalens.features.cells.CellRun: one entry of RunCellResult's `cells` (and, with the uri,
