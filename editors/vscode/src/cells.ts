@@ -114,6 +114,7 @@ export function cellResults(answer: RunCellResult): { line: number; result: Resu
       error: null,
       durationMs: Number.NaN,
       reloaded: [],
+      display: [], // what it showed came as evalens/display notifications; the answer's display is the last cell's
     };
     return { line: cell.line, result };
   });

@@ -129,6 +129,7 @@ test("each cell of an evalens.runCell answer gets its Result: the answer for the
   assert.equal(ran[0].result.stdout, "");
   assert.ok(Number.isNaN(ran[0].result.durationMs)); // not known: not shown
   assert.deepEqual(ran[0].result.reloaded, []);
+  assert.deepEqual(ran[0].result.display, []); // its displays came as evalens/display notifications
   assert.equal(cellLine(1, ran[0].result), "cell at line 2 ⇒ 21");
   assert.equal(cellLine(3, ran[1].result), "cell at line 4 ✓");
   assert.equal(cellLine(8, ran[2].result), "cell at line 9 ✗ ZeroDivisionError: division by zero");
