@@ -109,18 +109,15 @@ class Editor:
         self.versions: dict[str, int] = {}  # uri -> the version last sent
         self.output: list[dict[str, Any]] = []  # evalens/output params, in order
         self.displays: list[dict[str, Any]] = []  # evalens/display params, in order
-        self.arrivals: list[str] = []  # "output" / "display", in the order they came
         self.refreshes: list[str] = []  # "codeLens" / "inlayHint", one per refresh request
         self.published: dict[str, int] = {}  # uri -> diagnostics publications so far
         self._publication = asyncio.Event()
 
         def on_output(params: Any) -> None:
             self.output.append(plain(params))
-            self.arrivals.append("output")
 
         def on_display(params: Any) -> None:
             self.displays.append(plain(params))
-            self.arrivals.append("display")
 
         def on_lens_refresh(params: Any) -> None:
             self.refreshes.append("codeLens")

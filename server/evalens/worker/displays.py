@@ -25,9 +25,13 @@ Send = Callable[[bytes], None]
 class Displays:
     """The bundles of the current run, and the room left for more."""
 
-    def __init__(self, send: Send, note: Callable[[str], None], repr_chars: int = 10_000) -> None:
+    def __init__(
+        self, send: Send, note: Callable[[str], None], flush: Callable[[], None], repr_chars: int = 10_000
+    ) -> None:
         self.send = send
         self.note = note
+        #: flushes what user code printed, so that it reaches the server before the next bundle
+        self.flush = flush
         self.formatter = Formatter(repr_chars, note)
         self.limit = 20_000_000
         self.budget = Budget(self.limit)
@@ -124,6 +128,7 @@ class Displays:
             self.note(f"a display ({size:,} bytes, {shown}) did not fit in limits.displayBytes; not shown")
             return
         self.budget.left -= size
+        self.flush()
         self.send(line)
 
 

@@ -78,7 +78,7 @@ class Worker:
         self.reloaded: List[messages.ReloadedModule] = []
         self.request_id = 0  # of the run being answered
         self._sending = threading.Lock()  # a thread may show a display while a reply is written
-        self.displays = Displays(self.send, self.note)
+        self.displays = Displays(self.send, self.note, self.flush_output)
         self.runner.on_value = self.displays.show_value
 
     # -- setup -----------------------------------------------------------
@@ -279,6 +279,10 @@ class Worker:
         with self._sending:
             self.writer.write(data)
             self.writer.flush()
+
+    def flush_output(self) -> None:
+        if self.keeper is not None:
+            self.keeper.flush()
 
     def note(self, text: str) -> None:
         """A line on the run's stderr from evalens itself (a display that could not be shown)."""

@@ -92,8 +92,10 @@ def encoded(mime: str, value: Any, budget_left: int) -> Tuple[Any, int, Optional
             return None, 0, f"returned {type(value).__name__}, not a dict or list"
         try:
             size = len(json.dumps(value, allow_nan=False))
-        except (TypeError, ValueError) as exc:
+        except TypeError as exc:
             return None, 0, f"returned data that is not JSON ({exc})"
+        except ValueError:
+            return None, 0, "returned data that is not JSON (NaN or infinity)"
         return value, size, None
     if isinstance(value, (bytes, bytearray, memoryview)):
         raw = bytes(value)
