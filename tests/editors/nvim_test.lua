@@ -142,6 +142,211 @@ local function failures(evalens, workspace, messages, levels)
   end)
 end
 
+-- Rich output (docs/protocol.md, "Rich output"): a matplotlib plot saved to a PNG file whose
+-- path is shown, :EvalensOpenImage and <CR> in evalens://output opening it (the opener
+-- stubbed), image.nvim (a stub module) drawing it, a DataFrame-like value shown as its
+-- text/plain. The interpreter is the test's Python (EVALENS_PYTHON: it has matplotlib, which
+-- the python3 on a user's PATH here need not have), given as the `interpreter` option.
+local function rich_output(evalens, workspace, messages)
+  local display = require("evalens.display")
+  local PNG = "\137PNG\r\n\26\n"
+  local bufnr
+  local function output_text()
+    return table.concat(api.nvim_buf_get_lines(evalens.ui.output_buffer(), 0, -1, false), "\n")
+  end
+  local function step(name, fn)
+    run_step(name, fn, function()
+      log("  messages: " .. table.concat(messages, " / "))
+      local ok, out = pcall(output_text)
+      log("  output: " .. (ok and out or ""))
+      log("  images: " .. vim.inspect(display.images))
+    end)
+  end
+  local function mark_on(b, line) -- 1-based line
+    for _, mark in ipairs(evalens.ui.marks(b)) do
+      if mark.line == line - 1 then
+        return mark.text
+      end
+    end
+  end
+  local function count(text, piece)
+    local n, from = 0, 1
+    while true do
+      local at = text:find(piece, from, true)
+      if not at then
+        return n
+      end
+      n, from = n + 1, at + #piece
+    end
+  end
+  local function read(path)
+    local file = assert(io.open(path, "rb"))
+    local bytes = file:read("*a")
+    file:close()
+    return bytes
+  end
+
+  step("display: the Lua base64 decoder (Neovim 0.7-0.9) decodes as vim.base64 does", function()
+    local cases = { [""] = "", ["Zg=="] = "f", ["Zm8="] = "fo", ["Zm9v"] = "foo", ["Zm9vYg=="] = "foob" }
+    for encoded, decoded in pairs(cases) do
+      expect(display.base64_decode_lua(encoded) == decoded, encoded .. " gave " .. vim.inspect(display.base64_decode_lua(encoded)))
+    end
+    expect(display.base64_decode_lua("iVBORw0KGgo=") == PNG, "the PNG signature")
+    expect(display.base64_decode_lua("Zm9!") == nil and display.base64_decode_lua("Zm9") == nil, "bad base64 decoded")
+    if vim.base64 then
+      local bytes = {}
+      for i = 0, 1000 do
+        bytes[#bytes + 1] = string.char((i * 7919) % 256)
+      end
+      local raw = table.concat(bytes)
+      expect(display.base64_decode_lua(vim.base64.encode(raw)) == raw, "not vim.base64's bytes")
+    end
+  end)
+
+  step("display: attach with the interpreter option", function()
+    evalens.setup({ trusted = true, interpreter = assert(os.getenv("EVALENS_PYTHON"), "EVALENS_PYTHON is not set") })
+    local path = workspace .. "/plot.py"
+    vim.fn.writefile({
+      "import matplotlib.pyplot as plt; plt.plot([1, 3, 2])", -- 1
+      "plt.plot([2, 2, 1])", -- 2
+      "class Frame:", -- 3
+      "    def _repr_html_(self):", -- 4
+      '        return "<table><tr><td>1</td></tr></table>"', -- 5
+      "    def __repr__(self):", -- 6
+      '        return "   a  b\\n0  1  3\\n1  2  4"', -- 7
+      "Frame()", -- 8
+    }, path)
+    vim.cmd("edit " .. vim.fn.fnameescape(path))
+    bufnr = api.nvim_get_current_buf()
+    expect(wait(10000, function()
+      return evalens.get_client(bufnr) and vim.fn.exists(":EvalensEval") == 2
+    end), "no evalens client attached")
+  end)
+
+  local image
+  step("display: a matplotlib plot is saved as a PNG file, its path shown once (message, evalens://output)", function()
+    package.loaded["image"] = nil
+    expect(not pcall(require, "image"), "image.nvim is installed here")
+    vim.cmd("1EvalensEval")
+    expect(wait(60000, function() -- the first import of matplotlib builds its font cache
+      local text = mark_on(bufnr, 1)
+      return text and text:find("Line2D", 1, true)
+    end), "line 1 shows " .. tostring(mark_on(bufnr, 1)))
+    expect(#display.images == 1, "images: " .. vim.inspect(display.images))
+    expect(display.received == 1, display.received .. " evalens/display notifications")
+    image = display.images[1]
+    expect(image.mime == "image/png" and image.path:sub(-6) == "/1.png", vim.inspect(image))
+    local folder = vim.fn.fnamemodify(vim.fn.tempname(), ":h")
+    expect(image.path:sub(1, #folder) == folder, image.path .. " is not under " .. folder)
+    local bytes = read(image.path)
+    expect(bytes:sub(1, 8) == PNG, "not a PNG: " .. vim.inspect(bytes:sub(1, 8)))
+    expect(#bytes > 1000 and image.width == 640 and image.height == 480, #bytes .. " bytes, " .. vim.inspect(image))
+    expect(vim.tbl_contains(messages, "evalens: image 1: " .. image.path), "messages: " .. table.concat(messages, " / "))
+    local out = output_text()
+    expect(out:find("<Figure size 640x480 with 1 Axes>\nimage 1: " .. image.path .. " (image/png 640×480)", 1, true), out)
+    expect(count(out, image.path) == 1, "shown more than once: " .. out)
+  end)
+
+  step("display: :EvalensOpenImage opens it (vim.ui.open on 0.10+, xdg-open before); ! picks; <CR> on its line", function()
+    local opened = {}
+    local ui_open, jobstart, select = vim.ui.open, vim.fn.jobstart, vim.ui.select
+    if vim.ui.open then
+      vim.ui.open = function(path)
+        table.insert(opened, path)
+        return {}, nil
+      end
+    else
+      vim.fn.jobstart = function(cmd, opts)
+        expect(opts.detach, "not detached")
+        table.insert(opened, table.concat(cmd, " "))
+        return 7
+      end
+    end
+    vim.ui.select = function(items, opts, on_choice)
+      on_choice(items[1], 1)
+    end
+    local ok, err = pcall(function()
+      local expected = (vim.fn.has("nvim-0.10") == 1 and "" or (vim.fn.has("mac") == 1 and "open " or "xdg-open ")) .. image.path
+      vim.cmd("EvalensOpenImage")
+      vim.cmd("EvalensOpenImage!")
+      vim.cmd("EvalensOpenImage 1")
+      expect(#opened == 3 and opened[1] == expected and opened[2] == expected and opened[3] == expected, vim.inspect(opened))
+      expect(vim.fn.getcompletion("EvalensOpenImage ", "cmdline")[1] == "1", "no completion")
+      evalens.ui.open_output()
+      local out = evalens.ui.output_buffer()
+      local row
+      for i, text in ipairs(api.nvim_buf_get_lines(out, 0, -1, false)) do
+        if text:find("^image 1: ") then
+          row = i
+        end
+      end
+      api.nvim_win_set_cursor(0, { row, 0 })
+      vim.cmd("normal \r")
+      expect(#opened == 4 and opened[4] == expected, "<CR>: " .. vim.inspect(opened))
+      vim.cmd("close")
+    end)
+    vim.ui.open, vim.fn.jobstart, vim.ui.select = ui_open, jobstart, select
+    expect(ok, err)
+  end)
+
+  step("display: with image.nvim installed (a stub module), the file is drawn in the output window under its line", function()
+    local calls = {}
+    package.loaded["image"] = {
+      from_file = function(path, opts)
+        local call = { path = path, opts = opts }
+        table.insert(calls, call)
+        return {
+          render = function()
+            call.rendered = true
+          end,
+        }
+      end,
+    }
+    local ok, err = pcall(function()
+      local win = api.nvim_get_current_win()
+      vim.cmd("2EvalensEval") -- draws on the figure again: shown again, once
+      expect(wait(10000, function()
+        local text = mark_on(bufnr, 2)
+        return text and text:find("Line2D", 1, true) and #calls > 0
+      end), "line 2 shows " .. tostring(mark_on(bufnr, 2)) .. ", calls " .. vim.inspect(calls))
+      expect(#display.images == 2 and #calls == 1, vim.inspect(calls))
+      local call, out = calls[1], evalens.ui.output_buffer()
+      expect(call.path == display.images[2].path and call.rendered, vim.inspect(call))
+      expect(call.opts.buffer == out and api.nvim_win_get_buf(call.opts.window) == out, vim.inspect(call.opts))
+      local line = api.nvim_buf_get_lines(out, call.opts.y, call.opts.y + 1, false)[1]
+      expect(line:find("^image 2: " .. vim.pesc(call.path)), "row " .. call.opts.y .. ": " .. tostring(line))
+      expect(api.nvim_get_current_win() == win, "the cursor left the code window")
+      expect(read(call.path):sub(1, 8) == PNG, "not a PNG")
+      vim.cmd("only")
+    end)
+    package.loaded["image"] = nil
+    expect(ok, err)
+  end)
+
+  step("display: a DataFrame-like value (_repr_html_) shows its text/plain, once, never the HTML", function()
+    vim.cmd("3,8EvalensEval")
+    expect(wait(10000, function()
+      return mark_on(bufnr, 8) == "⇒ a b 0 1 3 1 2 4"
+    end), "line 8 shows " .. tostring(mark_on(bufnr, 8)))
+    local out = output_text()
+    expect(out:find("── eval plot.py:3-8\n   a  b\n0  1  3\n1  2  4", 1, true), out)
+    expect(count(out, "0  1  3") == 1 and not out:find("<table", 1, true), out)
+    expect(#display.images == 2, "images: " .. vim.inspect(display.images))
+  end)
+
+  step("display: the image folder is removed on VimLeavePre", function()
+    local client = evalens.get_client(bufnr)
+    vim.lsp.stop_client(client.id)
+    wait(2000, function()
+      return evalens.get_client(bufnr) == nil
+    end)
+    local folder = display.folder()
+    expect(vim.fn.isdirectory(folder) == 1, folder)
+    api.nvim_exec_autocmds("VimLeavePre", { group = "evalens_images" })
+    expect(vim.fn.isdirectory(folder) == 0, folder .. " is still there")
+  end)
+end
+
 local function main()
   local messages = {}
   local levels = {} -- message -> the level it was told at
@@ -195,6 +400,9 @@ local function main()
   local evalens = require("evalens")
   if os.getenv("EVALENS_SCENARIO") == "failures" then
     return failures(evalens, workspace, messages, levels)
+  end
+  if os.getenv("EVALENS_SCENARIO") == "display" then
+    return rich_output(evalens, workspace, messages)
   end
   -- The README's setup, literally: the server is the `evalens` on PATH (`pipx install .`).
   evalens.setup({ trusted = true })

@@ -60,6 +60,7 @@ def run_script(which: str, scenario: str, editor_env: dict[str, str], tmp_path: 
     if which == "binwheels-0.11":
         assert version(nvim).startswith("NVIM v0.11"), version(nvim)
     env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "nvim"), EVALENS_SCENARIO=scenario)
+    env["EVALENS_PYTHON"] = sys.executable  # the display scenario's interpreter: it has matplotlib
     env["EVALENS_TRANSCRIPT"] = str(tmp_path / "transcript.txt")
     proc = subprocess.run(
         [nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {SCRIPT}"],
@@ -112,6 +113,25 @@ def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> 
         "cells: ⋯ under a running cell; :EvalensInterrupt",
         "cells: a failing cell in the middle stops the rest and shows its error",
         ":checkhealth evalens",
+    ]:
+        assert f"ok {step}" in report, report
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("which", ["system", "binwheels-0.11"])
+def test_nvim_rich_output(which: str, editor_env: dict[str, str], tmp_path: Path) -> None:
+    """Rich output: a matplotlib plot saved as a PNG file whose path is shown once,
+    :EvalensOpenImage / <CR> opening it, image.nvim (a stub) drawing it, a DataFrame-like
+    value shown as its text/plain; the Lua base64 decoder of 0.7-0.9."""
+    pytest.importorskip("matplotlib")
+    report = run_script(which, "display", editor_env, tmp_path)
+    for step in [
+        "display: the Lua base64 decoder",
+        "display: a matplotlib plot is saved as a PNG file",
+        "display: :EvalensOpenImage opens it",
+        "display: with image.nvim installed",
+        "display: a DataFrame-like value",
+        "display: the image folder is removed on VimLeavePre",
     ]:
         assert f"ok {step}" in report, report
 

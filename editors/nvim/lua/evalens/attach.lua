@@ -8,6 +8,7 @@ local api = vim.api
 local cells = require("evalens.cells")
 local commands = require("evalens.commands")
 local config = require("evalens.config")
+local display = require("evalens.display")
 local lenses = require("evalens.lenses")
 local lsp = require("evalens.lsp")
 local protocol = require("evalens.protocol")
@@ -116,6 +117,7 @@ local function client_config(root)
     commands = vim.tbl_extend("error", run.client_commands, cells.client_commands),
     handlers = {
       [protocol.output_notification] = on_output,
+      [protocol.display_notification] = display.on_notification,
       ["workspace/codeLens/refresh"] = function()
         vim.schedule(lenses.refresh_all)
         return vim.NIL

@@ -128,7 +128,7 @@ local function write_output(record, result, ran)
       ui.add_to_run(record, string.format("cell at line %d ⇒ %s\n", entry.line + 1, repr))
     end
   end
-  ui.end_run(record, { ok = result.ok, error = result.error })
+  ui.end_run(record, { ok = result.ok, error = result.error, display = result.display })
 end
 
 --- Run the cells `scope` names ("cell", "above", "below", "all") from the cell holding
@@ -215,6 +215,7 @@ function M.run(bufnr, scope, line)
     { uri = vim.uri_from_bufnr(bufnr), line = line, scope = scope },
     function(err, result)
       answered = true
+      record.answered = true
       if err or type(result) ~= "table" then
         drop_marks()
         tell_error(err or "no answer", line)

@@ -7,6 +7,7 @@
 --   run.lua       evaluate, call, run the module, interrupt, restart, status
 --   cells.lua     `# %%` cells: run them (results under each cell), ]c / [c
 --   commands.lua  the buffer-local :Evalens* commands
+--   display.lua   rich output: images saved to files (image.nvim draws them), text/plain
 --   lenses.lua    code lens refreshes
 --   symbols.lua   where functions and cells are (the server's document symbols)
 --   protocol.lua  the server's command names
@@ -22,6 +23,7 @@ local api = vim.api
 local attach = require("evalens.attach")
 local cells = require("evalens.cells")
 local config = require("evalens.config")
+local display = require("evalens.display")
 local lenses = require("evalens.lenses")
 local lsp = require("evalens.lsp")
 local run = require("evalens.run")
@@ -45,6 +47,8 @@ M.interrupt = run.interrupt
 M.restart = run.restart
 M.status = run.status
 M.attach = attach.attach
+M.open_image = display.open_command
+M.images = display.images
 
 -- `M.config` (the options in use) and `M.last_result` (the Result of the last run) are
 -- read from, and assigned to, the modules that own them.
@@ -80,6 +84,13 @@ function M.setup(opts)
     end,
   })
   api.nvim_create_autocmd("ColorScheme", { group = group, callback = ui.define_highlights })
+  -- Global, not buffer-local: evalens://output (where the images are listed) has it too.
+  api.nvim_create_user_command("EvalensOpenImage", display.open_command, {
+    nargs = "?",
+    bang = true,
+    complete = display.complete,
+    desc = "evalens: open the latest image (N: image N; !: pick one)",
+  })
   for _, b in ipairs(api.nvim_list_bufs()) do
     if api.nvim_buf_is_loaded(b) and vim.tbl_contains(options.filetypes, vim.bo[b].filetype) then
       M.attach(b)

@@ -1,5 +1,5 @@
 -- The evalens server's protocol as this plugin uses it (docs/protocol.md): the server
--- commands it sends through `workspace/executeCommand` and the notification it handles.
+-- commands it sends through `workspace/executeCommand` and the notifications it handles.
 -- tests/editors/test_contract.py fails when a name here is not the server's.
 
 local M = {}
@@ -17,5 +17,8 @@ M.commands = {
 
 --- The notification that streams what the running code prints.
 M.output_notification = "evalens/output"
+
+--- The notification of each MIME bundle a run shows (an image, a DataFrame): display.lua.
+M.display_notification = "evalens/display"
 
 return M

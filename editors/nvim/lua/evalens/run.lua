@@ -135,6 +135,7 @@ local function run(bufnr, command, argument, header, where, target)
   end
   local sent = lsp.execute(bufnr, command, argument, function(err, result)
     answer = { err, result }
+    record.answered = true -- what is printed or displayed from now on is not this run's
     -- At once, before the line is known: later Results may arrive meanwhile.
     generation = err and ui.generation or ui.arrived(result)
     maybe_finish()

@@ -332,12 +332,23 @@ local function write_header(record)
   end
 end
 
+--- The oldest unfinished run whose answer has not arrived (`record.answered`, set by the
+--- caller): what is printed or displayed now belongs to it (nil when none).
+function M.current_run()
+  for _, record in ipairs(runs) do
+    if not record.answered then
+      return record
+    end
+  end
+  return nil
+end
+
 --- Append streamed output (of the oldest unfinished run) to the output buffer.
 function M.append(text)
   if text == nil or text == "" then
     return
   end
-  write_header(runs[1])
+  write_header(M.current_run() or runs[1])
   append_raw(text)
 end
 
@@ -350,18 +361,21 @@ function M.add_to_run(record, text)
   append_raw(text)
 end
 
---- A run ended: tracebacks, and values too long for the virtual text, go to the output buffer.
+--- A run ended: the bundles of its `display` not shown yet (display.lua), tracebacks, and
+--- values too long for the virtual text (unless a bundle showed the same text) go to the
+--- output buffer.
 function M.end_run(record, result)
   local function add(text)
     M.add_to_run(record, text)
   end
   if type(result) == "table" then
+    local shown = require("evalens.display").finish_run(record, result)
     local err = result.error
     if type(err) == "table" and err.traceback and err.traceback ~= "" then
       add(err.traceback)
     elseif result.ok and type(result.value) == "table" then
       local repr = result.value.repr or ""
-      if vim.fn.strchars(repr) > M.max_width or repr:find("\n") then
+      if (vim.fn.strchars(repr) > M.max_width or repr:find("\n")) and not shown[repr] then
         add(repr .. "\n")
       end
     end
