@@ -864,6 +864,7 @@ local function main()
       "server command `evalens` (" .. vim.fn.exepath("evalens") .. "): " .. version,
       string.format("interpreter: %s (Python %s, idle)", status.executable, status.python),
       "workspace " .. workspace .. " is trusted: evalens runs its code",
+      "image.nvim is not installed: images a run shows are saved to files; :EvalensOpenImage opens them",
     }) do
       expect(text:find(expected, 1, true), "no " .. vim.inspect(expected) .. " in\n" .. text)
     end

@@ -1,5 +1,6 @@
 -- `:checkhealth evalens`: the Neovim version, the server's executable and version, and for
--- each running evalens server the interpreter it uses and whether the workspace is trusted.
+-- each running evalens server the interpreter it uses and whether the workspace is trusted;
+-- whether image.nvim draws images.
 -- `vim.health.start/ok/...` (0.9+), `vim.health.report_*` (0.8), `health#report_*` (0.7).
 
 local config = require("evalens.config")
@@ -95,6 +96,16 @@ local function running(report)
   end
 end
 
+--- Images: drawn by image.nvim when it loads, else files to open (display.lua).
+local function images(report)
+  local ok = pcall(require, "image")
+  if ok then
+    report.ok("image.nvim found: images a run shows are drawn in evalens://output (and saved to files)")
+  else
+    report.info("image.nvim is not installed: images a run shows are saved to files; :EvalensOpenImage opens them")
+  end
+end
+
 function M.check()
   local report = reporter()
   report.start("evalens: Neovim")
@@ -103,6 +114,8 @@ function M.check()
   executable(report)
   report.start("evalens: interpreter and trust")
   running(report)
+  report.start("evalens: images")
+  images(report)
 end
 
 return M
