@@ -7,6 +7,7 @@ import type { CellIndex } from "./cellindex";
 import { type Cell, cellAt, codeStart, nextCodeCell } from "./cells";
 import { pickTarget } from "./functions";
 import type { OutputLog } from "./output";
+import type { DisplayPanel } from "./panel";
 import { type CellScope, Command, type JsonRange, type Result } from "./protocol";
 import type { InlineResults } from "./results";
 import { type RunArgument, type Runner, errorText, sendCommand } from "./runs";
@@ -29,6 +30,8 @@ export const EditorCommand = {
   restartInterpreter: "evalens.restartInterpreter",
   clearResults: "evalens.clearResults",
   showOutput: "evalens.showOutput",
+  showDisplays: "evalens.showDisplays",
+  clearDisplays: "evalens.clearDisplays",
   showProblem: "evalens.showProblem",
 } as const;
 
@@ -39,6 +42,7 @@ export class EditorCommands {
     private readonly output: OutputLog,
     private readonly results: InlineResults,
     private readonly cells: CellIndex,
+    private readonly displays: DisplayPanel,
   ) {}
 
   register(context: vscode.ExtensionContext): void {
@@ -56,6 +60,8 @@ export class EditorCommands {
     command(EditorCommand.restartInterpreter, () => this.restart());
     command(EditorCommand.clearResults, () => this.results.clear(vscode.window.activeTextEditor?.document.uri));
     command(EditorCommand.showOutput, () => this.output.show());
+    command(EditorCommand.showDisplays, () => this.displays.show(false));
+    command(EditorCommand.clearDisplays, () => this.displays.clear());
     command(EditorCommand.showProblem, () => this.server.showProblem());
   }
 

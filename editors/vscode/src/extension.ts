@@ -6,6 +6,8 @@
 //   cellindex.ts the cells (# %%) the server finds: context key, marker lines; cells.ts (no vscode import)
 //   results.ts   inline results;  inline.ts  a Result in one line (no vscode import)
 //   output.ts    the output channel;  status.ts  the status item
+//   panel.ts     the display panel (rich output): display.ts, displaypage.ts (no vscode import)
+//   imagefiles.ts images too large for a hover's markdown, as files of the session
 //   running.ts   the context key `evalens:running` (the interrupt keybinding's `when`)
 //   protocol.ts  the server's command names and the shapes of their answers
 //   settings.ts  the settings sent to the server
@@ -13,7 +15,9 @@
 import type * as vscode from "vscode";
 import { CellIndex } from "./cellindex";
 import { EditorCommands } from "./commands";
+import { ImageFiles } from "./imagefiles";
 import { OutputLog } from "./output";
+import { DisplayPanel } from "./panel";
 import { InlineResults } from "./results";
 import { RunningContext } from "./running";
 import { Runner } from "./runs";
@@ -25,13 +29,16 @@ export { serverSettings } from "./settings";
 class Extension implements vscode.Disposable {
   private readonly output = new OutputLog();
   private readonly server: ServerConnection;
-  private readonly results = new InlineResults();
+  private readonly images = new ImageFiles();
+  private readonly results = new InlineResults(this.images);
+  private readonly displays = new DisplayPanel();
   private readonly cells: CellIndex;
   private readonly runner: Runner = new Runner(
     this.output,
     this.results,
     () => this.server.client,
     (document) => this.cells.cellsOf(document),
+    this.displays,
   );
   private readonly status: StatusItem;
   private readonly running = new RunningContext(this.runner);
@@ -42,13 +49,14 @@ class Extension implements vscode.Disposable {
       (command, argument, send) => this.runner.run(command, argument, send),
       context.extensionPath,
       `@ext:${context.extension.id} server`, // the settings that choose how the server starts
+      (params) => this.displays.onDisplay(params),
     );
     this.status = new StatusItem(this.server, this.runner);
     this.cells = new CellIndex(this.server);
   }
 
   register(context: vscode.ExtensionContext): void {
-    new EditorCommands(this.server, this.runner, this.output, this.results, this.cells).register(context);
+    new EditorCommands(this.server, this.runner, this.output, this.results, this.cells, this.displays).register(context);
     this.server.watchPythonExtension();
   }
 
@@ -58,7 +66,8 @@ class Extension implements vscode.Disposable {
 
   dispose(): void {
     this.server.dispose(); // stops the client first
-    [this.output, this.results, this.cells, this.running, this.runner, this.status].forEach((d) => d.dispose());
+    [this.output, this.results, this.cells, this.running, this.runner, this.status, this.displays].forEach((d) => d.dispose());
+    this.images.dispose(); // the session's image files
   }
 }
 

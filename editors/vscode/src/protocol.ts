@@ -35,6 +35,9 @@ export const RUN_COMMANDS: ReadonlySet<string> = new Set<string>([...RESULT_COMM
 /** The notification that streams what the running code prints. */
 export const OUTPUT_NOTIFICATION = "evalens/output";
 
+/** The notification of each MIME bundle a run shows, as it is shown (DisplayBundle with its `uri`). */
+export const DISPLAY_NOTIFICATION = "evalens/display";
+
 // evalens.execution.results.Value
 export interface Value {
   repr: string;

@@ -9,6 +9,9 @@
 // "Stale results").
 
 import * as vscode from "vscode";
+import { EditorCommand } from "./commands";
+import { hoverImageMarkdown, hoverImages } from "./display";
+import type { ImageFiles } from "./imagefiles";
 import { type ResultStyle, reloadsCode, resultStyle, shownText } from "./inline";
 import type { Result } from "./protocol";
 
@@ -17,6 +20,7 @@ interface Shown {
   firstLine: number; // the first line of the evaluated code
   result: Result;
   stale: boolean; // a later run brought code up to date: the value may differ now
+  hover?: { stale: boolean; markdown: vscode.MarkdownString }; // made once (its images can be large)
 }
 
 function decorationType(color: string, fontStyle: "normal" | "italic"): vscode.TextEditorDecorationType {
@@ -38,7 +42,8 @@ export class InlineResults implements vscode.Disposable {
   private readonly byDocument = new Map<string, Shown[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor() {
+  /** `images`: where images too large for a hover's markdown are written. */
+  constructor(private readonly images?: ImageFiles) {
     this.subscriptions.push(
       vscode.workspace.onDidChangeTextDocument((event) => this.onChange(event)),
       vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.render(e))),
@@ -105,13 +110,20 @@ export class InlineResults implements vscode.Disposable {
       const end = editor.document.lineAt(s.line).range.end;
       byStyle[resultStyle(s.result, s.stale)].push({
         range: new vscode.Range(end, end),
-        hoverMessage: hoverFor(s.result, s.stale),
+        hoverMessage: this.hover(s),
         renderOptions: { after: { contentText: shownText(s.result, s.stale) } },
       });
     }
     for (const style of Object.keys(this.types) as ResultStyle[]) {
       editor.setDecorations(this.types[style], byStyle[style]);
     }
+  }
+
+  private hover(s: Shown): vscode.MarkdownString {
+    if (s.hover?.stale !== s.stale) {
+      s.hover = { stale: s.stale, markdown: hoverFor(s.result, s.stale, this.images) };
+    }
+    return s.hover.markdown;
   }
 
   private onChange(event: vscode.TextDocumentChangeEvent): void {
@@ -148,8 +160,33 @@ function fence(text: string, language = ""): string {
   return `${ticks}${language}\n${text.replace(/\n$/, "")}\n${ticks}\n`;
 }
 
-/** The hover on a result: the whole value or traceback, the output and timing. */
-export function hoverFor(result: Result, stale = false): vscode.MarkdownString {
+/**
+ * The hover on a result: the images the run showed (data: URIs while the markdown stays under
+ * VS Code's limit, else files in `images`' folder), the whole value or traceback, the output
+ * and timing, and a link to the display panel when the run showed anything.
+ */
+export function hoverFor(result: Result, stale = false, images?: ImageFiles): vscode.MarkdownString {
+  const md = hoverText(result, stale);
+  const display = result.display ?? []; // `?? []`: a server older than rich output sends none
+  if (display.length === 0) {
+    return md;
+  }
+  const shown = hoverImageMarkdown(hoverImages(display), md.value.length, (image) => {
+    const path = images?.write(image);
+    return path ? vscode.Uri.file(path).toString() : undefined;
+  });
+  const what = display.length === 1 ? "1 display" : `${display.length} displays`;
+  const link = `[${what} in the evalens display panel](command:${EditorCommand.showDisplays})`;
+  const hover = new vscode.MarkdownString();
+  hover.supportHtml = false;
+  hover.isTrusted = { enabledCommands: [EditorCommand.showDisplays] };
+  hover.appendMarkdown(shown.markdown.map((line) => `${line}\n\n`).join(""));
+  hover.appendMarkdown(md.value);
+  hover.appendMarkdown(` · ${link}`);
+  return hover;
+}
+
+function hoverText(result: Result, stale: boolean): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.supportHtml = false;
   if (stale) {

@@ -9,6 +9,7 @@ import { type Cell, cellLine, cellResults, describeCellRun, resultLine, scopeOf 
 import { defLine } from "./functions";
 import { FAILED, inlineText } from "./inline";
 import type { OutputLog } from "./output";
+import type { DisplayPanel } from "./panel";
 import { Command, type JsonRange, type Result, type RunCellResult, type ServerCommand, isResult } from "./protocol";
 import type { InlineResults } from "./results";
 
@@ -45,6 +46,7 @@ export class Runner implements vscode.Disposable {
     private readonly currentClient: () => LanguageClient | undefined,
     /** The cells of a document as the server finds them (undefined: it cannot say). */
     private readonly cellsOf: (document: vscode.TextDocument) => Promise<Cell[] | undefined>,
+    private readonly displays: DisplayPanel,
   ) {}
 
   get busy(): boolean {
@@ -62,14 +64,24 @@ export class Runner implements vscode.Disposable {
   async run(command: string, argument: RunArgument, send: () => Promise<unknown>): Promise<unknown> {
     this.running += 1;
     this.changed.fire();
-    this.output.line(`▶ ${describeRun(command, argument)}`);
+    const title = describeRun(command, argument);
+    this.output.line(`▶ ${title}`);
+    const uri = typeof argument.uri === "string" ? argument.uri : null;
+    const shown = this.displays.start(title, uri, this.codeOf(command, argument));
+    let ended = false;
     try {
       const answer = await send();
+      // At once: the next run's displays may follow right after this answer.
+      this.displays.finish(shown, isResult(answer) ? answer : undefined);
+      ended = true;
       if (isResult(answer)) {
         await this.showResult(command, argument, answer);
       }
       return answer;
     } catch (error) {
+      if (!ended) {
+        this.displays.finish(shown, undefined);
+      }
       const message = errorText(error);
       this.output.line(`${FAILED} ${message}`);
       void vscode.window.showErrorMessage(`evalens: ${message}`);
@@ -78,6 +90,22 @@ export class Runner implements vscode.Disposable {
       this.running -= 1;
       this.changed.fire();
     }
+  }
+
+  /** The first line of the code an evalens.eval runs (a range of an open document, or code). */
+  private codeOf(command: string, argument: RunArgument): string {
+    if (command !== Command.eval) {
+      return "";
+    }
+    if (typeof argument.code === "string") {
+      return firstLine(argument.code);
+    }
+    const range = argument.range as JsonRange | undefined;
+    const document = typeof argument.uri === "string" ? this.openDocument(argument.uri) : undefined;
+    if (!range || !document || range.start.line >= document.lineCount) {
+      return "";
+    }
+    return firstLine(document.lineAt(range.start.line).text.slice(range.start.character));
   }
 
   private async showResult(command: string, argument: RunArgument, result: Result): Promise<void> {
@@ -190,6 +218,12 @@ export class Runner implements vscode.Disposable {
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+function firstLine(code: string): string {
+  const line = code.split("\n").find((l) => l.trim()) ?? "";
+  const text = line.trim();
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 function describeRun(command: string, argument: RunArgument): string {

@@ -20,7 +20,8 @@ import {
 import { StderrTail, failureMessage } from "./failure";
 import type { Launch } from "./launch";
 import type { OutputLog } from "./output";
-import { OUTPUT_NOTIFICATION, type OutputParams, RUN_COMMANDS } from "./protocol";
+import type { DisplayParams } from "./display";
+import { DISPLAY_NOTIFICATION, OUTPUT_NOTIFICATION, type OutputParams, RUN_COMMANDS } from "./protocol";
 import { LAUNCH_SETTINGS, findLaunch, onDidChangePythonExtensionInterpreter } from "./python";
 import { type RunArgument, errorText } from "./runs";
 import { UNTRUSTED, serverSettings } from "./settings";
@@ -63,6 +64,8 @@ export class ServerConnection implements vscode.Disposable {
     private readonly runHook: RunHook,
     extensionPath: string,
     private readonly settingsQuery: string,
+    /** The `evalens/display` notification's handler (the display panel). */
+    private readonly onDisplay: (params: DisplayParams) => void,
   ) {
     this.libs = join(extensionPath, "bundled", "libs");
     this.disposables.push(
@@ -207,6 +210,7 @@ export class ServerConnection implements vscode.Disposable {
     session = { client, launch, stderr, stderrClosed, wasRunning: false, reported: false };
     const started = session;
     client.onNotification(OUTPUT_NOTIFICATION, (output: OutputParams) => this.output.onOutput(output));
+    client.onNotification(DISPLAY_NOTIFICATION, (params: DisplayParams) => this.onDisplay(params));
     client.onDidChangeState((event) => {
       if (this.session !== started) {
         return;

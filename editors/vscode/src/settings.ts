@@ -19,6 +19,8 @@ export function serverSettings(): Record<string, unknown> {
       outputBytes: config.get<number>("limits.outputBytes", 1000000),
       reprChars: config.get<number>("limits.reprChars", 10000),
       interruptGraceSeconds: config.get<number>("limits.interruptGraceSeconds", 3),
+      displayBytes: config.get<number>("limits.displayBytes", 20000000),
     },
+    figureFormat: config.get<string>("figureFormat", "png"),
   };
 }
