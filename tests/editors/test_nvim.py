@@ -10,7 +10,9 @@ its value and its old result, like main.py's, is shown ` (stale)` in EvalensStal
 evaluated again); `# %%` cells in a file never saved (]c / [c between the markers the server
 found, :EvalensRunCell and :EvalensRunBelow with each result in a virtual line under its cell,
 the Run cell lens, a cursor in no cell, a failing cell in the middle stopping the rest); run the
-module, restart. `.ci/editors.sh` installs both Neovims.
+module, restart. A second scenario is what a user sees when evalens cannot run; a third,
+rich output (a matplotlib plot saved as a PNG file and opened, image.nvim as a stub, a
+DataFrame-like value as text). `.ci/editors.sh` installs both Neovims.
 """
 
 from __future__ import annotations

@@ -47,8 +47,7 @@ M.interrupt = run.interrupt
 M.restart = run.restart
 M.status = run.status
 M.attach = attach.attach
-M.open_image = display.open_command
-M.images = display.images
+M.images = display.images -- the images runs showed: { number, path, mime, width, height }
 
 -- `M.config` (the options in use) and `M.last_result` (the Result of the last run) are
 -- read from, and assigned to, the modules that own them.
