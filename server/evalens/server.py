@@ -29,6 +29,7 @@ from .execution.engine import Engine
 from .execution.inspector import LiveInspector
 from .features import commands
 from .features.cells import CellFeatures
+from .features.displayfiles import DisplayFiles
 from .features.editor import EditorFeatures
 from .features.history import RunHistory
 from .features.output import OutputChannel
@@ -62,6 +63,7 @@ class EvalensServer(LanguageServer):
         self.live = LiveInspector(self.engine)
         self.output = OutputChannel(lambda params: self.protocol.notify("evalens/output", params))
         self.engine.on_display = self.send_display
+        self.display_files = DisplayFiles()
         self.board = DiagnosticsBoard(self.publish_diagnostics)
         self.refresh = ClientRefresh(self)
         self.cells = CellFeatures(lambda: self.settings)
@@ -183,9 +185,11 @@ class EvalensServer(LanguageServer):
 
     async def stop(self) -> None:
         await self.engine.shutdown()
+        self.display_files.remove()
 
     def kill(self, reason: str) -> None:
         self.engine.kill(reason)
+        self.display_files.remove()
         if self.intelligence is not None:
             self.intelligence.shutdown()
 

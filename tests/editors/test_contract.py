@@ -126,7 +126,7 @@ def as_ts(hint: Any) -> set[str]:
         return {"null"}
     if hint is str or hint is JsonString:  # a long repr is a JSON string literal on the wire
         return {"string"}
-    if hint is JsonValue:  # only display bundles cross the server kept encoded as a whole
+    if isinstance(hint, type) and issubclass(hint, JsonValue) and hint is not JsonString:  # a display bundle
         return {"DisplayBundle"}
     if typing.get_origin(hint) is dict and typing.get_args(hint) == (str, Any):
         return {"Record<string, unknown>"}

@@ -26,18 +26,24 @@ from ..text.jsontext import JsonValue
 from ..worker import messages
 
 
-@dataclass(frozen=True)
-class Shown:
+class Shown(JsonValue):
     """A MIME bundle a run showed (a figure, an image, HTML): ``{"data", "metadata"}`` as the
-    interpreter encoded it, kept encoded (it may hold megabytes of base64)."""
+    interpreter encoded it, kept encoded (it may hold megabytes of base64); written into
+    messages to the editor as it is. ``mimes`` and ``plain`` (the start of its ``text/plain``)
+    came beside it; ``file`` is where the server saved it for clients that open files."""
 
-    bundle: JsonValue
-    mimes: tuple[str, ...]
+    __slots__ = ("file", "mimes", "plain")
+
+    def __init__(self, literal: bytes, mimes: tuple[str, ...], plain: str) -> None:
+        super().__init__(literal)
+        self.mimes = mimes
+        self.plain = plain
+        self.file: str | None = None
 
     def with_uri(self, uri: str | None) -> JsonValue:
         """``{"uri", "data", "metadata"}``: the ``evalens/display`` notification's params."""
         head = b'{"uri":' + json.dumps(uri).encode() + b","
-        return JsonValue(head + self.bundle.literal[1:])
+        return JsonValue(head + self.literal[1:])
 
 
 #: (stream, text) as the interpreter prints it; stream is "stdout" or "stderr"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from ..text.jsontext import JsonString, JsonValue
+from ..text.jsontext import JsonString
 from ..worker import messages
 from .backend import RunOutcome, Shown
 
@@ -31,7 +31,7 @@ class _ResultFields(TypedDict):
     #: what was brought up to date before the run: [{"module", "patched", "rerun", "reason"?}]
     reloaded: list[messages.ReloadedModule]
     #: what the run showed, in order: MIME bundles {"data", "metadata"}, kept as encoded
-    display: list[JsonValue]
+    display: list[Shown]
 
 
 class Result(_ResultFields, total=False):
@@ -55,7 +55,7 @@ def finished(outcome: RunOutcome, duration_ms: float) -> Result:
         "stderr": outcome.stderr,
         "durationMs": round(duration_ms, 3),
         "reloaded": outcome_result["reloaded"],
-        "display": [shown.bundle for shown in outcome.display],
+        "display": list(outcome.display),
     }
     if "target" in outcome_result:
         result["target"] = outcome_result["target"]
@@ -96,5 +96,5 @@ def died(
         },
         "durationMs": duration_ms,
         "reloaded": [],
-        "display": [shown.bundle for shown in display or ()],
+        "display": list(display or ()),
     }

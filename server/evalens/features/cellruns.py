@@ -71,7 +71,7 @@ def _recorder(runs: Runs, doc: Document, cell: Cell) -> Callable[[Result], None]
 
     def after(result: Result) -> None:
         at = value_position(doc, cell, units)
-        host.history.record_hint(doc.uri, at, result, replacing=(cell.line, cell.end))
+        runs.record_hint(doc.uri, at, result, replacing=(cell.line, cell.end))
         params: CellDoneParams = {"uri": doc.uri, **_entry(cell, result)}
         host.protocol.notify("evalens/cellDone", params)
 

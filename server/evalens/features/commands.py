@@ -41,7 +41,7 @@ async def evaluate(runs: Runs, args: tuple[Any, ...]) -> Result:
         action = messages.eval_action(chosen.code, doc.module.path, chosen.first_line, request.bindings)
     result = await runs.run(doc, action)
     if span is not None:
-        runs.host.history.record_hint(doc.uri, types.Position(span.end_line, span.end_character), result)
+        runs.record_hint(doc.uri, types.Position(span.end_line, span.end_character), result)
         runs.after_response(runs.host.refresh.hints)
     return result
 

@@ -9,6 +9,7 @@ fire lenses and actions on their own.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -21,6 +22,7 @@ from ..text.lineindex import split_lines
 from . import analysis
 from .cells import CellFeatures
 from .history import RunHistory
+from .oneline import fold
 
 SOURCE = "evalens"
 
@@ -102,6 +104,7 @@ class EditorFeatures:
                 position=types.Position(hint.line, hint.character),
                 label=hint.shown,
                 padding_left=True,
+                tooltip=displays_tooltip(hint.displays),
             )
             for hint in sorted(hints, key=lambda hint: (hint.line, hint.character))
             if first <= hint.line <= last
@@ -135,3 +138,15 @@ def _range_json(span: types.Range) -> dict[str, Any]:
         "start": {"line": span.start.line, "character": span.start.character},
         "end": {"line": span.end.line, "character": span.end.character},
     }
+
+
+def displays_tooltip(displays: tuple[tuple[str, str | None], ...]) -> types.MarkupContent | None:
+    """What a run showed, for an inlay hint's tooltip: each display's ``text/plain`` and a link
+    to the file it was saved to (for clients without a display panel of their own)."""
+    if not displays:
+        return None
+    lines = []
+    for plain, file in displays:
+        text = "`" + fold(plain, 120).replace("`", "'") + "`"
+        lines.append(f"{text} [{Path(file).name}]({Path(file).as_uri()})" if file is not None else text)
+    return types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(lines))

@@ -6,7 +6,7 @@ the command handlers record into it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lsprotocol import types
@@ -26,6 +26,8 @@ class Hint:
     label: str
     #: a later run brought modules up to date (re-ran or patched code): the value may differ now
     stale: bool = False
+    #: what the run showed: (the start of its text/plain, the file it was saved to or None)
+    displays: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def shown(self) -> str:
@@ -92,7 +94,8 @@ class RunHistory:
             return (hint.line, hint.character) == (end.line, end.character)
 
         hints = [h for h in self.hints.get(uri, []) if not replaced(h)]
-        hints.append(Hint(end.line, end.character, inline(result)))
+        displays = tuple((shown.plain, shown.file) for shown in result.get("display", []))
+        hints.append(Hint(end.line, end.character, inline(result), displays=displays))
         self.hints[uri] = hints
 
     def record_outcome(self, result: Result, open_uris: set[str]) -> set[str]:
@@ -141,7 +144,7 @@ def shift_hints(hints: list[Hint], changes: list[Any]) -> list[Hint]:
         kept = []
         for hint in hints:
             if span.end.line < hint.line:
-                kept.append(Hint(hint.line + added, hint.character, hint.label, hint.stale))
+                kept.append(replace(hint, line=hint.line + added))
             elif span.start.line > hint.line:
                 kept.append(hint)
         hints = kept

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
 
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.progress import Progress
 from pygls.workspace import TextDocument
@@ -25,6 +26,7 @@ from ..lsp.refresh import ClientRefresh
 from ..settings import Settings
 from ..text.documents import Document, DocumentStore
 from ..worker import messages
+from .displayfiles import DisplayFiles
 from .editor import EditorFeatures
 from .history import RunHistory
 from .output import OutputChannel
@@ -80,6 +82,7 @@ class RunHost(Protocol):
     output: OutputChannel
     refresh: ClientRefresh
     protocol: EvalensProtocol
+    display_files: DisplayFiles
 
     @property
     def settings(self) -> Settings: ...
@@ -192,6 +195,15 @@ class Runs:
         open_uris = {doc.uri for doc in self.host.store}
         for uri in self.host.history.record_outcome(result, open_uris):
             self.host.editor.show_run_failure(uri)
+
+    def record_hint(
+        self, uri: str, end: types.Position, result: Result, replacing: tuple[int, int] | None = None
+    ) -> None:
+        """The result's inlay hint (``RunHistory.record_hint``), with what it showed saved as
+        files that its tooltip links to."""
+        for shown in result["display"]:
+            self.host.display_files.save(shown)
+        self.host.history.record_hint(uri, end, result, replacing)
 
     def after_response(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the current request has been answered."""

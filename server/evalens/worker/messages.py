@@ -352,13 +352,24 @@ class DisplayEvent(TypedDict):
     display: int  # the request id of the run that showed it; 0 between runs
     raw: int  # bytes of the bundle's JSON on the next line
     mimes: List[str]
+    plain: str  # the start of its text/plain (PLAIN_CHARS), so that the server need not decode it
+
+
+#: how much of a display's text/plain comes beside its bundle
+PLAIN_CHARS: Final = 200
 
 
 def encode_display(request_id: int, bundle: DisplayBundle) -> bytes:
     """A bundle as its event line and its JSON on a line of its own. ASCII, and no NaN:
     what the server splices into an LSP message must be JSON every client parses."""
     body = json.dumps(bundle, separators=(",", ":"), allow_nan=False).encode("ascii")
-    event: DisplayEvent = {"display": request_id, "raw": len(body), "mimes": list(bundle["data"])}
+    plain = bundle["data"].get("text/plain")
+    event: DisplayEvent = {
+        "display": request_id,
+        "raw": len(body),
+        "mimes": list(bundle["data"]),
+        "plain": plain[:PLAIN_CHARS] if isinstance(plain, str) else "",
+    }
     return encode(event) + body + b"\n"
 
 

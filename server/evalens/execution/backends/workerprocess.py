@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from ...text.jsontext import JsonString, JsonValue
+from ...text.jsontext import JsonString
 from ...worker import bootstrap, messages
 from ..backend import InterpreterDied, RunEvents, RunOutcome, SessionConfig, SessionState, Shown
 from ..environment import interpreter_environment
@@ -318,7 +318,7 @@ class WorkerProcess:
                 continue
             if "display" in reply:  # a bundle follows, to be passed on as it is
                 body = (await reader.readexactly(reply["raw"] + 1))[:-1]
-                self._shown(reply["display"], Shown(JsonValue(body), tuple(reply["mimes"])))
+                self._shown(reply["display"], Shown(body, tuple(reply["mimes"]), reply["plain"]))
                 continue
             log.debug("reply %s from pid %s", reply.get("id"), self.pid)
             future = self._pending.get(reply.get("id", -1))
