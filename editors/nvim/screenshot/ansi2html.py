@@ -2,10 +2,14 @@
 """Convert `tmux capture-pane -e -p` output (SGR escapes) to a standalone HTML page.
 
 Usage: ansi2html.py INPUT.txt OUTPUT.html [--cols N] [--bg #rrggbb] [--fg #rrggbb]
+                    [--image FILE --caption TEXT]
+With --image, the picture FILE (embedded as it is) follows the screen, under TEXT.
 Standard library only.
 """
 import argparse
+import base64
 import html
+import mimetypes
 import re
 
 BASIC = [
@@ -169,7 +173,17 @@ def main():
     ap.add_argument("--fg", default="#e0e2ea")  # Neovim 0.10+ default dark Normal
     ap.add_argument("--bg", default="#14161b")
     ap.add_argument("--font-size", type=int, default=15)
+    ap.add_argument("--image", help="a picture to show under the screen, as it is")
+    ap.add_argument("--caption", default="", help="the text above that picture")
     args = ap.parse_args()
+    figure = ""
+    if args.image:
+        kind = mimetypes.guess_type(args.image)[0] or "image/png"
+        with open(args.image, "rb") as f:
+            data = base64.b64encode(f.read()).decode("ascii")
+        figure = '<figure><figcaption>{}</figcaption><img src="data:{};base64,{}"></figure>'.format(
+            html.escape(args.caption), kind, data
+        )
     with open(args.input, encoding="utf-8", errors="replace") as f:
         rows = convert(f.read(), args.cols, args.fg, args.bg)
     page = """<!doctype html>
@@ -178,8 +192,12 @@ html, body {{ margin: 0; background: {bg}; }}
 pre {{ margin: 0; padding: 14px 16px; color: {fg}; background: {bg};
       font-family: "DejaVu Sans Mono", "Liberation Mono", monospace;
       font-size: {fs}px; line-height: 1.3; white-space: pre; }}
-</style></head><body><pre>{body}</pre></body></html>
-""".format(bg=args.bg, fg=args.fg, fs=args.font_size, body="\n".join(rows))
+figure {{ margin: 0; padding: 4px 16px 16px; color: {fg}; background: {bg};
+         font-family: "DejaVu Sans", sans-serif; font-size: 14px; text-align: center; }}
+figcaption {{ padding: 6px 0 10px; border-top: 1px solid #4f5258; text-align: left; }}
+figure img {{ display: block; margin: 0 auto; }}
+</style></head><body><pre>{body}</pre>{figure}</body></html>
+""".format(bg=args.bg, fg=args.fg, fs=args.font_size, body="\n".join(rows), figure=figure)
     with open(args.output, "w", encoding="utf-8") as f:
         f.write(page)
 
