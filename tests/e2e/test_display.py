@@ -368,3 +368,12 @@ async def test_display_bytes_limits_what_one_run_shows(editor: Editor) -> None:
     assert result["stderr"].startswith("evalens: a display (")
     again = await editor.eval(uri, "evalens.display(Dot())")  # the budget is per run
     assert (len(again["display"]), again["truncated"]) == (1, False)
+
+
+async def test_each_cell_carries_what_it_showed(editor: Editor) -> None:
+    cells = "# %% one\nDot()\n# %% two\nx = 1\n# %% three\nimport matplotlib.pyplot as plt\nplt.plot([1]); None\n"
+    uri = editor.open("cells.py", "# %% setup\n" + RICH + cells)
+    result = await editor.command("evalens.runCell", {"uri": uri, "line": 0, "scope": "all"})
+    shown = [[bundle["data"]["text/plain"] for bundle in cell["display"]] for cell in result["cells"]]
+    assert shown == [[], ["Dot()"], [], ["<Figure size 640x480 with 1 Axes>"]]
+    assert result["display"] == result["cells"][-1]["display"]

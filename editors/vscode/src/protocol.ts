@@ -100,6 +100,7 @@ export interface CellRun {
   error: ErrorInfo | null;
   durationMs: number;
   reloaded: ReloadedModule[]; // what was brought up to date before this cell ran
+  display: DisplayBundle[]; // what this cell showed
 }
 
 // evalens.features.cells.RunCellResult: the answer of evalens.runCell, the Result of the last

@@ -61,6 +61,7 @@ def _entry(cell: Cell, result: Result) -> CellRun:
         "error": result["error"],
         "durationMs": result["durationMs"],
         "reloaded": result["reloaded"],
+        "display": result["display"],
     }
 
 

@@ -15,6 +15,7 @@ from typing import TypedDict
 
 from lsprotocol import types
 
+from ..execution.backend import Shown
 from ..execution.results import Result, Value
 from ..settings import Settings
 from ..text.cells import Cell, CellIndex, cell_at, compile_markers
@@ -39,6 +40,8 @@ class CellRun(TypedDict):
     durationMs: float
     #: what was brought up to date before this cell ran (the Result's ``reloaded``)
     reloaded: list[messages.ReloadedModule]
+    #: what this cell showed (the Result's ``display``)
+    display: list[Shown]
 
 
 class RunCellResult(Result, total=False):
