@@ -178,11 +178,13 @@ an overlay under the line of its cell, then the traceback."
         (evalens--end-run output result)
       (dolist (entry cells)
         (let ((repr (plist-get (plist-get entry :value) :repr)))
-          (when (and repr (or (> (length repr) evalens-max-width) (string-match-p "\n" repr)))
+          (when (and repr (or (> (length repr) evalens-max-width) (string-match-p "\n" repr))
+                     (not (evalens--displayed-p (plist-get result :display) repr)))
             (evalens--write-header output)
             (when evalens--output-partial (evalens--output-insert "\n"))
             (evalens--output-insert (format "cell at line %d ⇒ %s\n" (1+ (plist-get entry :line)) repr)))))
-      (evalens--end-run output (list :ok (plist-get result :ok) :error (plist-get result :error))))))
+      (evalens--end-run output (list :ok (plist-get result :ok) :error (plist-get result :error)
+                                     :display (plist-get result :display))))))
 
 (defun evalens--cell-answered (run result nothing)
   "RUN was answered with RESULT; NOTHING is told when it ran no cell."

@@ -12,7 +12,10 @@
 ;; function, run the file: the value (or the error) appears as an overlay
 ;; after the code, output streams into `*evalens-output*', the exception of a
 ;; failed run is a Flymake diagnostic on its line, and a runaway evaluation is
-;; one key from interrupted.  A run that brought code up to date (re-ran or
+;; one key from interrupted.  What code shows (a matplotlib figure, a value
+;; with `_repr_png_', `evalens.display(...)') goes to `*evalens-output*' too:
+;; images inline in a graphical Emacs, a link to the image's file in a
+;; terminal, a DataFrame or HTML as its text.  A run that brought code up to date (re-ran or
 ;; patched some of it) makes every result shown before it stale: dimmed, with
 ;; " (stale)" after it, until it runs again.  Every request is asynchronous.
 ;;
@@ -38,6 +41,7 @@
 ;;
 ;;   evalens-server.el    the server started; why it could not start or died
 ;;   evalens-output.el    the *evalens-output* buffer
+;;   evalens-display.el   rich output: images, or links to their files; the rest as text
 ;;   evalens-results.el   result overlays, stale results
 ;;   evalens-lenses.el    code lenses drawn above functions
 ;;   evalens-symbols.el   functions, from the server's document symbols
@@ -64,6 +68,7 @@
       (add-to-list 'load-path (directory-file-name (file-name-directory (expand-file-name file)))))))
 
 (require 'evalens-server)
+(require 'evalens-display)
 (require 'evalens-output)
 (require 'evalens-results)
 (require 'evalens-lenses)
@@ -106,6 +111,19 @@ Sent as initializationOptions and as the `evalens' configuration section."
 (defcustom evalens-max-width 120
   "Longest result shown in an overlay; longer values go to `*evalens-output*'."
   :type 'integer)
+
+(defcustom evalens-show-output-on-image t
+  "Non-nil shows `*evalens-output*' (not selecting it) when a run shows an image.
+A matplotlib figure, a value with `_repr_png_': in a graphical Emacs the
+image itself, in a terminal a link to its file."
+  :type 'boolean)
+
+(defcustom evalens-open-image-function #'find-file-other-window
+  "How a link to an image's file opens it: a function of the file name.
+In a terminal Emacs an image is shown as such a link; `browse-url-of-file'
+opens it in the desktop's viewer.  The files are in a temporary folder of
+this Emacs session, removed when it exits."
+  :type 'function)
 
 (defcustom evalens-show-lenses t
   "Non-nil shows the server's code lenses above functions.
@@ -203,6 +221,11 @@ A project's own `eglot-workspace-configuration' takes precedence."
   "Stream output of the running code into `*evalens-output*'."
   (ignore uri stream)
   (evalens--output-append text))
+
+(cl-defmethod eglot-handle-notification
+  ((_server evalens-server) (_method (eql evalens/display)) &key uri data metadata &allow-other-keys)
+  "Show what the running code showed (an image, a table) in `*evalens-output*'."
+  (evalens--output-display uri data metadata))
 
 (cl-defmethod eglot-handle-request
   ((server evalens-server) (_method (eql workspace/codeLens/refresh)) &rest _params)

@@ -770,6 +770,135 @@ echo 'ModuleNotFoundError: No module named evalens' >&2; exit 1"))
                   eglot--diagnostics)))
    "diagnostics %S" (mapcar #'flymake-diagnostic-text eglot--diagnostics)))
 
+;; Rich output (evalens/display, the Result's display): a workspace of its own whose
+;; `interpreter' is the test's Python (EVALENS_TEST_PYTHON, a venv with matplotlib), set as
+;; a user points evalens at a project's environment.  Batch Emacs is not graphical: an image
+;; is a link to its file; made to look graphical, it is an image.
+(defvar evalens-test-rich nil)
+
+(defconst evalens-test-png-signature (unibyte-string #x89 ?P ?N ?G ?\r ?\n #x1a ?\n))
+
+(defvar evalens-test-rich-source
+  '("import matplotlib.pyplot as plt"                       ;  1
+    "plt.plot([1, 3, 2])"                                   ;  2
+    ""                                                      ;  3
+    ""                                                      ;  4
+    "class Table:"                                          ;  5
+    "    def __repr__(self):"                               ;  6
+    "        return 'Table\\n  a  1\\n  b  2'"              ;  7
+    "    def _repr_html_(self):"                            ;  8
+    "        return '<table><tr><td>a</td></tr></table>'"   ;  9
+    ""                                                      ; 10
+    ""                                                      ; 11
+    "Table()"))                                             ; 12
+
+(defun evalens-test-output-since (start)
+  "The output buffer's text from START on."
+  (with-current-buffer "*evalens-output*" (buffer-substring-no-properties start (point-max))))
+
+(defun evalens-test-output-matches (start predicate)
+  "The positions from START on in the output buffer where PREDICATE (of a position) holds,
+each the start of a run of text it holds on."
+  (with-current-buffer "*evalens-output*"
+    (let ((found nil)
+          (pos start))
+      (while (< pos (point-max))
+        (when (and (funcall predicate pos) (or (= pos start) (not (funcall predicate (1- pos)))))
+          (push pos found))
+        (setq pos (1+ pos)))
+      (nreverse found))))
+
+(defun evalens-test-image-links (start)
+  "The files of the image links in the output buffer from START on."
+  (mapcar (lambda (pos) (with-current-buffer "*evalens-output*" (get-text-property pos 'evalens-file)))
+          (evalens-test-output-matches start (lambda (pos) (get-text-property pos 'evalens-file)))))
+
+(defun evalens-test-images (start)
+  "The image specs shown in the output buffer from START on."
+  (mapcar (lambda (pos) (with-current-buffer "*evalens-output*" (get-text-property pos 'display)))
+          (evalens-test-output-matches
+           start (lambda (pos) (eq (car-safe (get-text-property pos 'display)) 'image)))))
+
+(defun evalens-test-file-head (file count)
+  "The first COUNT bytes of FILE."
+  (with-temp-buffer
+    (set-buffer-multibyte nil)
+    (insert-file-contents-literally file nil 0 count)
+    (buffer-string)))
+
+(defun evalens-test-output-end ()
+  (with-current-buffer (evalens-output-buffer) (point-max)))
+
+(evalens-test-step "rich output: a matplotlib figure in a terminal Emacs: a link to its PNG file, once"
+  (let ((python (getenv "EVALENS_TEST_PYTHON")))
+    (evalens-test-expect (and python (file-executable-p python)) "EVALENS_TEST_PYTHON %S" python)
+    (setq evalens-settings (list :interpreter python)))
+  (setq evalens-test-rich (evalens-test-visit "rich" "figure.py" evalens-test-rich-source))
+  (set-buffer evalens-test-rich)
+  (evalens-test-connect)
+  (evalens-test-expect (cl-typep (eglot-current-server) 'evalens-server) "server %S" (eglot-current-server))
+  (evalens-test-expect (not (display-graphic-p)) "batch Emacs is graphical")
+  (delete-other-windows)
+  (let ((start (evalens-test-output-end)))
+    (evalens-eval-region (evalens-test-line-pos 1) (evalens-test-line-pos 3))
+    ;; The first import of matplotlib in a fresh HOME builds its font cache.
+    (evalens-test-expect
+     (evalens-test-wait 60 (lambda () (string-prefix-p "⇒ [<matplotlib.lines.Line2D" (evalens-test-result 2))))
+     "line 2 shows %S; output %S" (evalens-test-result 2) (evalens-test-output-since start))
+    (let ((links (evalens-test-image-links start))
+          (display (append (plist-get evalens-last-result :display) nil)))
+      (evalens-test-expect (= (length display) 1) "the Result's display %S" display)
+      ;; The notification and the Result's display bring the same bundle: shown once.
+      (evalens-test-expect (= (length links) 1) "links %S in %S" links (evalens-test-output-since start))
+      (let ((file (car links)))
+        (evalens-test-expect (equal (evalens-test-file-head file 8) evalens-test-png-signature)
+                             "%s starts with %S" file (evalens-test-file-head file 8))
+        (evalens-test-expect (file-in-directory-p file evalens--image-directory) "%s is not in %s" file
+                             evalens--image-directory)
+        (evalens-test-expect (memq #'evalens--remove-image-directory kill-emacs-hook)
+                             "kill-emacs-hook %S" kill-emacs-hook)
+        (evalens-test-expect
+         (equal (evalens-test-output-since start)
+                (format "── eval figure.py:1-2\n<Figure size 640x480 with 1 Axes>\n[image: %s]\n" file))
+         "output %S" (evalens-test-output-since start))))
+    (evalens-test-expect (get-buffer-window "*evalens-output*") "*evalens-output* is not shown")))
+
+(evalens-test-step "rich output: in a graphical Emacs, the figure as an image that fits the window"
+  (set-buffer evalens-test-rich)
+  (require 'image)                      ; loaded before its primitive is rebound
+  (let ((start (evalens-test-output-end))
+        (result evalens-last-result))
+    ;; What a graphical Emacs with PNG support says (an emacs-nox has no `image-types').
+    (cl-letf (((symbol-function 'display-graphic-p) (lambda (&rest _) t))
+              ((symbol-function 'image-type-available-p) (lambda (type) (memq type '(png jpeg svg)))))
+      (cl-progv '(image-types) '((png jpeg svg))
+        (goto-char (evalens-test-line-pos 2))
+        (evalens-eval-line)             ; a second line on the same figure: shown again
+        (evalens-test-expect (evalens-test-wait 10 (lambda () (not (eq evalens-last-result result))))
+                             "no Result")))
+    (let ((images (evalens-test-images start))
+          (width (window-body-width (get-buffer-window "*evalens-output*") t)))
+      (evalens-test-expect (= (length images) 1) "images %S in %S" (length images) (evalens-test-output-since start))
+      (let ((image (car images)))
+        (evalens-test-expect (eq (plist-get (cdr image) :type) 'png) "type %S" (plist-get (cdr image) :type))
+        (evalens-test-expect (string-prefix-p evalens-test-png-signature (plist-get (cdr image) :data))
+                             "data %S" (substring (plist-get (cdr image) :data) 0 8))
+        (evalens-test-expect (equal (plist-get (cdr image) :max-width) width)
+                             ":max-width %S, the window %S" (plist-get (cdr image) :max-width) width)))
+    (evalens-test-expect (null (evalens-test-image-links start)) "links %S" (evalens-test-image-links start))))
+
+(evalens-test-step "rich output: a value with _repr_html_ shows its text/plain, once"
+  (set-buffer evalens-test-rich)
+  (let ((start (evalens-test-output-end)))
+    (goto-char (evalens-test-line-pos 12))
+    (evalens-eval-region (evalens-test-line-pos 5) (evalens-test-line-pos 13))
+    (evalens-test-expect (evalens-test-wait 10 (lambda () (equal (evalens-test-result 12) "⇒ Table a 1 b 2")))
+                         "line 12 shows %S" (evalens-test-result 12))
+    ;; Its repr is its text/plain: written once, not again as a value too long for the overlay.
+    (evalens-test-expect (equal (evalens-test-output-since start) "── eval figure.py:5-12\nTable\n  a  1\n  b  2\n")
+                         "output %S" (evalens-test-output-since start)))
+  (setq evalens-settings nil))
+
 (evalens-test-step "an untrusted workspace: the message says the Emacs way to trust it; trusting works at once"
   (setq evalens-trusted nil)            ; as before the README's setup
   (let ((buffer (evalens-test-visit "untrusted" "u.py" '("1 + 1"))))

@@ -20,7 +20,10 @@ them prose, a marker inside a string that is none): the server's cells and their
 its output, a cursor in no cell told in one line), `C-c . b` (each cell's value as its
 evalens/cellDone comes, replacing its last one), the server's Run cell code action as
 eglot runs it, `C-c . A` with a failing middle cell (its error, the cells after it not
-run); an untrusted workspace's message and trusting it as the message says; plain eglot
+run); rich output in a workspace whose `interpreter` is this venv's Python (a matplotlib
+figure drawn by `plt.plot` is a link to its PNG file in batch Emacs, which is not
+graphical, and an image in *evalens-output* when Emacs is made to look graphical; a value
+with `_repr_html_` shows its text/plain, each once); an untrusted workspace's message and trusting it as the message says; plain eglot
 configured by the top README's snippet; the server's workspace/codeLens/refresh answered;
 the server ending later (its exit and last stderr lines; its last answer handled after it
 ended sends nothing more); no error escaping a process filter or sentinel.
@@ -37,6 +40,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,7 +72,9 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
     binary = emacs()
     if not has_eglot(binary):
         pytest.skip("eglot is not installed (apt-get install elpa-eglot; run .ci/editors.sh)")
-    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "emacs"))
+    # The rich output steps set the `interpreter' setting to this venv's Python (matplotlib
+    # is in the test extra), as a user points evalens at a project's environment.
+    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "emacs"), EVALENS_TEST_PYTHON=sys.executable)
     # Not -Q: Debian's site-start puts eglot on the load path.
     proc = subprocess.run(
         [binary, "--batch", "-l", str(SCRIPT)],
@@ -110,6 +116,9 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         "cells: C-c . b from the first runs it and the rest",
         "cells: the server's Run cell code action",
         "cells: C-c . A with a failing middle cell",
+        "rich output: a matplotlib figure in a terminal Emacs",
+        "rich output: in a graphical Emacs",
+        "rich output: a value with _repr_html_",
         "an untrusted workspace: the message says the Emacs way to trust it",
         "plain eglot with the top README's snippet",
         "workspace/codeLens/refresh: the server asks",
