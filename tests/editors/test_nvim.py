@@ -133,6 +133,7 @@ def test_nvim_rich_output(which: str, editor_env: dict[str, str], tmp_path: Path
         "display: :EvalensOpenImage opens it",
         "display: with image.nvim installed",
         "display: a DataFrame-like value",
+        "display: a cell that plots",
         "display: the image folder is removed on VimLeavePre",
     ]:
         assert f"ok {step}" in report, report

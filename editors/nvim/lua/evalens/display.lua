@@ -168,8 +168,9 @@ function M.open(path)
     return true
   end
   local opener = vim.fn.has("mac") == 1 and "open" or "xdg-open"
-  local job = vim.fn.jobstart({ opener, path }, { detach = true })
-  if job <= 0 then
+  -- jobstart raises E475 for a command that is not executable
+  local ok, job = pcall(vim.fn.jobstart, { opener, path }, { detach = true })
+  if not ok or job <= 0 then
     ui.notify("cannot open " .. path .. ": " .. opener .. " is not installed", vim.log.levels.ERROR)
     return false
   end
@@ -251,14 +252,14 @@ function M.render(image, bufnr, row)
   if not ok or type(plugin) ~= "table" or type(plugin.from_file) ~= "function" then
     return false
   end
-  local win = vim.fn.bufwinid(bufnr)
-  if win == -1 then -- show the output under the current window, keeping the cursor there
-    local current = api.nvim_get_current_win()
-    ui.open_output()
-    win = vim.fn.bufwinid(bufnr)
-    api.nvim_set_current_win(current)
-  end
   local drawn, err = pcall(function()
+    local win = vim.fn.bufwinid(bufnr)
+    if win == -1 then -- show the output under the current window, keeping the cursor there
+      local current = api.nvim_get_current_win()
+      ui.open_output()
+      win = vim.fn.bufwinid(bufnr)
+      api.nvim_set_current_win(current)
+    end
     local shown = plugin.from_file(image.path, {
       window = win,
       buffer = bufnr,
