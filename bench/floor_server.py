@@ -2,7 +2,9 @@
 same command with a constant Result, without evaluating anything.
 
 An argument object with ``"floorReprChars": N`` gets a Result whose repr is N
-characters long (built once per size), the floor for carrying a big value."""
+characters long (built once per size), the floor for carrying a big value; one with
+``"floorDisplayChars": N`` a Result whose ``display`` holds one bundle with an
+``image/png`` of N base64 characters, the floor for carrying an image."""
 
 from __future__ import annotations
 
@@ -22,11 +24,19 @@ RESULT = {
 
 server = LanguageServer("floor", "0")
 _sized: dict[int, dict[str, Any]] = {}
+_shown: dict[int, dict[str, Any]] = {}
 
 
 @server.command("evalens.eval")
 def evaluate(ls: LanguageServer, *args: Any) -> dict[str, Any]:
-    size = args[0].get("floorReprChars") if args and isinstance(args[0], dict) else None
+    argument = args[0] if args and isinstance(args[0], dict) else {}
+    shown = argument.get("floorDisplayChars")
+    if isinstance(shown, int):
+        if shown not in _shown:
+            bundle = {"data": {"text/plain": "<Image>", "image/png": "A" * shown}, "metadata": {}}
+            _shown[shown] = {**RESULT, "value": {"repr": "<Image>", "type": "Image"}, "display": [bundle]}
+        return _shown[shown]
+    size = argument.get("floorReprChars")
     if not isinstance(size, int):
         return RESULT
     if size not in _sized:

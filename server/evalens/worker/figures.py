@@ -104,7 +104,7 @@ class FigureTracker:
             metadata["image/png"] = {"width": round(float(width)), "height": round(float(height))}
         else:
             figure.savefig(buffer, format="png")
-        encoded = base64.b64encode(buffer.getbuffer()).decode("ascii")
+        encoded = messages.Base64(base64.b64encode(buffer.getbuffer()))
         return {"data": {"text/plain": text, "image/png": encoded}, "metadata": metadata}
 
 

@@ -342,7 +342,7 @@ class DisplayBundle(TypedDict):
     """A MIME bundle as Jupyter shapes it: ``data`` maps MIME types to content (binary types
     base64-encoded), ``metadata`` what the display protocol adds."""
 
-    data: Dict[str, Any]  # str for every type but JSON ones (application/json: a dict or list)
+    data: Dict[str, Any]  # str (in the worker, Base64 for binary types); JSON ones a dict or list
     metadata: Dict[str, Any]
 
 
@@ -355,14 +355,34 @@ class DisplayEvent(TypedDict):
     plain: str  # the start of its text/plain (PLAIN_CHARS), so that the server need not decode it
 
 
+class Base64(bytes):
+    """Base64 text as ASCII bytes, as a bundle holds an image: ``encode_display`` writes it into
+    the JSON as it is (no character of it needs escaping), instead of scanning megabytes."""
+
+
 #: how much of a display's text/plain comes beside its bundle
 PLAIN_CHARS: Final = 200
+
+
+#: stands for a ``Base64`` value in a bundle's JSON until it is spliced in
+_SPLICE: Final = "\x00evalens-base64:"
 
 
 def encode_display(request_id: int, bundle: DisplayBundle) -> bytes:
     """A bundle as its event line and its JSON on a line of its own. ASCII, and no NaN:
     what the server splices into an LSP message must be JSON every client parses."""
-    body = json.dumps(bundle, separators=(",", ":"), allow_nan=False).encode("ascii")
+    data = bundle["data"]
+    spliced = [mime for mime, value in data.items() if isinstance(value, Base64)]
+    stand_in = {mime: f"{_SPLICE}{mime}" if mime in spliced else value for mime, value in data.items()}
+    body = json.dumps({"data": stand_in, "metadata": bundle["metadata"]}, separators=(",", ":"), allow_nan=False)
+    body = body.encode("ascii")
+    if spliced:  # the markers come in the order of ``data``: cut the JSON at each in turn
+        parts = []
+        for mime in spliced:
+            before, _, body = body.partition(json.dumps(f"{_SPLICE}{mime}").encode("ascii"))
+            parts += [before, b'"', data[mime], b'"']
+        parts.append(body)
+        body = b"".join(parts)
     plain = bundle["data"].get("text/plain")
     event: DisplayEvent = {
         "display": request_id,

@@ -22,6 +22,8 @@ import signal
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from .messages import Base64
+
 #: (MIME type, method), in IPython's formatter order
 METHODS: Tuple[Tuple[str, str], ...] = (
     ("text/html", "_repr_html_"),
@@ -103,7 +105,7 @@ def encoded(mime: str, value: Any, budget_left: int) -> Tuple[Any, int, Optional
             size = 4 * ((len(raw) + 2) // 3)
             if size > budget_left:
                 return None, size, None
-            return base64.b64encode(raw).decode("ascii"), size, None
+            return Base64(base64.b64encode(raw)), size, None
         value = raw.decode("utf-8", "replace")
     if not isinstance(value, str):
         return None, 0, f"returned {type(value).__name__}, not str or bytes"
