@@ -374,10 +374,10 @@ def encode_display(request_id: int, bundle: DisplayBundle) -> bytes:
     data = bundle["data"]
     spliced = [mime for mime, value in data.items() if isinstance(value, Base64)]
     stand_in = {mime: f"{_SPLICE}{mime}" if mime in spliced else value for mime, value in data.items()}
-    body = json.dumps({"data": stand_in, "metadata": bundle["metadata"]}, separators=(",", ":"), allow_nan=False)
-    body = body.encode("ascii")
+    text = json.dumps({"data": stand_in, "metadata": bundle["metadata"]}, separators=(",", ":"), allow_nan=False)
+    body = text.encode("ascii")
     if spliced:  # the markers come in the order of ``data``: cut the JSON at each in turn
-        parts = []
+        parts: List[bytes] = []
         for mime in spliced:
             before, _, body = body.partition(json.dumps(f"{_SPLICE}{mime}").encode("ascii"))
             parts += [before, b'"', data[mime], b'"']
