@@ -334,24 +334,48 @@ local function rich_output(evalens, workspace, messages)
     expect(#display.images == 2, "images: " .. vim.inspect(display.images))
   end)
 
-  step("display: a cell that plots: its image once, under the cell run's header", function()
+  step("display: a Result's display shows only the bundles no notification brought", function()
+    local record = evalens.ui.begin_run("two bundles")
+    local function bundle(text)
+      return { uri = "file:///x.py", data = { ["text/plain"] = text }, metadata = vim.empty_dict() }
+    end
+    display.on_notification(nil, bundle("from the notification"))
+    record.answered = true
+    evalens.ui.end_run(record, { ok = true, display = { bundle("from the notification"), bundle("only in the Result") } })
+    local out = output_text()
+    expect(out:find("── two bundles\nfrom the notification\nonly in the Result", 1, true), out)
+    expect(count(out, "from the notification") == 1 and count(out, "only in the Result") == 1, out)
+  end)
+
+  step("display: cells that plot (:EvalensRunAll): each image once, under the run's header", function()
     vim.cmd("edit " .. vim.fn.fnameescape(workspace .. "/cells.py"))
     local b = api.nvim_get_current_buf()
-    api.nvim_buf_set_lines(b, 0, -1, false, { "# %% Plot", "import matplotlib.pyplot as plt", "plt.figure().gca().plot([3, 1])" })
+    api.nvim_buf_set_lines(b, 0, -1, false, {
+      "# %% One", -- 1
+      "import matplotlib.pyplot as plt", -- 2
+      "plt.figure().gca().plot([3, 1])", -- 3
+      "# %% Two", -- 4
+      "plt.figure().gca().plot([1, 3])", -- 5
+    })
     expect(wait(10000, function()
-      return evalens.get_client(b) and vim.fn.exists(":EvalensRunCell") == 2
+      return evalens.get_client(b) and vim.fn.exists(":EvalensRunAll") == 2
     end), "no evalens client attached to cells.py")
     api.nvim_win_set_cursor(0, { 2, 0 })
-    vim.cmd("EvalensRunCell")
+    vim.cmd("EvalensRunAll")
     expect(wait(10000, function()
       local marks = evalens.ui.marks(b)
-      return #marks == 1 and marks[1].text:find("Line2D", 1, true)
+      return #marks == 2 and marks[2].text:find("Line2D", 1, true)
     end), "marks: " .. vim.inspect(evalens.ui.marks(b)))
-    expect(#display.images == 3, "images: " .. vim.inspect(display.images))
+    expect(#display.images == 4, "images: " .. vim.inspect(display.images))
     local out = output_text()
-    local expected = "── cell cells.py:2\n<Figure size 640x480 with 1 Axes>\nimage 3: " .. display.images[3].path
-    expect(out:find(expected, 1, true) and count(out, display.images[3].path) == 1, out)
-    expect(read(display.images[3].path):sub(1, 8) == PNG, "not a PNG")
+    local figure = "<Figure size 640x480 with 1 Axes>\n"
+    local expected = "── all cells cells.py:2\n" .. figure .. "image 3: " .. display.images[3].path
+    expected = expected .. " (image/png 640×480)  <CR> or :EvalensOpenImage opens it\n" .. figure .. "image 4: "
+    expect(out:find(expected .. display.images[4].path, 1, true), out)
+    for _, image in ipairs({ display.images[3], display.images[4] }) do
+      expect(count(out, image.path) == 1, "shown more than once: " .. out)
+      expect(read(image.path):sub(1, 8) == PNG, "not a PNG")
+    end
     vim.cmd("buffer " .. bufnr)
   end)
 

@@ -133,7 +133,8 @@ def test_nvim_rich_output(which: str, editor_env: dict[str, str], tmp_path: Path
         "display: :EvalensOpenImage opens it",
         "display: with image.nvim installed",
         "display: a DataFrame-like value",
-        "display: a cell that plots",
+        "display: a Result's display shows only the bundles no notification brought",
+        "display: cells that plot",
         "display: the image folder is removed on VimLeavePre",
     ]:
         assert f"ok {step}" in report, report

@@ -124,11 +124,17 @@ local function write_output(record, result, ran)
   for i, entry in ipairs(ran) do
     local value = i == #ran and result.value or entry.value
     local repr = type(value) == "table" and type(value.repr) == "string" and value.repr or nil
-    if repr and (vim.fn.strchars(repr) > ui.max_width or repr:find("\n")) then
+    local shown = (record.shown_texts or {})[repr] -- a bundle's text/plain showed it
+    if repr and not shown and (vim.fn.strchars(repr) > ui.max_width or repr:find("\n")) then
       ui.add_to_run(record, string.format("cell at line %d ⇒ %s\n", entry.line + 1, repr))
     end
   end
-  ui.end_run(record, { ok = result.ok, error = result.error, display = result.display })
+  -- What the run showed: every cell's `display` in order (the Result's is the last cell's).
+  local display = {}
+  for _, entry in ipairs(ran) do
+    vim.list_extend(display, type(entry.display) == "table" and entry.display or {})
+  end
+  ui.end_run(record, { ok = result.ok, error = result.error, display = display })
 end
 
 --- Run the cells `scope` names ("cell", "above", "below", "all") from the cell holding
