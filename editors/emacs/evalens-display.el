@@ -65,22 +65,25 @@ this Emacs can show (`image-type-available-p')."
                             (evalens--bundle-bytes data key base64))
            when bytes return (list key type extension bytes)))
 
-(defun evalens--image-width ()
-  "How wide an image may be in the current buffer, in pixels.
+(defun evalens--image-room ()
+  "How large an image may be in the current buffer: (WIDTH . HEIGHT) in pixels.
 The text area of a window showing it, else of the selected frame."
   (let ((window (get-buffer-window (current-buffer) t)))
-    (max 16 (if window (window-body-width window t) (frame-text-width)))))
+    (cons (max 1 (if window (window-body-width window t) (frame-text-width)))
+          (max 1 (if window (window-body-height window t) (frame-text-height))))))
 
 (defun evalens--image-spec (metadata key)
   "`create-image' properties for the image under KEY with METADATA.
 Its width is metadata's `width' when given (a retina figure: twice the
 pixels, shown at its size), at most the width available; else the
-image's own, scaled down when wider than that."
-  (let ((width (plist-get (plist-get metadata key) :width))
-        (available (evalens--image-width)))
+image's own, scaled down when wider than that.  Either way it is scaled
+down to the height available: a tall figure fits the window too."
+  (let* ((width (plist-get (plist-get metadata key) :width))
+         (room (evalens--image-room))
+         (height (list :max-height (cdr room))))
     (if (and (numberp width) (> width 0))
-        (list :width (min (round width) available))
-      (list :max-width available))))
+        (append (list :width (min (round width) (car room))) height)
+      (append (list :max-width (car room)) height))))
 
 (defun evalens--insert-image (image text metadata)
   "Insert IMAGE, (KEY TYPE EXTENSION BYTES); nil when it cannot be made.
