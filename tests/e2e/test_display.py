@@ -377,3 +377,10 @@ async def test_each_cell_carries_what_it_showed(editor: Editor) -> None:
     shown = [[bundle["data"]["text/plain"] for bundle in cell["display"]] for cell in result["cells"]]
     assert shown == [[], ["Dot()"], [], ["<Figure size 640x480 with 1 Axes>"]]
     assert result["display"] == result["cells"][-1]["display"]
+
+
+async def test_a_backend_the_user_picks_keeps_matplotlib_as_it_was(editor: Editor) -> None:
+    uri = editor.open("plot.py", "")
+    code = "import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\nplt.plot([1]); matplotlib.is_interactive()"
+    result = await editor.eval(uri, code)
+    assert (result["value"]["repr"], result["display"]) == ("False", [])

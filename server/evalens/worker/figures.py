@@ -2,8 +2,9 @@
 
 When the user set no ``MPLBACKEND``, ``install`` puts a finder on
 ``sys.meta_path`` that lets ``import matplotlib`` run as usual and then selects
-the evalens backend (``module://_evalens_worker.mplbackend``) in interactive
-mode, as ipykernel does with its inline backend. Nothing imports matplotlib
+the evalens backend (``module://_evalens_worker.mplbackend``), which turns on
+interactive mode once pyplot loads it, as ipykernel does with its inline backend
+(a user who picks another backend first keeps matplotlib as it was). Nothing imports matplotlib
 before the user does, and no environment variable is set that a child process
 (another Python) could not honour.
 
@@ -156,7 +157,6 @@ class _ThenSelectBackend(importlib.abc.Loader):
         self.inner.exec_module(module)
         if not os.environ.get("MPLBACKEND"):
             module.rcParams["backend"] = BACKEND
-            module.interactive(True)
 
     def __getattr__(self, name: str) -> Any:  # get_source, get_resource_reader, ...
         return getattr(self.inner, name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib
 from matplotlib import _pylab_helpers
 from matplotlib.backend_bases import FigureManagerBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -44,6 +45,9 @@ class FigureManagerEvalens(FigureManagerBase):
 
 
 FigureCanvasEvalens.manager_class = FigureManagerEvalens  # type: ignore[assignment]
+# Interactive mode: pyplot tells the canvas of every change (``draw_idle``), so that the
+# figures a run changed are known as it ends (ipykernel's inline backend does the same).
+matplotlib.interactive(True)
 FigureCanvas = FigureCanvasEvalens
 FigureManager = FigureManagerEvalens
 
