@@ -118,6 +118,13 @@ async def test_evalens_display_shows_at_once_in_order_with_include_exclude_and_r
     assert editor.output == [{"uri": uri, "stream": "stdout", "text": "between\n"}]
 
 
+async def test_display_is_a_builtin_as_in_jupyter(editor: Editor) -> None:
+    uri = editor.open("rich.py", RICH)
+    result = await editor.eval(uri, "display(Dot(), raw=False)\ndisplay == __import__('evalens').display")
+    assert result["value"]["repr"] == "True"
+    assert [d["data"]["text/html"] for d in result["display"]] == ["<b>dot</b>"]
+
+
 async def test_every_display_notification_arrives_before_the_result(editor: Editor) -> None:
     uri = editor.open("rich.py", RICH)
     code = "import evalens\nfor i in range(30):\n    evalens.display(Dot())\n"

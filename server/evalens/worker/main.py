@@ -7,6 +7,7 @@ of that run before it answers the editor.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import importlib
 import importlib.machinery
@@ -97,6 +98,8 @@ class Worker:
             if entry not in sys.path:
                 sys.path.insert(0, entry)
         importhook.install(self.table, message["hidden"], {"display": self.displays.display})
+        if not hasattr(builtins, "display"):  # as in Jupyter, cells copied from a notebook call it
+            builtins.display = self.displays.display  # type: ignore[attr-defined]
         _apply_memory_limit(message["memoryMB"])
         self.guard.install()
         return {"pid": os.getpid(), "python": sys.version.split()[0], "executable": sys.executable}
