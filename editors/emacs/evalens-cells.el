@@ -172,19 +172,22 @@ ENTRY is an entry of the answer's `cells', as evalens/cellDone gives it."
 (defun evalens--cells-output (run result cells)
   "Write what RUN's answer RESULT, which ran CELLS, leaves for `*evalens-output*'.
 After one cell, as after any run; after several, each value too long for
-an overlay under the line of its cell, then the traceback."
+an overlay (and not shown by its cell's display) under the line of its
+cell, then the traceback."
   (let ((output (evalens--cell-run-output run)))
     (if (null (cdr cells))
         (evalens--end-run output result)
       (dolist (entry cells)
         (let ((repr (plist-get (plist-get entry :value) :repr)))
           (when (and repr (or (> (length repr) evalens-max-width) (string-match-p "\n" repr))
-                     (not (evalens--displayed-p (plist-get result :display) repr)))
+                     (not (evalens--displayed-p (plist-get entry :display) repr)))
             (evalens--write-header output)
             (when evalens--output-partial (evalens--output-insert "\n"))
             (evalens--output-insert (format "cell at line %d ⇒ %s\n" (1+ (plist-get entry :line)) repr)))))
+      ;; The answer's `display' is its last cell's: what the run showed is every cell's.
       (evalens--end-run output (list :ok (plist-get result :ok) :error (plist-get result :error)
-                                     :display (plist-get result :display))))))
+                                     :display (apply #'vconcat (mapcar (lambda (entry) (plist-get entry :display))
+                                                                       cells)))))))
 
 (defun evalens--cell-answered (run result nothing)
   "RUN was answered with RESULT; NOTHING is told when it ran no cell."

@@ -899,7 +899,29 @@ each the start of a run of text it holds on."
                          "line 12 shows %S" (evalens-test-result 12))
     ;; Its repr is its text/plain: written once, not again as a value too long for the overlay.
     (evalens-test-expect (equal (evalens-test-output-since start) "── eval figure.py:5-12\nTable\n  a  1\n  b  2\n")
-                         "output %S" (evalens-test-output-since start)))
+                         "output %S" (evalens-test-output-since start))))
+
+(evalens-test-step "rich output: cells, each cell's bundles once"
+  (set-buffer evalens-test-rich)
+  (goto-char (point-max))
+  (insert "\n\n# %% First\nTable()\n# %% Second\nplt.plot([3, 1])\nTable()\n")  ; lines 15-19
+  (let ((start (evalens-test-output-end)))
+    (goto-char (evalens-test-line-pos 15))
+    (evalens-run-cell-and-below)
+    (evalens-test-expect (evalens-test-wait 20 (lambda () (and (null evalens--cell-runs)
+                                                                (equal (evalens-test-result 19) "⇒ Table a 1 b 2"))))
+                         "line 19 shows %S" (evalens-test-result 19))
+    (let ((links (evalens-test-image-links start)))
+      (evalens-test-expect (= (length links) 1) "links %S" links)
+      (evalens-test-expect
+       (equal (evalens-test-output-since start)
+              ;; The figure a run changed is shown as the run ends, after its last cell.
+              (concat "── cells below figure.py:15\n"
+                      "Table\n  a  1\n  b  2\n"               ; the first cell's value, not again as a long value
+                      "Table\n  a  1\n  b  2\n"               ; the second's
+                      "<Figure size 640x480 with 1 Axes>\n"
+                      (format "[image: %s]\n" (car links))))
+       "output %S" (evalens-test-output-since start))))
   (setq evalens-settings nil))
 
 (evalens-test-step "an untrusted workspace: the message says the Emacs way to trust it; trusting works at once"

@@ -23,7 +23,7 @@ eglot runs it, `C-c . A` with a failing middle cell (its error, the cells after 
 run); rich output in a workspace whose `interpreter` is this venv's Python (a matplotlib
 figure drawn by `plt.plot` is a link to its PNG file in batch Emacs, which is not
 graphical, and an image in *evalens-output* when Emacs is made to look graphical; a value
-with `_repr_html_` shows its text/plain, each once); an untrusted workspace's message and trusting it as the message says; plain eglot
+with `_repr_html_` shows its text/plain, each once, also from cells run together); an untrusted workspace's message and trusting it as the message says; plain eglot
 configured by the top README's snippet; the server's workspace/codeLens/refresh answered;
 the server ending later (its exit and last stderr lines; its last answer handled after it
 ended sends nothing more); no error escaping a process filter or sentinel.
@@ -119,6 +119,7 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         "rich output: a matplotlib figure in a terminal Emacs",
         "rich output: in a graphical Emacs",
         "rich output: a value with _repr_html_",
+        "rich output: cells, each cell's bundles once",
         "an untrusted workspace: the message says the Emacs way to trust it",
         "plain eglot with the top README's snippet",
         "workspace/codeLens/refresh: the server asks",
