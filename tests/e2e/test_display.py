@@ -205,6 +205,23 @@ async def test_a_figure_as_the_value_is_its_image_once(editor: Editor) -> None:
     assert figures(result) == ["<Figure size 640x480 with 1 Axes>"]
 
 
+async def test_a_figure_value_that_cannot_be_drawn_is_still_the_value(editor: Editor) -> None:
+    uri = editor.open("plot.py", PLOT)
+    code = "fig, ax = plt.subplots()\nax.set_title(r'$\\nosuchcommand$')\nplt.close(fig)\nfig"
+    result = await editor.eval(uri, code)
+    assert result["ok"] is True and result["value"]["repr"] == "<Figure size 640x480 with 1 Axes>"
+    assert result["display"] == []
+    assert result["stderr"].startswith("evalens: the Figure could not be shown: ")
+
+
+async def test_a_figure_that_cannot_be_drawn_leaves_a_note_and_the_others_are_shown(editor: Editor) -> None:
+    uri = editor.open("plot.py", PLOT)
+    code = "plt.figure(); plt.title(r'$\\nosuchcommand$')\nplt.figure(figsize=(2, 2)); plt.plot([1]); None"
+    result = await editor.eval(uri, code)
+    assert figures(result) == ["<Figure size 200x200 with 1 Axes>"]
+    assert result["stderr"].startswith("evalens: figure 1 could not be drawn: ValueError: ")
+
+
 async def test_a_figure_saved_to_a_file_is_still_shown(editor: Editor) -> None:
     uri = editor.open("plot.py", PLOT)
     result = await editor.eval(uri, "import io\nplt.plot([1, 2])\nplt.savefig(io.BytesIO())")

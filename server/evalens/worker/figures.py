@@ -70,7 +70,11 @@ class FigureTracker:
         changed, self._changed = self._changed, {}
         for figure in open_figures():
             if id(figure) in changed:
-                self.emit(figure)
+                try:
+                    self.emit(figure)
+                except Exception as exc:  # the user's figure: said, and the others still shown
+                    name = f"figure {getattr(figure, 'number', '?')}"
+                    self.displays.note(f"{name} could not be drawn: {type(exc).__name__}: {exc}")
 
     def bundle(self, value: Any) -> Optional[messages.DisplayBundle]:
         """A figure's bundle when ``value`` is a matplotlib ``Figure`` (None otherwise, or when

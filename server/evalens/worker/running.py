@@ -208,6 +208,8 @@ class Runner:
                 self.on_value(value, text)
         except KeyboardInterrupt:
             sys.stderr.write(f"evalens: interrupted while showing the {type(value).__name__}; shown as text\n")
+        except Exception as exc:  # a figure that cannot be drawn: the value is still the Result
+            sys.stderr.write(f"evalens: the {type(value).__name__} could not be shown: {type(exc).__name__}: {exc}\n")
 
     # -- running ---------------------------------------------------------
 
