@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import logging
 import sys
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from .execution.engine import Engine
 from .execution.results import Result
 from .lsp import logsink, startcode
 from .settings import Settings
+from .text import jsontext
 from .text.documents import DocumentStore
 from .text.jsontext import text_of
 from .text.modnames import Project, import_roots
@@ -102,9 +102,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_result(result: Result, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))  # a long repr is a JsonString
+    if as_json:  # a long repr and the displays stay the JSON the interpreter wrote
+        print(jsontext.dumps(result, default=str, indent=2).decode())
         return
+    for shown in result["display"]:
+        sys.stderr.write(f"[{', '.join(m for m in shown.mimes if m != 'text/plain')} display] {shown.plain}\n")
     if result["ok"]:
         if result["value"] is not None:
             print(text_of(result["value"]["repr"]))

@@ -45,6 +45,17 @@ def test_call_takes_python_arguments_and_json_prints_the_result(tmp_path: Path) 
     assert (result["ok"], result["value"], result["stdout"]) == (True, {"repr": "30", "type": "int"}, "running\n")
 
 
+def test_displays_are_named_on_stderr_and_whole_in_the_json(tmp_path: Path) -> None:
+    main = tmp_path / "shows.py"
+    main.write_text(
+        "class Bold:\n    def _repr_html_(self):\n        return '<b>x</b>'\n    def __repr__(self):\n        return 'Bold()'\n"
+    )
+    done = evalens("eval", str(main), "Bold()")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "Bold()\n", "[text/html display] Bold()\n")
+    result = json.loads(evalens("eval", str(main), "Bold()", "--json").stdout)
+    assert result["display"] == [{"data": {"text/plain": "Bold()", "text/html": "<b>x</b>"}, "metadata": {}}]
+
+
 def test_failures_exit_with_one_and_print_the_traceback(tmp_path: Path) -> None:
     done = evalens("eval", str(project(tmp_path)), "run('x', scale=None)")
     assert done.returncode == 1

@@ -80,7 +80,7 @@ def text_of(value: str | JsonString) -> str:
     return value.text if isinstance(value, JsonString) else value
 
 
-def dumps(data: Any, default: Callable[[Any], Any]) -> bytes:
+def dumps(data: Any, default: Callable[[Any], Any], indent: int | None = None) -> bytes:
     """``json.dumps(data, default=default)`` as bytes, with every ``JsonValue`` (``JsonString``)
     written as its literal, unchanged (no decoding, no re-encoding)."""
     literals: list[bytes] = []
@@ -91,7 +91,7 @@ def dumps(data: Any, default: Callable[[Any], Any]) -> bytes:
             return f"{_PLACEHOLDER}{len(literals) - 1}"
         return default(obj)
 
-    body = json.dumps(data, default=hook).encode("utf-8")
+    body = json.dumps(data, default=hook, indent=indent).encode("utf-8")
     for index, literal in enumerate(literals):
         body = body.replace(f'"{_PLACEHOLDER}{index}"'.encode(), literal, 1)
     return body
