@@ -42,10 +42,11 @@ button { color: var(--vscode-button-secondaryForeground); background: var(--vsco
 button:hover { background: var(--vscode-button-secondaryHoverBackground); }
 #empty { margin-top: 24px; color: var(--vscode-descriptionForeground); }
 section.run { margin-top: 14px; }
-section.run > header { display: flex; gap: 10px; align-items: baseline; padding: 2px 0 4px; border-bottom: 1px solid var(--vscode-editorWidget-border, rgba(128,128,128,.35)); margin-bottom: 8px; }
+section.run > header { display: flex; gap: 10px; align-items: baseline; white-space: nowrap; min-width: 0; padding: 2px 0 4px; border-bottom: 1px solid var(--vscode-editorWidget-border, rgba(128,128,128,.35)); margin-bottom: 8px; }
 section.run > header .title { font-weight: 600; }
-section.run > header .code { font-family: var(--vscode-editor-font-family); color: var(--vscode-descriptionForeground); white-space: pre; overflow: hidden; text-overflow: ellipsis; }
-section.run > header .summary { margin-left: auto; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 50%; color: var(--vscode-descriptionForeground); font-family: var(--vscode-editor-font-family); }
+section.run > header .title { flex: none; }
+section.run > header .code { flex: 1 1 auto; min-width: 0; font-family: var(--vscode-editor-font-family); color: var(--vscode-descriptionForeground); white-space: pre; overflow: hidden; text-overflow: ellipsis; }
+section.run > header .summary { flex: 0 1 auto; min-width: 3em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 45%; color: var(--vscode-descriptionForeground); font-family: var(--vscode-editor-font-family); }
 section.run.failed > header .summary { color: var(--vscode-errorForeground); }
 section.run.running > header .summary::after { content: "running…"; }
 .bundle { margin: 6px 0 10px; position: relative; }
@@ -115,7 +116,8 @@ const SCRIPT = String.raw`
   }
 
   // The iframe's own document: the editor's colours and fonts (it inherits neither), tables as
-  // Jupyter draws DataFrames; with scripts (trusted), it tells the panel its height.
+  // Jupyter draws DataFrames; with scripts (trusted), it tells the panel its height (its body's:
+  // the root's is never less than the frame's).
   function frameDocument(html) {
     const fg = css("--vscode-editor-foreground", "inherit");
     const style = [
@@ -132,8 +134,8 @@ const SCRIPT = String.raw`
       "img, svg { max-width: 100%; }",
     ].join("\n");
     const report = EVALENS.trusted
-      ? "<scr" + "ipt>(function(){function post(){parent.postMessage({evalensFrameHeight:document.documentElement.scrollHeight},'*');}" +
-        "addEventListener('load',post);if(window.ResizeObserver){new ResizeObserver(post).observe(document.documentElement);}setTimeout(post,0);})();</scr" + "ipt>"
+      ? "<scr" + "ipt>(function(){function post(){parent.postMessage({evalensFrameHeight:document.body?document.body.scrollHeight:0},'*');}" +
+        "addEventListener('load',post);if(window.ResizeObserver){new ResizeObserver(post).observe(document.body||document.documentElement);}setTimeout(post,0);})();</scr" + "ipt>"
       : "";
     return "<!DOCTYPE html><html><head><meta charset='utf-8'><style>" + style + "</style>" + report + "</head><body>" + html + "</body></html>";
   }
@@ -141,7 +143,7 @@ const SCRIPT = String.raw`
   function fit(frame) {
     try {
       const doc = frame.contentDocument;
-      if (doc && doc.documentElement) frame.style.height = Math.ceil(doc.documentElement.scrollHeight) + "px";
+      if (doc && doc.body) frame.style.height = Math.ceil(doc.body.scrollHeight) + "px"; // not <html>'s: never less than the frame
     } catch (error) {
       // another origin: it reports its height itself
     }
