@@ -6,7 +6,8 @@
 # install --target, from the package index), runs its unit tests (`npm test`),
 # then editors/vscode/test/e2e.mjs (code-server on 127.0.0.1 driven by
 # playwright-core and chromium), which installs the .vsix where no Python on PATH
-# has evalens: the bundled server is all the extension has.
+# has evalens: the bundled server is all the extension has. User code there runs in the
+# workspace's .venv, a virtual environment made here with matplotlib (pip, from the package index).
 #
 # Run as root on Debian with Node 20+ and npm. EVALENS_PYTHON: a Python 3.10+
 # with pip that packs the bundle (default: a venv made here); it plays no part in
@@ -87,7 +88,21 @@ if [ -n "$chromium_pid" ]; then
   wait "$chromium_pid" || { tail -20 "$CACHE/apt-chromium.log" >&2; exit 1; }
 fi
 
+# -- the e2e's user Python, with matplotlib for its display steps: a virtual environment the
+#    e2e links as the workspace's .venv (evalens runs user code in a workspace's .venv). Without
+#    one, user code would run in the Python that runs the server, python3 on the PATH of
+#    code-server's extension host, which VS Code takes from a login shell, not from this PATH.
+USER_VENV="$CACHE/user-venv"
+if ! "$USER_VENV/bin/python" -c "import matplotlib" >/dev/null 2>&1; then
+  elapsed "a virtual environment with matplotlib for user code in the e2e (pip, from the package index)"
+  rm -rf "$USER_VENV"
+  python3 -m venv "$USER_VENV"
+  "$USER_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input matplotlib
+  "$USER_VENV/bin/python" -c "import matplotlib" || { echo "matplotlib did not install into $USER_VENV" >&2; exit 1; }
+fi
+
 elapsed "e2e test in code-server $CODE_SERVER_VERSION + $(/usr/bin/chromium --version 2>/dev/null | head -1)"
 CODE_SERVER="$CODE_SERVER" NODE24_BIN="$NODE24/bin" CHROMIUM=/usr/bin/chromium \
-  VSIX="$EXT/evalens.vsix" SCREENSHOT="$EXT/screenshot.png" node "$EXT/test/e2e.mjs"
+  VSIX="$EXT/evalens.vsix" SCREENSHOT="$EXT/screenshot.png" CELLS_SCREENSHOT="$EXT/cells.png" \
+  DISPLAY_SCREENSHOT="$EXT/display.png" USER_VENV="$USER_VENV" node "$EXT/test/e2e.mjs"
 elapsed "done"

@@ -9,7 +9,9 @@
 // saved: the line above each marker, Shift+Enter runs a cell and moves to the next code cell,
 // Ctrl+Enter runs one in place, "evalens: Run Cell and Below" runs every code cell (a
 // screenshot, cells.png), the server's Run above lens runs the cells above, and a run stops at
-// a failing cell; the user story of results going stale: a loop builds up a
+// a failing cell; rich output: a plot and a value's HTML in the evalens display panel beside the
+// editor (a screenshot, display.png), the plot in the result's hover, a large one from a file;
+// the user story of results going stale: a loop builds up a
 // counter and is interrupted, the counter's value is shown, an unrelated function is
 // edited (not saved) and run, and the counter keeps its value while its old result is
 // shown stale; a server that cannot start or dies says why in a notification, whose
@@ -24,10 +26,13 @@
 //   VSIX            the packaged extension (default: ../evalens.vsix)
 //   SCREENSHOT      where to save the screenshot (default: ../screenshot.png)
 //   CELLS_SCREENSHOT where to save the screenshot of cells run (default: ../cells.png)
+//   DISPLAY_SCREENSHOT where to save the screenshot of the display panel (default: ../display.png)
+//   USER_VENV       a virtual environment with matplotlib, linked as the workspace's .venv: the
+//                   Python of the user's code (evalens' default); unset: the server's Python
 // Exits 0 when every step passed, 1 otherwise.
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -41,6 +46,7 @@ const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const VSIX = resolve(process.env.VSIX || join(root, "evalens.vsix"));
 const SCREENSHOT = resolve(process.env.SCREENSHOT || join(root, "screenshot.png"));
 const CELLS_SCREENSHOT = resolve(process.env.CELLS_SCREENSHOT || join(root, "cells.png"));
+const DISPLAY_SCREENSHOT = resolve(process.env.DISPLAY_SCREENSHOT || join(root, "display.png"));
 const KEEP = process.env.EVALENS_E2E_KEEP === "1";
 
 const started = Date.now();
@@ -179,6 +185,29 @@ base + 1
 base * base
 `;
 
+// Rich output (lines 1-based): a figure and a value with _repr_html_, run line by line; the
+// module itself (loaded before the first run) shows nothing.
+const DISPLAY = `"""Plots and HTML in the evalens display panel."""
+import matplotlib.pyplot as plt
+
+
+class Badge:
+    """Shown as HTML: IPython's display protocol."""
+
+    def _repr_html_(self):
+        return "<table><tr><th>evalens</th><td>an HTML badge</td></tr></table>"
+
+
+def noise():
+    return plt.figure(dpi=400).gca().plot([i * 7919 % 1013 for i in range(4000)])
+
+
+if __name__ == "__main__":
+    plt.plot([1, 3, 2])
+    Badge()
+    noise()
+`;
+
 // -- the workspace, code-server's folders and settings ----------------------------------
 const tmp = mkdtempSync(join(tmpdir(), "evalens-e2e-"));
 const home = join(tmp, "home");
@@ -193,6 +222,10 @@ writeFileSync(join(workspace, "story.py"), STORY);
 writeFileSync(join(workspace, "lib.py"), LIB);
 writeFileSync(join(workspace, "main.py"), MAIN);
 writeFileSync(join(workspace, "cells.py"), CELLS_ON_DISK);
+writeFileSync(join(workspace, "display.py"), DISPLAY);
+if (process.env.USER_VENV) {
+  symlinkSync(resolve(process.env.USER_VENV), join(workspace, ".venv"), "dir");
+}
 /** The workspace's own settings (a change is picked up without a reload). */
 function workspaceSettings(settings) {
   writeFileSync(join(workspace, ".vscode", "settings.json"), JSON.stringify(settings, null, 2));
@@ -451,6 +484,47 @@ async function hoverDecoration(onLine, text) {
   await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
 }
 
+/**
+ * Moves the mouse over the start of the decoration whose text starts with `prefix` on the line
+ * holding `onLine`, the line scrolled into view from its first column (a long result ends
+ * past the editor's edge); answers the decoration's text.
+ */
+async function hoverDecorationStart(line, onLine, prefix) {
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await goToLine(line);
+  await page.keyboard.press("Home");
+  await page.keyboard.press("Home"); // the first column, not the first non-blank
+  const editorBox = await page.locator(".part.editor .monaco-editor").first().boundingBox();
+  await page.mouse.move(editorBox.x + editorBox.width / 2, editorBox.y + editorBox.height / 2);
+  await page.mouse.wheel(-5000, 0); // scrolled back to the first column
+  await new Promise((r) => setTimeout(r, 300));
+  const found = await page.evaluate(
+    ({ onLine, prefix }) => {
+      const editor = document.querySelector(".part.editor .monaco-editor");
+      const view = editor.querySelector(".editor-scrollable").getBoundingClientRect();
+      const lines = [...editor.querySelectorAll(".view-lines .view-line")].filter((line) =>
+        line.textContent.replace(/\u00a0/g, " ").includes(onLine),
+      );
+      for (const el of lines.flatMap((line) => [...line.querySelectorAll("span")])) {
+        const content = getComputedStyle(el, "::after").content.replace(/^"|"$/g, "");
+        if (content.startsWith(prefix)) {
+          const rect = el.getBoundingClientRect();
+          return { text: content, x: rect.x, y: rect.y, width: rect.width, height: rect.height, left: view.left, right: view.right };
+        }
+      }
+      return null;
+    },
+    { onLine, prefix },
+  );
+  if (!found) {
+    throw new Error(`no decoration '${prefix}…' on the line of ${onLine}`);
+  }
+  // On its text (past its left margin of 1.5em), where the editor shows it (it may be scrolled sideways).
+  const x = Math.min(Math.max(found.x + 40, found.left + 30), found.x + found.width - 8, found.right - 10);
+  await page.mouse.move(x, found.y + found.height / 2);
+  return found.text;
+}
+
 /** Moves the mouse over the first `word` in the code of the line holding `onLine`. */
 async function hoverWord(onLine, word) {
   const box = await page.evaluate(
@@ -611,6 +685,30 @@ async function clickLens(name, line) {
   const lens = page.locator(".codelens-decoration a", { hasText: `${name}()` }).first();
   await lens.waitFor({ state: "visible", timeout: 30000 });
   await lens.click();
+}
+
+
+/** The document of the evalens display panel's webview (nested in VS Code's webview frames). */
+function displayPanel() {
+  return page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
+}
+
+/** The panel's runs: title, code, summary, and each bundle's kind and type. */
+async function displayRuns() {
+  return displayPanel().locator("section.run").evaluateAll((sections) =>
+    sections.map((s) => ({
+      title: s.querySelector(".title").textContent,
+      code: s.querySelector(".code").textContent,
+      summary: s.querySelector(".summary").textContent,
+      state: s.className,
+      bundles: [...s.querySelectorAll(".bundle")].map((b) => `${b.className.replace("bundle ", "")} ${b.dataset.mime}`),
+    })),
+  );
+}
+
+/** Whether the keyboard focus is in a text editor (not the panel). */
+async function focusInEditor() {
+  return page.evaluate(() => Boolean(document.activeElement?.closest(".part.editor .monaco-editor")));
 }
 
 let exitCode = 1;
@@ -1121,6 +1219,107 @@ try {
       throw new Error(`the live value ${counted} shows ${count(text, String(counted))} times: ${text}`);
     }
     await dismissHover();
+  });
+
+
+  await step("display: Shift+Enter on plt.plot([1, 3, 2]) shows the figure in the evalens display panel beside the editor (a PNG data: URI); the editor keeps the focus", async () => {
+    await openFile("display.py", "class Badge");
+    await selectAndEvaluate(17, "", ""); // the line, dedented
+    await waitFor("a decoration '⇒ [<matplotlib.lines.Line2D…' after plt.plot", async () =>
+      (await decorationTexts("plt.plot([1, 3, 2])")).some((t) => t.startsWith("⇒ [<matplotlib.lines.Line2D")),
+    90000); // the first import of matplotlib builds its font cache
+    await page.locator(".tab", { hasText: "evalens display" }).first().waitFor({ timeout: 20000 });
+    const img = displayPanel().locator('section.run .bundle.image img[src^="data:image/png;base64,"]').first();
+    await img.waitFor({ timeout: 20000 });
+    const size = await img.evaluate((el) => [el.naturalWidth, el.naturalHeight]);
+    if (size[0] !== 640 || size[1] !== 480) {
+      throw new Error(`the figure is ${size.join("x")}, not 640x480`);
+    }
+    const runs = await displayRuns();
+    const run = runs.find((r) => r.title === "eval display.py:17");
+    if (!run || run.code !== "plt.plot([1, 3, 2])" || JSON.stringify(run.bundles) !== JSON.stringify(["image image/png"]) || !run.summary.startsWith("⇒ [<matplotlib")) {
+      throw new Error(`the panel's runs: ${JSON.stringify(runs)}`);
+    }
+    // Beside the editor, which kept the focus.
+    const editorBox = await page.locator(".part.editor .monaco-editor").first().boundingBox();
+    const panelBox = await page.locator("iframe.webview.ready").first().boundingBox();
+    if (!(panelBox.x >= editorBox.x + editorBox.width - 2)) {
+      throw new Error(`the panel is not beside the editor: ${JSON.stringify({ editorBox, panelBox })}`);
+    }
+    if (!(await focusInEditor())) {
+      throw new Error("the panel took the focus");
+    }
+  });
+
+  await step("display: a value with _repr_html_ shows its HTML in the panel (a sandboxed iframe), once", async () => {
+    await selectAndEvaluate(18, "", "");
+    const frame = displayPanel().locator("section.run .bundle.html iframe").last();
+    await frame.waitFor({ timeout: 30000 });
+    const sandbox = (await frame.getAttribute("sandbox")).split(" ");
+    if (!sandbox.includes("allow-scripts") || sandbox.includes("allow-same-origin")) {
+      throw new Error(`the iframe's sandbox: ${sandbox.join(" ")} (trusted: scripts, never with the panel's origin)`);
+    }
+    await displayPanel().frameLocator("section.run .bundle.html iframe").last().locator("td", { hasText: "an HTML badge" }).waitFor({ timeout: 15000 });
+    await waitFor("the iframe fitted to its table", async () => (await frame.boundingBox())?.height < 60 && (await frame.boundingBox())?.height > 10, 10000);
+    await waitFor("the run ended in the panel", async () => (await displayRuns()).some((r) => r.title === "eval display.py:18" && r.state === "run ok"), 10000);
+    const runs = await displayRuns();
+    if (JSON.stringify(runs.map((r) => [r.title, r.bundles])) !== JSON.stringify([["eval display.py:17", ["image image/png"]], ["eval display.py:18", ["html text/html"]]])) {
+      throw new Error(`the panel's runs: ${JSON.stringify(runs)}`);
+    }
+    // The picture: the code and the panel, without the side bar and the output.
+    await goToLine(1);
+    await page.keyboard.press("Home");
+    await runCommand("View: Toggle Primary Side Bar Visibility");
+    const editorBox = await page.locator(".part.editor .monaco-editor").first().boundingBox();
+    await page.mouse.move(editorBox.x + editorBox.width / 2, editorBox.y + 100);
+    await page.mouse.wheel(-5000, 0);
+    await runCommand("View: Toggle Panel Visibility");
+    await page.locator(".part.sidebar").waitFor({ state: "hidden", timeout: 10000 });
+    await page.mouse.move(600, 830);
+    await new Promise((r) => setTimeout(r, 1000));
+    await page.screenshot({ path: join(tmp, "display.png") });
+    copyFileSync(join(tmp, "display.png"), DISPLAY_SCREENSHOT);
+    await runCommand("View: Toggle Primary Side Bar Visibility");
+    await runCommand("View: Toggle Panel Visibility");
+    await page.locator(".part.sidebar").waitFor({ state: "visible", timeout: 10000 });
+  });
+
+  await step("display: the hover of the plot's result shows the figure (a data: URI); a figure too large for it comes from a file", async () => {
+    await hoverDecorationStart(17, "plt.plot([1, 3, 2])", "⇒ [<matplotlib");
+    const image = page.locator('.monaco-hover:visible img[src^="data:image/png;base64,"]').first();
+    await image.waitFor({ timeout: 15000 });
+    await hoverText("the link to the panel", "1 display in the evalens display panel");
+    await dismissHover();
+    await selectAndEvaluate(19, "", "");
+    await waitFor("a decoration '⇒ [<matplotlib.lines.Line2D…' after noise()", async () =>
+      (await decorationTexts("    noise()")).some((t) => t.startsWith("⇒ [<matplotlib.lines.Line2D")),
+    60000);
+    await hoverDecorationStart(19, "    noise()", "⇒ [<matplotlib");
+    await hoverText("the hover of the large figure", "1 display in the evalens display panel");
+    const hovered = page.locator(".monaco-hover:visible img").first();
+    await hovered.waitFor({ timeout: 15000 });
+    const { src, width } = await hovered.evaluate(async (el) => {
+      if (!el.complete) await new Promise((r) => el.addEventListener("load", r, { once: true }));
+      return { src: el.getAttribute("src"), width: el.naturalWidth };
+    });
+    if (src.startsWith("data:") || width !== 2560) {
+      throw new Error(`the large figure in the hover: ${src.slice(0, 120)} (${width} px wide)`);
+    }
+    log(`the large figure's hover image: ${src.slice(0, 160)}`);
+    await dismissHover();
+  });
+
+  await step("display: the panel's Clear button empties it; its tab closes it, story.py is active again", async () => {
+    await displayPanel().locator("#clear").click();
+    await waitFor("no runs in the panel", async () => (await displayRuns()).length === 0, 10000);
+    // Closed by its tab's close button (the keyboard's focus is in the webview now), then display.py.
+    for (const name of ["evalens display", "display.py"]) {
+      const tab = page.locator(".tab", { hasText: name }).first();
+      await tab.hover();
+      await tab.locator(".tab-actions .action-label").first().click();
+      await tab.waitFor({ state: "detached", timeout: 10000 });
+    }
+    await page.locator(".tab.active", { hasText: "story.py" }).first().waitFor({ timeout: 10000 });
   });
 
   const python3 = pathPython();
