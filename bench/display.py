@@ -91,9 +91,9 @@ def figure_in_process(runs: int, warmup: int = 3) -> dict[str, list[float]]:
     matplotlib.use("agg")
     import matplotlib.pyplot as plt
 
-    from evalens.worker import messages
     from evalens.worker.displays import Displays
     from evalens.worker.figures import FigureTracker
+    from evalens.worker.mimebundles import encode_display
 
     sent: list[bytes] = []
     tracker = FigureTracker(Displays(sent.append, print, lambda: None))
@@ -110,7 +110,7 @@ def figure_in_process(runs: int, warmup: int = 3) -> dict[str, list[float]]:
             else:
                 bundle = tracker.render(figure)
                 assert bundle is not None
-                sent.append(messages.encode_display(1, bundle))
+                sent.append(encode_display(1, bundle))
             if index >= warmup:
                 samples[name].append((time.perf_counter() - started) * 1000)
         sent.clear()

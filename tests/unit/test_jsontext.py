@@ -7,7 +7,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalens.text.jsontext import JsonString, dumps, text_of
+from evalens.execution.backend import Shown
+from evalens.text.jsontext import JsonString, dumps, dumps_pieces, text_of
 
 
 @given(st.text(), st.integers(min_value=0, max_value=50))
@@ -34,3 +35,24 @@ def test_plain_strings_and_literals_read_alike() -> None:
     literal = JsonString(b'"x\\ny"')
     assert (text_of(literal), text_of("x\ny")) == ("x\ny", "x\ny")
     assert str(literal) == "x\ny"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(st.lists(st.dictionaries(st.text(), JSON, max_size=3), max_size=3), st.none() | st.text())
+def test_bundles_kept_encoded_and_given_a_uri_are_written_as_the_json_they_hold(
+    bundles: list[dict[str, object]], uri: str | None
+) -> None:
+    kept = [Shown(json.dumps({"data": b, "metadata": {}}).encode(), tuple(b), "") for b in bundles]
+    message = {"display": kept, "params": [shown.with_uri(uri) for shown in kept]}
+    pieces = dumps_pieces(message, default=lambda obj: obj)
+    assert any(isinstance(piece, memoryview) for piece in pieces) == bool(bundles)
+    assert json.loads(b"".join(pieces)) == {
+        "display": [{"data": b, "metadata": {}} for b in bundles],
+        "params": [{"uri": uri, "data": b, "metadata": {}} for b in bundles],
+    }

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..text.jsontext import JsonValue
+from ..text.jsontext import JsonPieces, JsonValue
 from ..worker import messages
 
 
@@ -41,9 +41,10 @@ class Shown(JsonValue):
         self.file: str | None = None
 
     def with_uri(self, uri: str | None) -> JsonValue:
-        """``{"uri", "data", "metadata"}``: the ``evalens/display`` notification's params."""
+        """``{"uri", "data", "metadata"}``: the ``evalens/display`` notification's params (the
+        bundle's own fields after the ``uri``, not copied)."""
         head = b'{"uri":' + json.dumps(uri).encode() + b","
-        return JsonValue(head + self.literal[1:])
+        return JsonPieces(head, memoryview(self.literal)[1:])
 
 
 #: (stream, text) as the interpreter prints it; stream is "stdout" or "stderr"

@@ -8,8 +8,9 @@ Six things pygls 2.1.1 does not do for us:
   the interpreter running that request.
 - Follow-ups (``after_current_response``) run once a response is sent, so the client sees a
   result before the refresh it triggers.
-- A long repr the worker sent as a JSON literal (``jsontext.JsonString``) is written
-  into the response as it is, not decoded and encoded again.
+- A long repr the worker sent as a JSON literal (``jsontext.JsonString``), and a display
+  bundle, are written into the message as they are, not decoded and encoded again, nor
+  copied into one buffer with the rest of the message when it is big.
 - The futures of handled notifications and of commands' inner handlers are dropped;
   pygls keeps them for the rest of the session.
 - ``shutdown`` and ``exit``. pygls' ``lsp_shutdown`` cancels the pending futures while
@@ -30,8 +31,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, cast
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInternalError
@@ -45,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: JSON-RPC's code for a request the server will not take in its current state.
 INVALID_REQUEST = -32600
+#: a message shorter than this goes out in one write; a longer one piece by piece
+SMALL = 1 << 16
 
 
 class EvalensProtocol(LanguageServerProtocol):
@@ -56,6 +60,7 @@ class EvalensProtocol(LanguageServerProtocol):
         #: called with the exit code when the client sends ``exit``; it ends the process
         self.on_exit: Callable[[int], object] | None = None
         self._pruning = False
+        self._writing = threading.Lock()  # the pieces of one message are never interleaved
 
     def exit_code(self) -> int:
         """LSP's exit code: 0 once a shutdown request has come, 1 without one."""
@@ -133,9 +138,17 @@ class EvalensProtocol(LanguageServerProtocol):
             log.error("cannot send %s: no transport", type(data).__name__)
             return
         try:
-            body = jsontext.dumps(data, default=self._serialize_message)
-            header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
-            self.writer.write(header.encode("ascii") + body if self._include_headers else body)
+            pieces = jsontext.dumps_pieces(data, default=self._serialize_message)
+            length = sum(len(piece) for piece in pieces)
+            header = f"Content-Length: {length}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+            if self._include_headers:
+                pieces.insert(0, header.encode("ascii"))
+            with self._writing:
+                if length < SMALL:  # one write
+                    self.writer.write(b"".join(pieces))
+                else:  # a big literal (an image) is written as it is, not copied into one buffer
+                    for piece in pieces:  # both writers (a binary file, a transport) take any bytes-like
+                        self.writer.write(cast(bytes, piece))
         except BrokenPipeError:
             log.exception("the client's pipe is closed")
             raise

@@ -26,6 +26,7 @@ from typing import Any, NoReturn, Protocol
 from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
 
+from .. import pipes
 from .framing import FrameParser
 from .lifecycle import Lifecycle, end_process
 
@@ -116,6 +117,7 @@ def _run(server: Served, main: Coroutine[Any, Any, None]) -> NoReturn:
 def serve_stdio(server: Served) -> NoReturn:
     """Serve ``server`` on this process's stdin and stdout until the client sends ``exit``,
     closes stdin or terminates the process; then end the process (``lifecycle``)."""
+    pipes.widen(sys.stdout.fileno())  # an image in one write, when the editor reads a pipe
     server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
 
     async def main() -> None:

@@ -35,6 +35,27 @@ class JsonValue:
     def decoded(self) -> Any:
         return json.loads(self.literal)
 
+    def pieces(self) -> tuple[bytes | memoryview, ...]:
+        """The literal, in pieces that are written one after the other."""
+        return (self.literal,)
+
+
+class JsonPieces(JsonValue):
+    """A JSON value written as pieces, so that a big one is not copied to be joined (a bundle
+    with the notification's ``uri`` put before its fields)."""
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, *pieces: bytes | memoryview) -> None:
+        super().__init__(b"")
+        self._pieces = pieces
+
+    def pieces(self) -> tuple[bytes | memoryview, ...]:
+        return self._pieces
+
+    def decoded(self) -> Any:
+        return json.loads(b"".join(self._pieces))
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.literal)} bytes)"
 
@@ -83,15 +104,24 @@ def text_of(value: str | JsonString) -> str:
 def dumps(data: Any, default: Callable[[Any], Any], indent: int | None = None) -> bytes:
     """``json.dumps(data, default=default)`` as bytes, with every ``JsonValue`` (``JsonString``)
     written as its literal, unchanged (no decoding, no re-encoding)."""
-    literals: list[bytes] = []
+    return b"".join(dumps_pieces(data, default, indent))
+
+
+def dumps_pieces(data: Any, default: Callable[[Any], Any], indent: int | None = None) -> list[bytes | memoryview]:
+    """``dumps``, as the pieces that make it up, in order: the literals are not copied."""
+    literals: list[JsonValue] = []
 
     def hook(obj: Any) -> Any:
         if isinstance(obj, JsonValue):
-            literals.append(obj.literal)
+            literals.append(obj)
             return f"{_PLACEHOLDER}{len(literals) - 1}"
         return default(obj)
 
-    body = json.dumps(data, default=hook, indent=indent).encode("utf-8")
-    for index, literal in enumerate(literals):
-        body = body.replace(f'"{_PLACEHOLDER}{index}"'.encode(), literal, 1)
-    return body
+    rest = json.dumps(data, default=hook, indent=indent).encode("utf-8")
+    pieces: list[bytes | memoryview] = []
+    for index, literal in enumerate(literals):  # the hook ran in the order they are written
+        before, _, rest = rest.partition(f'"{_PLACEHOLDER}{index}"'.encode())
+        pieces.append(before)
+        pieces.extend(literal.pieces())
+    pieces.append(rest)
+    return pieces

@@ -3,7 +3,7 @@
 Three sources feed ``Displays``: the value of an evaluation or call when it has
 display methods (``show_value``), ``evalens.display(...)`` from user code
 (``display``), and matplotlib figures (``figures.FigureTracker``). Each bundle
-goes on the channel at once (``messages.encode_display``), so the editor sees
+goes on the channel at once (``mimebundles.encode_display``), so the editor sees
 it while the run goes on, and counts against the run's ``limits.displayBytes``:
 a bundle that does not fit is dropped, with a note on stderr, and the run's
 Result says ``truncated``.
@@ -15,7 +15,7 @@ import json
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from . import messages
-from .mimebundles import Budget, Formatter, offers_display
+from .mimebundles import Budget, Formatter, encode_display, offers_display
 from .reprs import bounded_repr
 
 #: what the worker writes its messages with (serialised, so other threads may show too)
@@ -117,10 +117,10 @@ class Displays:
     def emit(self, bundle: messages.DisplayBundle) -> None:
         """Send ``bundle`` if the run may still show it; otherwise drop it and say so."""
         try:
-            line = messages.encode_display(self.request_id, bundle)
+            line = encode_display(self.request_id, bundle)
         except (TypeError, ValueError) as exc:  # metadata that is not JSON
             self.note(f"a display's metadata is not JSON ({exc}); shown without it")
-            line = messages.encode_display(self.request_id, {"data": bundle["data"], "metadata": {}})
+            line = encode_display(self.request_id, {"data": bundle["data"], "metadata": {}})
         size = len(line)
         if size > self.budget.left:
             self.dropped = True

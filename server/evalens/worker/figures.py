@@ -33,6 +33,7 @@ from typing import Any, Callable, ContextManager, Dict, List, Optional, Sequence
 
 from . import messages
 from .displays import Displays
+from .mimebundles import Base64
 from .reprs import bounded_repr
 
 BACKEND = "module://_evalens_worker.mplbackend"
@@ -109,7 +110,7 @@ class FigureTracker:
             metadata["image/png"] = {"width": round(float(width)), "height": round(float(height))}
         else:
             figure.savefig(buffer, format="png")
-        encoded = messages.Base64(base64.b64encode(buffer.getbuffer()))
+        encoded = Base64(base64.b64encode(buffer.getbuffer()))
         return {"data": {"text/plain": text, "image/png": encoded}, "metadata": metadata}
 
 

@@ -23,7 +23,7 @@ literal to the editor as it is, instead of decoding and encoding again a
 string that may be megabytes long.
 
 What a run shows (``DisplayBundle``: an image, HTML, a figure) is sent while the
-run goes on, before its reply, by ``encode_display``: a line ``{"display": id,
+run goes on, before its reply (``mimebundles.encode_display`` writes it): a line ``{"display": id,
 "raw": n, "mimes": [...]}`` (``id`` the run's request, 0 between runs) followed by
 the bundle's JSON, ``n`` bytes, on a line of its own, which the server splices
 into the editor's messages as it is.
@@ -346,6 +346,10 @@ class DisplayBundle(TypedDict):
     metadata: Dict[str, Any]
 
 
+#: how much of a display's text/plain comes beside its bundle (``DisplayEvent.plain``)
+PLAIN_CHARS: Final = 200
+
+
 class DisplayEvent(TypedDict):
     """The line before a bundle on the channel (see the module's docstring)."""
 
@@ -353,44 +357,6 @@ class DisplayEvent(TypedDict):
     raw: int  # bytes of the bundle's JSON on the next line
     mimes: List[str]
     plain: str  # the start of its text/plain (PLAIN_CHARS), so that the server need not decode it
-
-
-class Base64(bytes):
-    """Base64 text as ASCII bytes, as a bundle holds an image: ``encode_display`` writes it into
-    the JSON as it is (no character of it needs escaping), instead of scanning megabytes."""
-
-
-#: how much of a display's text/plain comes beside its bundle
-PLAIN_CHARS: Final = 200
-
-
-#: stands for a ``Base64`` value in a bundle's JSON until it is spliced in
-_SPLICE: Final = "\x00evalens-base64:"
-
-
-def encode_display(request_id: int, bundle: DisplayBundle) -> bytes:
-    """A bundle as its event line and its JSON on a line of its own. ASCII, and no NaN:
-    what the server splices into an LSP message must be JSON every client parses."""
-    data = bundle["data"]
-    spliced = [mime for mime, value in data.items() if isinstance(value, Base64)]
-    stand_in = {mime: f"{_SPLICE}{mime}" if mime in spliced else value for mime, value in data.items()}
-    text = json.dumps({"data": stand_in, "metadata": bundle["metadata"]}, separators=(",", ":"), allow_nan=False)
-    body = text.encode("ascii")
-    if spliced:  # the markers come in the order of ``data``: cut the JSON at each in turn
-        parts: List[bytes] = []
-        for mime in spliced:
-            before, _, body = body.partition(json.dumps(f"{_SPLICE}{mime}").encode("ascii"))
-            parts += [before, b'"', data[mime], b'"']
-        parts.append(body)
-        body = b"".join(parts)
-    plain = bundle["data"].get("text/plain")
-    event: DisplayEvent = {
-        "display": request_id,
-        "raw": len(body),
-        "mimes": list(bundle["data"]),
-        "plain": plain[:PLAIN_CHARS] if isinstance(plain, str) else "",
-    }
-    return encode(event) + body + b"\n"
 
 
 class _RunReplyRequired(TypedDict):

@@ -22,7 +22,13 @@ import signal
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from .messages import Base64
+from .messages import PLAIN_CHARS, DisplayBundle, DisplayEvent, encode
+
+
+class Base64(bytes):
+    """Base64 text as ASCII bytes, as a bundle holds an image: ``encode_display`` writes it into
+    the JSON as it is (no character of it needs escaping), instead of scanning megabytes."""
+
 
 #: (MIME type, method), in IPython's formatter order
 METHODS: Tuple[Tuple[str, str], ...] = (
@@ -253,3 +259,35 @@ def _safe_str(exc: BaseException) -> str:
         return str(exc)[:200]
     except Exception:
         return "?"
+
+
+# -- on the channel ------------------------------------------------------------------------------
+
+#: stands for a ``Base64`` value in a bundle's JSON until it is spliced in
+_SPLICE = "\x00evalens-base64:"
+
+
+def encode_display(request_id: int, bundle: DisplayBundle) -> bytes:
+    """A bundle as its event line and its JSON on a line of its own (``messages``' docstring).
+    ASCII, and no NaN: what the server splices into an LSP message must be JSON every client
+    parses."""
+    data = bundle["data"]
+    spliced = [mime for mime, value in data.items() if isinstance(value, Base64)]
+    stand_in = {mime: f"{_SPLICE}{mime}" if mime in spliced else value for mime, value in data.items()}
+    text = json.dumps({"data": stand_in, "metadata": bundle["metadata"]}, separators=(",", ":"), allow_nan=False)
+    body = text.encode("ascii")
+    if spliced:  # the markers come in the order of ``data``: cut the JSON at each in turn
+        parts: List[bytes] = []
+        for mime in spliced:
+            before, _, body = body.partition(json.dumps(f"{_SPLICE}{mime}").encode("ascii"))
+            parts += [before, b'"', data[mime], b'"']
+        parts.append(body)
+        body = b"".join(parts)
+    plain = data.get("text/plain")
+    event: DisplayEvent = {
+        "display": request_id,
+        "raw": len(body),
+        "mimes": list(data),
+        "plain": plain[:PLAIN_CHARS] if isinstance(plain, str) else "",
+    }
+    return encode(event) + body + b"\n"

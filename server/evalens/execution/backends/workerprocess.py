@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import itertools
 import logging
 import os
@@ -21,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
+from ... import pipes
 from ...text.jsontext import JsonString
 from ...worker import bootstrap, messages
 from ..backend import InterpreterDied, RunEvents, RunOutcome, SessionConfig, SessionState, Shown
@@ -43,20 +43,6 @@ def describe_exit(returncode: int | None) -> str:
             name = "unknown signal"
         return f"the interpreter was killed by signal {-returncode} ({name})"
     return f"the interpreter exited with code {returncode}"
-
-
-#: the pipe the worker answers on: wide enough for an image in one write (Linux's
-#: unprivileged maximum); a 64 KiB pipe took 20 wake-ups of each side per megabyte
-PIPE_BYTES = 1 << 20
-
-
-def widen_pipe(fd: int) -> None:
-    """Make the pipe of ``fd`` hold ``PIPE_BYTES`` where the system allows (Linux)."""
-    setter = getattr(fcntl, "F_SETPIPE_SZ", None)
-    if setter is None:
-        return
-    with contextlib.suppress(OSError):  # a lower pipe-max-size: the default width serves
-        fcntl.fcntl(fd, setter, PIPE_BYTES)
 
 
 def hidden_packages(executable: str) -> list[str]:
@@ -110,7 +96,7 @@ class WorkerProcess:
         self._interrupts_sent = 0
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        widen_pipe(from_worker_w)
+        pipes.widen(from_worker_w)
         env = interpreter_environment(os.environ, self.config.executable)
         env.update(self.config.env)
         try:
