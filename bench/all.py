@@ -5,7 +5,7 @@
 Runs, in order: round trip (bench/roundtrip.py), startup and restart
 (bench/startup.py), interrupt latency (bench/interrupt.py), completion and
 hover (bench/completion.py, evalens and jedi-language-server only), a 1 MB
-value (bench/bigvalue.py), memory (bench/memory.py), and the keystroke and
+value (bench/bigvalue.py), rich output (bench/display.py), memory (bench/memory.py), and the keystroke and
 reload cost curves (bench/curves.py, which also writes bench/results/curves.png
 and curves.json). A few minutes on a 2-core machine; ``--quick`` uses fewer
 runs and 300 documents instead of 1,000 for memory. The table is also written
@@ -27,6 +27,7 @@ from typing import Any
 import bigvalue
 import completion
 import curves
+import display
 import interrupt
 import memory
 import reload
@@ -134,6 +135,29 @@ def run_bigvalue(runs: int) -> list[Row]:
         ("1 MB value, median ms", ours, "floor (bare pygls)", median(rows["floor (bare pygls)"]), ""),
         # why "2x a plain pipe" is out of reach through JSON-RPC: the JSON alone costs more
         ("1 MB: JSON encode + decode alone, ms", median(rows["JSON encode + decode"]), "plain pipe", pipe, ""),
+    ]
+
+
+def run_display(runs: int) -> list[Row]:
+    floor = display.image_round_trips([sys.executable, str(display.HERE / "floor_server.py")], runs)
+    ours = display.image_round_trips(EVALENS, runs)
+    image = {"floor": asyncio.run(floor), "evalens": asyncio.run(ours)}
+    shown = display.figure_in_process(runs)
+    return [
+        (
+            "a run showing a 1 MB PNG, median ms",
+            median(image["evalens"]),
+            "floor (bare pygls)",
+            median(image["floor"]),
+            "<= 1.5x",
+        ),
+        (
+            "showing a changed figure, median ms",
+            median(shown["evalens shows it"]),
+            "savefig alone",
+            median(shown["savefig alone"]),
+            "<= 1.2x",
+        ),
     ]
 
 
@@ -265,6 +289,7 @@ def main() -> None:
         ("interrupt", lambda: run_interrupt(3 if quick else 10)),
         ("completion and hover", lambda: run_completion(python)),
         ("1 MB value", lambda: run_bigvalue(5 if quick else 20)),
+        ("rich output", lambda: run_display(10 if quick else 30)),
         ("memory", lambda: run_memory(300 if quick else 1000)),
         (
             "keystroke and reload curves",
