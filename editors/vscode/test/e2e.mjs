@@ -490,7 +490,7 @@ async function hoverDecoration(onLine, text) {
  * past the editor's edge); answers the decoration's text.
  */
 async function hoverDecorationStart(line, onLine, prefix) {
-  await page.locator(".monaco-editor .view-lines").first().click();
+  await focusEditor();
   await goToLine(line);
   await page.keyboard.press("Home");
   await page.keyboard.press("Home"); // the first column, not the first non-blank
@@ -704,6 +704,23 @@ async function displayRuns() {
       bundles: [...s.querySelectorAll(".bundle")].map((b) => `${b.className.replace("bundle ", "")} ${b.dataset.mime}`),
     })),
   );
+}
+
+/**
+ * Focuses the first text editor by a click inside what it shows. (Clicking its `.view-lines`
+ * locator makes playwright scroll that element's middle into view first: with long results
+ * after the code, the browser then scrolls the editor's content sideways behind Monaco's back.)
+ */
+async function focusEditor() {
+  const box = await page.locator(".part.editor .monaco-editor .overflow-guard").first().boundingBox();
+  await page.mouse.click(box.x + 120, box.y + 12);
+}
+
+/** Evaluates line `line` of the active editor with Shift+Enter, no selection. */
+async function evaluateLine(line) {
+  await focusEditor();
+  await goToLine(line);
+  await page.keyboard.press("Shift+Enter");
 }
 
 /** Whether the keyboard focus is in a text editor (not the panel). */
@@ -1224,7 +1241,7 @@ try {
 
   await step("display: Shift+Enter on plt.plot([1, 3, 2]) shows the figure in the evalens display panel beside the editor (a PNG data: URI); the editor keeps the focus", async () => {
     await openFile("display.py", "class Badge");
-    await selectAndEvaluate(17, "", ""); // the line, dedented
+    await evaluateLine(17); // the line, dedented
     await waitFor("a decoration '⇒ [<matplotlib.lines.Line2D…' after plt.plot", async () =>
       (await decorationTexts("plt.plot([1, 3, 2])")).some((t) => t.startsWith("⇒ [<matplotlib.lines.Line2D")),
     90000); // the first import of matplotlib builds its font cache
@@ -1252,7 +1269,7 @@ try {
   });
 
   await step("display: a value with _repr_html_ shows its HTML in the panel (a sandboxed iframe), once", async () => {
-    await selectAndEvaluate(18, "", "");
+    await evaluateLine(18);
     const frame = displayPanel().locator("section.run .bundle.html iframe").last();
     await frame.waitFor({ timeout: 30000 });
     const sandbox = (await frame.getAttribute("sandbox")).split(" ");
@@ -1267,18 +1284,18 @@ try {
       throw new Error(`the panel's runs: ${JSON.stringify(runs)}`);
     }
     // The picture: the code and the panel, without the side bar and the output.
+    // Wider, so that the code and its results fit in the editor beside the panel.
     await goToLine(1);
     await page.keyboard.press("Home");
     await runCommand("View: Toggle Primary Side Bar Visibility");
-    const editorBox = await page.locator(".part.editor .monaco-editor").first().boundingBox();
-    await page.mouse.move(editorBox.x + editorBox.width / 2, editorBox.y + 100);
-    await page.mouse.wheel(-5000, 0);
     await runCommand("View: Toggle Panel Visibility");
     await page.locator(".part.sidebar").waitFor({ state: "hidden", timeout: 10000 });
-    await page.mouse.move(600, 830);
-    await new Promise((r) => setTimeout(r, 1000));
+    await page.setViewportSize({ width: 1600, height: 860 });
+    await page.mouse.move(800, 845);
+    await new Promise((r) => setTimeout(r, 1500));
     await page.screenshot({ path: join(tmp, "display.png") });
     copyFileSync(join(tmp, "display.png"), DISPLAY_SCREENSHOT);
+    await page.setViewportSize({ width: 1200, height: 860 });
     await runCommand("View: Toggle Primary Side Bar Visibility");
     await runCommand("View: Toggle Panel Visibility");
     await page.locator(".part.sidebar").waitFor({ state: "visible", timeout: 10000 });
@@ -1290,7 +1307,7 @@ try {
     await image.waitFor({ timeout: 15000 });
     await hoverText("the link to the panel", "1 display in the evalens display panel");
     await dismissHover();
-    await selectAndEvaluate(19, "", "");
+    await evaluateLine(19);
     await waitFor("a decoration '⇒ [<matplotlib.lines.Line2D…' after noise()", async () =>
       (await decorationTexts("    noise()")).some((t) => t.startsWith("⇒ [<matplotlib.lines.Line2D")),
     60000);
