@@ -51,6 +51,16 @@ local function expect(condition, message)
   end
 end
 
+-- The text of the inline result on a 1-based line of buffer b, or nil.
+local function mark_text(evalens, b, line)
+  for _, mark in ipairs(evalens.ui.marks(b)) do
+    if mark.line == line - 1 then
+      return mark.text
+    end
+  end
+  return nil
+end
+
 local function run_step(name, fn, on_failure)
   if failed then
     return
@@ -163,11 +173,7 @@ local function rich_output(evalens, workspace, messages)
     end)
   end
   local function mark_on(b, line) -- 1-based line
-    for _, mark in ipairs(evalens.ui.marks(b)) do
-      if mark.line == line - 1 then
-        return mark.text
-      end
-    end
+    return mark_text(evalens, b, line)
   end
   local function count(text, piece)
     local n, from = 0, 1
@@ -463,12 +469,7 @@ local function main()
   end
 
   local function mark_on(line) -- 1-based line
-    for _, mark in ipairs(evalens.ui.marks(bufnr)) do
-      if mark.line == line - 1 then
-        return mark.text
-      end
-    end
-    return nil
+    return mark_text(evalens, bufnr, line)
   end
 
   local function output_text()
@@ -834,12 +835,7 @@ local function main()
   end
 
   local function mark_in(b, line) -- 1-based line
-    for _, mark in ipairs(evalens.ui.marks(b)) do
-      if mark.line == line - 1 then
-        return mark.text
-      end
-    end
-    return nil
+    return mark_text(evalens, b, line)
   end
 
   local function attached(b)
