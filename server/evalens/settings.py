@@ -27,6 +27,32 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class KernelTarget:
+    """The ``kernel`` setting: a Jupyter kernel to run user code in instead of evalens' own
+    interpreter: a running one by its connection file, a local kernelspec to start, or a
+    kernel of a Jupyter Server (or Kernel/Enterprise Gateway) at ``url``."""
+
+    connection_file: str | None = None
+    spec: str | None = None
+    url: str | None = None
+    token: str | None = field(default=None, repr=False)  # never logged nor shown
+    id: str | None = None
+
+    def shown(self) -> dict[str, str]:
+        """The setting as the user wrote it, without the token (``evalens.status``)."""
+        fields = {"connectionFile": self.connection_file, "spec": self.spec, "url": self.url, "id": self.id}
+        return {key: value for key, value in fields.items() if value is not None}
+
+    def describe(self) -> str:
+        """The kernel in a few words, for messages."""
+        if self.connection_file is not None:
+            return f"the kernel of {self.connection_file}"
+        if self.url is not None:
+            return f"kernel {self.id or self.spec or '(the default kernelspec)'} at {self.url}"
+        return f"a local {self.spec!r} kernel"
+
+
+@dataclass(frozen=True)
 class Settings:
     trusted: bool = False
     interpreter: str | None = None  # None: see find_interpreter
@@ -39,6 +65,8 @@ class Settings:
     cell_markers: tuple[str, ...] = ()
     #: how matplotlib figures are shown: FIGURE_FORMATS
     figure_format: str = "png"
+    #: a Jupyter kernel to run user code in; None: evalens' own interpreter process
+    kernel: KernelTarget | None = None
 
 
 RELOAD_MODES = ("changed", "module")
@@ -60,6 +88,7 @@ KEYS = (
     "reload",
     "cellMarkers",
     "figureFormat",
+    "kernel",
     *(f"limits.{key}" for key in _LIMIT_KEYS),
 )
 
@@ -105,6 +134,12 @@ def merge(settings: Settings, raw: dict[str, Any]) -> tuple[Settings, list[str]]
                 settings = replace(settings, reload=value)
             else:
                 problems.append(f'evalens.reload must be "changed" or "module", not {value!r}')
+        elif key == "kernel":
+            target, problem = parse_kernel(value)
+            if problem is None:
+                settings = replace(settings, kernel=target)
+            else:
+                problems.append(problem)
         elif key == "figureFormat":
             if value in FIGURE_FORMATS:
                 settings = replace(settings, figure_format=value)
@@ -131,6 +166,31 @@ def merge(settings: Settings, raw: dict[str, Any]) -> tuple[Settings, list[str]]
             else:
                 problems.append(f"evalens.{key} must be a number >= 0, not {value!r}")
     return replace(settings, limits=limits), problems
+
+
+KERNEL_FORMS = (
+    'null, {"connectionFile": path}, {"spec": name} or {"url": "http(s)://host:port", "token": str, '
+    '"id"?: str, "spec"?: str}'
+)
+
+
+def parse_kernel(value: Any) -> tuple[KernelTarget | None, str | None]:
+    """The ``kernel`` setting (or ``evalens.attach``'s ``kernel``), or what is wrong with it."""
+    if value is None:
+        return None, None
+    shown = {**value, "token": "…"} if isinstance(value, dict) and "token" in value else value
+    wrong = f"evalens.kernel must be {KERNEL_FORMS}, not {shown!r}"
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
+        return None, wrong
+    if set(value) == {"connectionFile"}:
+        return KernelTarget(connection_file=os.path.expanduser(value["connectionFile"])), None
+    if set(value) == {"spec"}:
+        return KernelTarget(spec=value["spec"]), None
+    if "url" in value and set(value) <= {"url", "token", "id", "spec"}:
+        return KernelTarget(
+            url=value["url"].rstrip("/"), token=value.get("token"), id=value.get("id"), spec=value.get("spec")
+        ), None
+    return None, wrong
 
 
 def _markers_problem(value: Any) -> str | None:

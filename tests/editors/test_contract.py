@@ -120,6 +120,10 @@ def ts_union(ts_type: str) -> set[str]:
     return {part.strip() for part in ts_type.split("|")}
 
 
+#: TypeScript types of the contract that are no interface of protocol.ts
+PLAIN_TS = {"string", "number", "boolean", "null", "Record<string, unknown>", "Record<string, string>"}
+
+
 def as_ts(hint: Any) -> set[str]:
     """The TypeScript types a Python annotation is written as, as a union's parts."""
     if hint is type(None):
@@ -130,6 +134,8 @@ def as_ts(hint: Any) -> set[str]:
         return {"DisplayBundle"}
     if typing.get_origin(hint) is dict and typing.get_args(hint) == (str, Any):
         return {"Record<string, unknown>"}
+    if typing.get_origin(hint) is dict and typing.get_args(hint) == (str, str):
+        return {"Record<string, string>"}
     if hint is int or hint is float:
         return {"number"}
     if hint is bool:
@@ -199,12 +205,7 @@ def test_every_typeddict_a_mirrored_one_refers_to_is_mirrored() -> None:
         for hint in typing.get_type_hints(typed_dict).values():
             for part in as_ts(hint):
                 name = part.removesuffix("[]")
-                assert (
-                    name in {"string", "number", "boolean", "null", "Record<string, unknown>"} or name in INTERFACES
-                ), (
-                    typed_dict,
-                    name,
-                )
+                assert name in PLAIN_TS or name in INTERFACES, (typed_dict, name)
 
 
 # -- VS Code: the rest of the extension ----------------------------------------------------

@@ -75,3 +75,27 @@ def test_cell_markers_are_regular_expressions_checked_when_set() -> None:
         "evalens.cellMarkers must be a list of regular expressions, not '# %%'"
     ]
     assert merge(settings, {"cellMarkers": []})[0].cell_markers == ()  # the usual markers again
+
+
+def test_the_kernel_setting_takes_each_form_and_never_repeats_a_token() -> None:
+    from evalens.settings import KernelTarget, parse_kernel
+
+    assert parse_kernel(None) == (None, None)
+    assert parse_kernel({"spec": "python3"}) == (KernelTarget(spec="python3"), None)
+    assert parse_kernel({"connectionFile": "/run/kernel-1.json"}) == (
+        KernelTarget(connection_file="/run/kernel-1.json"),
+        None,
+    )
+    remote, problem = parse_kernel({"url": "https://hub:8888/base/", "token": "s3cret", "id": "k1"})
+    assert problem is None and remote == KernelTarget(url="https://hub:8888/base", token="s3cret", id="k1")
+    assert remote.shown() == {"url": "https://hub:8888/base", "id": "k1"}
+    assert "s3cret" not in repr(remote)
+    for wrong in (
+        {"spec": ""},
+        {"spec": "a", "connectionFile": "b"},
+        ["python3"],
+        {"url": "https://h", "token": "s3cret", "x": "y"},
+    ):
+        target, problem = parse_kernel(wrong)
+        assert target is None and problem is not None and problem.startswith("evalens.kernel must be null, ")
+        assert "s3cret" not in problem

@@ -146,6 +146,7 @@ export interface Status {
   held: string[];
   running: Queued | null;
   queue: Queued[];
+  kernel: Record<string, string> | null; // the kernel setting in force, without its token
   analysis: AnalysisStatus;
 }
 

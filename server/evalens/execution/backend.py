@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..settings import KernelTarget
 from ..text.jsontext import JsonPieces, JsonValue
 from ..worker import messages
 
@@ -81,6 +82,10 @@ class InterpreterDied(Exception):
         self.display: list[Shown] = []  # what the run showed before it ended
 
 
+class RestartRefused(Exception):
+    """A restart evalens may not do: the interpreter is a kernel it attached to, not its own."""
+
+
 @dataclass(frozen=True)
 class SessionConfig:
     """What a session starts with; a change to anything but ``roots`` needs a new session
@@ -96,6 +101,8 @@ class SessionConfig:
     grace_seconds: float = 3.0
     display_bytes: int = 20_000_000
     figure_format: str = "png"
+    #: the Jupyter kernel user code runs in; None: a process of ``executable``
+    kernel: KernelTarget | None = None
     env: dict[str, str] = field(default_factory=dict)
 
     def same_session(self, other: SessionConfig) -> bool:

@@ -47,6 +47,8 @@ class EngineStatus(TypedDict):
     held: list[str]
     running: Queued | None
     queue: list[Queued]
+    #: the ``kernel`` setting in force, without its token; null: evalens' own interpreter
+    kernel: dict[str, str] | None
 
 
 class Engine:
@@ -96,6 +98,7 @@ class Engine:
             grace_seconds=limits.interrupt_grace_seconds,
             display_bytes=limits.display_bytes,
             figure_format=self.settings.figure_format,
+            kernel=self.settings.kernel,
         )
 
     # -- the session -------------------------------------------------------------
@@ -154,6 +157,7 @@ class Engine:
     def status(self) -> EngineStatus:
         session = self.backend.session
         starting = self.backend.starting
+        kernel = self.settings.kernel.shown() if self.settings.kernel is not None else None
         if session is None:
             return {
                 "state": (SessionState.STARTING if starting else SessionState.STOPPED).value,
@@ -163,6 +167,7 @@ class Engine:
                 "held": [],
                 "running": None,
                 "queue": list(self.queued),
+                "kernel": kernel,
             }
         return {
             "state": (SessionState.STARTING if starting else session.state).value,
@@ -172,6 +177,7 @@ class Engine:
             "held": self.held,
             "running": self.running_title,
             "queue": list(self.queued),
+            "kernel": kernel,
         }
 
     def kill(self, reason: str) -> None:

@@ -17,12 +17,13 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from ..execution import requests
-from ..execution.engine import EngineStatus
+from ..execution.backend import RestartRefused
 from ..execution.results import Result
 from ..text.documents import selection
 from ..worker import messages
+from . import kernels
 from .cellruns import run_cell
-from .runs import REQUEST_FAILED, AnalysisStatus, Runs, bad_request
+from .runs import REQUEST_FAILED, Runs, Status, bad_request
 
 Handler = Callable[[Runs, tuple[Any, ...]], Awaitable[Any] | Any]
 
@@ -101,18 +102,16 @@ async def restart(runs: Runs, args: tuple[Any, ...]) -> dict[str, int]:
     runs.require_trust()
     try:
         pid = await runs.host.engine.restart()
+    except RestartRefused as exc:
+        raise JsonRpcInvalidParams(f"evalens.restart: {exc}") from None
     except Exception as exc:
         raise JsonRpcException(f"evalens.restart: {exc}", code=REQUEST_FAILED) from None
     return {"pid": pid}
 
 
-class Status(EngineStatus):
-    analysis: AnalysisStatus
-
-
 def status(runs: Runs, args: tuple[Any, ...]) -> Status:
     _empty("evalens.status", args)
-    return {**runs.host.engine.status(), "analysis": runs.host.analysis_status()}
+    return runs.status()
 
 
 def _empty(command: str, args: tuple[Any, ...]) -> None:
@@ -133,4 +132,6 @@ COMMANDS: dict[str, Handler] = {
     "evalens.interrupt": interrupt,
     "evalens.restart": restart,
     "evalens.status": status,
+    "evalens.kernels": kernels.list_kernels,
+    "evalens.attach": kernels.attach,
 }

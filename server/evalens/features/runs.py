@@ -19,7 +19,7 @@ from pygls.progress import Progress
 from pygls.workspace import TextDocument
 
 from ..execution import requests
-from ..execution.engine import Engine
+from ..execution.engine import Engine, EngineStatus
 from ..execution.results import Result
 from ..lsp.protocol import EvalensProtocol
 from ..lsp.refresh import ClientRefresh
@@ -61,6 +61,12 @@ class AnalysisStatus(TypedDict):
     pending: int  # jobs and documents under way
 
 
+class Status(EngineStatus):
+    """The answer of ``evalens.status`` (and of ``evalens.attach``)."""
+
+    analysis: AnalysisStatus
+
+
 @dataclass(frozen=True)
 class Step:
     """One run of a sequence (``Runs.run_steps``): what progress and status call it, the
@@ -86,6 +92,10 @@ class RunHost(Protocol):
 
     @property
     def settings(self) -> Settings: ...
+
+    def apply_settings(self, raw: dict[str, Any]) -> None:
+        """Settings given at run time (``evalens.attach``), as if the client had sent them."""
+        ...
 
     def text_document(self, uri: str) -> TextDocument: ...
 
@@ -204,6 +214,9 @@ class Runs:
         for shown in result["display"]:
             self.host.display_files.save(shown)
         self.host.history.record_hint(uri, end, result, replacing)
+
+    def status(self) -> Status:
+        return {**self.host.engine.status(), "analysis": self.host.analysis_status()}
 
     def after_response(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the current request has been answered."""

@@ -20,3 +20,51 @@ del spec, package
 import _evalens_worker.main
 _evalens_worker.main.serve(read_fd, write_fd)
 """
+
+
+#: The program that makes the worker's modules importable inside a Jupyter kernel, from
+#: their sources sent with it (``kernel_source``): a finder for ``_evalens_worker.*`` whose
+#: files are named under ``/<evalens-worker>/``, so that tracebacks leave them out as they
+#: leave out the worker's files in a process of its own.
+KERNEL_SOURCE = """\
+def _evalens_install(files):
+    import importlib.abc, importlib.util, sys
+    prefix = "/<evalens-worker>/"
+
+    class Sources(importlib.abc.MetaPathFinder, importlib.abc.SourceLoader):
+        def find_spec(self, name, path=None, target=None):
+            top, _, rest = name.partition(".")
+            if top != "_evalens_worker" or (rest or "__init__") not in files:
+                return None
+            return importlib.util.spec_from_file_location(
+                name, self.get_filename(name), loader=self, submodule_search_locations=None if rest else [])
+
+        def get_filename(self, name):
+            return prefix + (name.partition(".")[2] or "__init__") + ".py"
+
+        def get_data(self, path):
+            return files[path[len(prefix):-3]].encode("utf-8")
+
+    if not any(type(finder).__name__ == "Sources" and getattr(finder, "evalens", False) for finder in sys.meta_path):
+        finder = Sources()
+        finder.evalens = True
+        sys.meta_path.insert(0, finder)
+    import _evalens_worker.kernelside
+
+
+_evalens_install(%s)
+del _evalens_install
+"""
+
+
+def kernel_source(folder: str) -> str:
+    """``KERNEL_SOURCE`` with the worker's modules in ``folder`` (the matplotlib backend left
+    out: in a kernel, the kernel's own backend shows figures)."""
+    import os
+
+    files = {}
+    for entry in sorted(os.listdir(folder)):
+        if entry.endswith(".py") and entry not in ("bootstrap.py", "mplbackend.py"):
+            with open(os.path.join(folder, entry), encoding="utf-8") as source:
+                files[entry[:-3]] = source.read()
+    return KERNEL_SOURCE % repr(files)

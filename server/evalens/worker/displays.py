@@ -39,6 +39,8 @@ class Displays:
         self.request_id = 0  # the run they belong to; 0 between runs
         #: a bundle for values the display protocol does not cover (matplotlib figures)
         self.special: Optional[Callable[[Any], Optional[messages.DisplayBundle]]] = None
+        #: shows a bundle instead of sending it on the channel (in a kernel: its display_data)
+        self.publish: Optional[Callable[[messages.DisplayBundle], None]] = None
 
     def begin(self, request_id: int) -> None:
         self.request_id = request_id
@@ -129,7 +131,10 @@ class Displays:
             return
         self.budget.left -= size
         self.flush()
-        self.send(line)
+        if self.publish is not None:
+            self.publish(bundle)
+        else:
+            self.send(line)
 
 
 class RawBundle:

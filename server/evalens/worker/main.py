@@ -57,9 +57,12 @@ def _apply_memory_limit(megabytes: int) -> None:
 class Worker:
     """One interpreter session: documents, modules, and the run loop."""
 
-    def __init__(self, reader: BinaryIO, writer: BinaryIO) -> None:
+    def __init__(self, reader: Optional[BinaryIO], writer: Optional[BinaryIO], in_kernel: bool = False) -> None:
         self.reader = reader
         self.writer = writer
+        #: inside a Jupyter kernel (``kernelside``): the kernel owns the process, its streams,
+        #: its signals and matplotlib; the worker only answers
+        self.in_kernel = in_kernel
         self.table = DocumentTable()
         self.guard = Interruptible()
         self.runner = Runner(self.table, self.guard, 10000)
@@ -89,19 +92,20 @@ class Worker:
         self.roots = [os.path.abspath(p) for p in message["roots"]]
         self.runner.repr_chars = message["reprChars"]
         self.output_bytes = message["outputBytes"]
-        self.keeper = StreamKeeper(self.budget)
         self.displays.limit = message["displayBytes"]
         self.displays.formatter.repr_chars = message["reprChars"]
-        figures.install(figures.FigureTracker(self.displays, message["figureFormat"]))
-        os.register_at_fork(after_in_child=self._after_fork_in_child)
         for entry in reversed(self.roots + list(message["extraPaths"])):
             if entry not in sys.path:
                 sys.path.insert(0, entry)
         importhook.install(self.table, message["hidden"], {"display": self.displays.display})
-        if not hasattr(builtins, "display"):  # as in Jupyter, cells copied from a notebook call it
-            builtins.display = self.displays.display  # type: ignore[attr-defined]
-        _apply_memory_limit(message["memoryMB"])
-        self.guard.install()
+        if not self.in_kernel:  # a process of our own: its streams, limits, signals, matplotlib
+            self.keeper = StreamKeeper(self.budget)
+            figures.install(figures.FigureTracker(self.displays, message["figureFormat"]))
+            os.register_at_fork(after_in_child=self._after_fork_in_child)
+            if not hasattr(builtins, "display"):  # as in Jupyter, cells copied from a notebook call it
+                builtins.display = self.displays.display  # type: ignore[attr-defined]
+            _apply_memory_limit(message["memoryMB"])
+            self.guard.install()
         return {"pid": os.getpid(), "python": sys.version.split()[0], "executable": sys.executable}
 
     # -- documents and modules ---------------------------------------------
@@ -278,7 +282,10 @@ class Worker:
     # -- what a run shows -------------------------------------------------------
 
     def send(self, data: bytes) -> None:
-        """Write one message (or a display and its bundle) on the channel."""
+        """Write one message (or a display and its bundle) on the channel (none in a kernel:
+        there the kernel's own messages carry what the worker says)."""
+        if self.writer is None:
+            return
         with self._sending:
             self.writer.write(data)
             self.writer.flush()
@@ -330,8 +337,9 @@ class Worker:
     def _after_fork_in_child(self) -> None:
         """A process forked by user code must never speak on the channel."""
         for stream in (self.reader, self.writer):
-            with contextlib.suppress(OSError):
-                os.close(stream.fileno())
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    os.close(stream.fileno())
 
     def leave_if_forked_child(self) -> None:
         """A forked child that finished the user's code ends here, quietly."""
@@ -342,6 +350,8 @@ class Worker:
 
     def mark_output(self) -> List[str]:
         """Flush the user's streams, then end this run's output with the token."""
+        if self.in_kernel:  # the kernel says when a run's output is whole (its idle status)
+            return []
         if self.keeper is not None:
             self.keeper.flush()
         for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
@@ -416,6 +426,7 @@ class Worker:
         return reply
 
     def serve(self) -> None:
+        assert self.reader is not None, "a worker in a kernel answers through kernelside"
         for line in self.reader:
             reply = self.answer(messages.decode(line))
             self.send(messages.encode_reply(reply))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from ...settings import Settings
 from ..backend import Backend, RunEvents, SessionConfig
+from .kernel import KernelBackend
 from .process import ProcessBackend
 
 #: (the configuration its sessions start with, where output and displays between runs go) -> a backend
@@ -18,6 +19,7 @@ BackendFactory = Callable[[Callable[[], SessionConfig], RunEvents], Backend]
 
 #: (does it serve these settings?, how to make it), in order of preference
 BACKENDS: list[tuple[Callable[[Settings], bool], BackendFactory]] = [
+    (lambda settings: settings.kernel is not None, KernelBackend),  # a Jupyter kernel
     (lambda settings: True, ProcessBackend),  # the worker in a process of the user's Python
 ]
 

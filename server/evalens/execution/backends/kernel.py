@@ -1,0 +1,232 @@
+"""A Jupyter kernel as the interpreter: the ``kernel`` setting's backend.
+
+``KernelBackend`` gives the engine one ``KernelSession`` at a time: a local kernel it starts
+from a kernelspec (and shuts down), or a running kernel it attaches to by its connection
+file (and never shuts down). The session sends the worker's modules into the kernel
+(``worker/bootstrap.kernel_source``), then speaks the worker's protocol through the kernel:
+each request is an execute whose code calls ``worker/kernelside.answer``; the reply comes
+back in the execute_reply's ``user_expressions``, what the run prints as ``stream`` messages
+on iopub, what it shows as ``display_data`` / ``execute_result`` / ``update_display_data``.
+jupyter_client does the messaging (``pip install 'evalens[jupyter]'``); without it, a
+``kernel`` setting gives a Result saying what to install.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ...settings import KernelTarget
+from ...worker import bootstrap, messages
+from ..backend import InterpreterDied, RestartRefused, RunEvents, RunOutcome, SessionConfig, SessionState, Shown
+from .kernelchannels import Channels, Execution, missing_jupyter_client, shown_of
+
+log = logging.getLogger(__name__)
+WORKER_DIR = str(Path(messages.__file__).resolve().parent)
+#: the reply's user expression: the worker's answer, as application/json
+REPLY = {"evalens": "__import__('_evalens_worker.kernelside', fromlist=['reply']).reply()"}
+START_SECONDS = 60.0
+#: MIME types of the bundles a kernel shows (iopub messages that carry ``data``)
+SHOWN = ("display_data", "execute_result", "update_display_data")
+
+
+def answer_code(request: dict[str, Any]) -> str:
+    """The code of the execute that hands ``request`` to the worker in the kernel."""
+    literal = repr(json.dumps(request, separators=(",", ":")))
+    return f"__import__('_evalens_worker.kernelside', fromlist=['answer']).answer({literal})"
+
+
+class KernelSession:
+    """One kernel and the worker inside it (``backend.Session``)."""
+
+    def __init__(self, config: SessionConfig, target: KernelTarget, background: RunEvents) -> None:
+        self.config = config
+        self.target = target
+        self.background = background
+        self.state = SessionState.STOPPED
+        self.pid: int | None = None
+        self.python: str | None = None
+        self.executable = target.describe()
+        self.channels: Channels | None = None
+        self._ids = 0
+        self._death: str | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.channels is not None and self._death is None and self.channels.alive
+
+    async def start(self) -> None:
+        self.state = SessionState.STARTING
+        problem = missing_jupyter_client()
+        if problem is not None:
+            self.state = SessionState.STOPPED
+            raise InterpreterDied(problem)
+        self.channels = Channels(self.target, self.config.cwd, self._between_runs)
+        try:
+            await self.channels.start(START_SECONDS)
+            await self._boot()
+        except InterpreterDied:
+            await self.stop()
+            raise
+        self.state = SessionState.IDLE
+
+    async def _boot(self) -> None:
+        """The worker's modules into the kernel, then its hello."""
+        assert self.channels is not None
+        booted = await self.channels.execute(bootstrap.kernel_source(WORKER_DIR), silent=True)
+        if booted.error is not None:
+            raise InterpreterDied(f"{self.target.describe()} could not load evalens' worker: {booted.error}")
+        hello = messages.hello_request(
+            self._next_id(),
+            token="",
+            roots=self.config.roots,
+            extra_paths=self.config.extra_paths,
+            hidden=[],
+            memory_mb=self.config.memory_mb,
+            repr_chars=self.config.repr_chars,
+            output_bytes=self.config.output_bytes,
+            display_bytes=self.config.display_bytes,
+            figure_format=self.config.figure_format,
+        )
+        info = (await self._request(hello, silent=True)).reply["hello"]
+        self.python, self.pid = info["python"], info["pid"]
+        self.executable = f"{info['executable']} in {self.target.describe()}"
+
+    def _next_id(self) -> int:
+        self._ids += 1
+        return self._ids
+
+    async def _request(self, request: Any, silent: bool, events: RunEvents | None = None) -> Execution:
+        if self.channels is None or not self.alive:
+            raise InterpreterDied(self._death or f"{self.target.describe()} is not connected")
+        done = await self.channels.execute(answer_code(request), silent=silent, expressions=REPLY, events=events)
+        if done.died is not None:
+            self._death = done.died
+            raise InterpreterDied(done.died)
+        if done.reply is None:
+            raise InterpreterDied(
+                f"{self.target.describe()} did not answer evalens' request: {done.error or 'no reply'}; "
+                "restart the kernel (evalens.restart) or check that it is a Python kernel with IPython"
+            )
+        return done
+
+    async def run(self, body: messages.Run, events: RunEvents) -> RunOutcome:
+        self.state = SessionState.BUSY
+        shown: list[Shown] = []
+
+        def display(item: Shown) -> None:
+            shown.append(item)
+            events.display(item)
+
+        try:
+            done = await self._request(
+                messages.run_request(self._next_id(), 0, body), silent=False, events=RunEvents(events.output, display)
+            )
+        except InterpreterDied as died:
+            died.display = shown
+            raise
+        finally:
+            if self.state is SessionState.BUSY:
+                self.state = SessionState.IDLE
+        reply: messages.RunReply = done.reply
+        stdout, stderr, cut = done.output(self.config.output_bytes)
+        return RunOutcome(reply, stdout, stderr, cut, shown)
+
+    async def inspect(self, query: messages.Query) -> Any:
+        done = await self._request(messages.inspect_request(self._next_id(), query), silent=True)
+        return done.reply["inspected"]
+
+    def interrupt(self) -> bool:
+        if self.state is not SessionState.BUSY or self.channels is None:
+            return False
+        self.channels.interrupt_soon()
+        return True
+
+    def kill(self, reason: str) -> None:
+        self._death = self._death or reason
+        if self.channels is not None:
+            self.channels.abandon(reason)
+
+    async def stop(self) -> None:
+        if self.channels is not None:
+            await self.channels.close()
+        self.state = SessionState.STOPPED
+
+    def _between_runs(self, message_type: str, content: dict[str, Any]) -> None:
+        """What the kernel printed or showed for no request of ours (another client's, a thread)."""
+        if message_type == "stream":
+            self.background.output(content.get("name", "stdout"), content.get("text", ""))
+        elif message_type in SHOWN:
+            self.background.display(shown_of(content))
+
+
+class KernelBackend:
+    """Sessions in the Jupyter kernel the ``kernel`` setting names (``backend.Backend``)."""
+
+    def __init__(self, config: Callable[[], SessionConfig], background: RunEvents) -> None:
+        self.config = config
+        self.background = background
+        self._session: KernelSession | None = None
+        self._starting: asyncio.Task[KernelSession] | None = None
+
+    @property
+    def session(self) -> KernelSession | None:
+        return self._session
+
+    @property
+    def starting(self) -> bool:
+        return self._starting is not None and not self._starting.done()
+
+    def _target(self) -> KernelTarget:
+        target = self.config().kernel
+        assert target is not None, "the kernel backend serves a kernel setting"
+        return target
+
+    async def start(self) -> KernelSession:
+        session = self._session
+        current = self.config()
+        if session is not None and session.alive and session.config.same_session(current):
+            return session
+        if self._starting is None or self._starting.done():
+            self._starting = asyncio.ensure_future(self._start(current))
+        return await asyncio.shield(self._starting)
+
+    async def _start(self, config: SessionConfig) -> KernelSession:
+        if self._session is not None:
+            await self._session.stop()
+            self._session = None
+        session = KernelSession(config, self._target(), self.background)
+        started = time.perf_counter()
+        await session.start()
+        log.info("%s ready in %.0f ms", session.target.describe(), (time.perf_counter() - started) * 1000)
+        self._session = session
+        return session
+
+    async def restart(self) -> KernelSession:
+        session = self._session
+        if session is not None and session.target.connection_file is not None:
+            raise RestartRefused(
+                f"evalens does not restart {session.target.describe()}: it attached to a kernel it does not "
+                "own; restart it where it was started (jupyter console --existing, the notebook), or set "
+                'kernel to {"spec": name} for a kernel evalens starts and may restart'
+            )
+        if session is not None:
+            await session.stop()
+            self._session = None
+        return await self.start()
+
+    def kill(self, reason: str) -> None:
+        if self._session is not None:
+            self._session.kill(reason)
+
+    async def shutdown(self) -> None:
+        if self._session is not None:
+            with contextlib.suppress(Exception):
+                await self._session.stop()
+            self._session = None

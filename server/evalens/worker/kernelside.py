@@ -1,0 +1,74 @@
+"""The worker inside a Jupyter kernel: what the server's executes there call.
+
+The server sends the worker's modules into the kernel once (``bootstrap.kernel_source``),
+then each request (hello, run, inspect) as an execute whose code calls ``answer`` with the
+request as a string literal. The reply is not printed: it comes back in the execute_reply's
+``user_expressions`` (``reply()`` gives an object whose ``_repr_json_`` is the reply), so
+nothing of evalens' own shows in the kernel's output. What user code prints is the
+kernel's own ``stream`` output, what it shows the kernel's ``display_data``: the worker
+publishes its bundles (a value's, ``evalens.display``'s) through IPython's display
+publisher. The kernel keeps its streams, signals, limits and matplotlib backend.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Optional
+
+from . import messages
+from .main import Worker
+from .mimebundles import Base64
+
+
+class Session:
+    """The one worker of this kernel and its last reply."""
+
+    def __init__(self) -> None:
+        self.worker = Worker(None, None, in_kernel=True)
+        self.worker.displays.publish = publish
+        self.last: Any = None
+
+    def answer(self, request: Dict[str, Any]) -> None:
+        try:
+            self.last = self.worker.answer(request)
+        except KeyboardInterrupt as exc:  # an interrupt that landed outside user code: the run's
+            if request.get("op") != messages.OP_RUN:
+                raise
+            result = self.worker.runner.error(exc)
+            self.last = {"id": request["id"], "result": result, "held": [], "marked": []}
+
+
+_SESSION: Optional[Session] = None
+
+
+def answer(request: str) -> None:
+    """Answer one request (JSON text); ``reply()`` gives the answer."""
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = Session()
+    _SESSION.last = None
+    _SESSION.answer(json.loads(request))
+
+
+class Reply:
+    """The last answer, as the ``application/json`` of a user expression."""
+
+    def _repr_json_(self) -> Any:
+        return _SESSION.last if _SESSION is not None else None
+
+    def __repr__(self) -> str:
+        return "<evalens reply>"
+
+
+def reply() -> Reply:
+    return Reply()
+
+
+def publish(bundle: messages.DisplayBundle) -> None:
+    """A bundle as the kernel's ``display_data`` (binary types as their base64 text)."""
+    from IPython.display import publish_display_data
+
+    data = {
+        mime: value.decode("ascii") if isinstance(value, Base64) else value for mime, value in bundle["data"].items()
+    }
+    publish_display_data(data, bundle["metadata"])  # type: ignore[no-untyped-call]

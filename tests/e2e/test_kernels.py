@@ -1,0 +1,197 @@
+"""A Jupyter kernel as the interpreter: a local kernelspec evalens starts, a running kernel it
+attaches to by its connection file, and switching between them (issue 17, first slice)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.conftest import CAPABILITIES, SERVER
+from tests.e2e.test_lifecycle import send_command, wait_for_state
+from tests.harness import Editor
+
+pytest.importorskip("jupyter_client")
+pytest.importorskip("ipykernel")
+
+KERNEL = {"spec": "python3"}
+MAIN = "import helpers\nLIMIT = 40\n"
+HELPERS = "def twice(x):\n    return 2 * x\n"
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def kernel_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[LanguageClient]:
+    editor = Editor(lsp_client, workspace)
+    await editor.initialize({"trusted": True, "kernel": KERNEL}, CAPABILITIES)
+    lsp_client.editor = editor  # type: ignore[attr-defined]
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def kernel(kernel_client: LanguageClient) -> Editor:
+    result: Editor = kernel_client.editor  # type: ignore[attr-defined]
+    return result
+
+
+async def test_unsaved_modules_import_in_the_kernel_and_results_keep_their_shape(kernel: Editor) -> None:
+    kernel.open("helpers.py", HELPERS)  # never saved: it exists only in the editor
+    uri = kernel.open("main.py", MAIN)
+    result = await kernel.eval(uri, "print('in the kernel')\nhelpers.twice(LIMIT) + 2")
+    assert result["ok"], result["error"]
+    assert (result["value"], result["valueName"], result["stdout"]) == (
+        {"repr": "82", "type": "int"},
+        "_1",
+        "in the kernel\n",
+    )
+    assert kernel.output == [{"uri": uri, "stream": "stdout", "text": "in the kernel\n"}]
+    kernel.replace(kernel.uri("helpers.py"), "def twice(x):\n    return 3 * x\n")
+    again = await kernel.eval(uri, "helpers.twice(LIMIT)")
+    assert again["value"]["repr"] == "120"
+    assert [entry["module"] for entry in again["reloaded"]] == ["helpers"]
+
+
+async def test_errors_map_to_the_documents_and_calls_work(kernel: Editor) -> None:
+    uri = kernel.open("main.py", "def ratio(a, b):\n    return a / b\n")
+    failed = await kernel.command("evalens.call", {"uri": uri, "target": "ratio", "args": "1, 0"})
+    assert (failed["ok"], failed["error"]["type"]) == (False, "ZeroDivisionError")
+    assert failed["error"]["frames"][-1] == {"uri": uri, "line": 1, "name": "ratio"}
+    assert "ipykernel" not in failed["error"]["traceback"] and "_evalens_worker" not in failed["error"]["traceback"]
+    called = await kernel.command("evalens.call", {"uri": uri, "target": "ratio", "args": [6, 3]})
+    assert called["value"] == {"repr": "2.0", "type": "float"}
+    assert called["target"] == {"uri": uri, "line": 0}
+
+
+async def test_hover_shows_live_values_from_the_idle_kernel(kernel: Editor) -> None:
+    uri = kernel.open("main.py", "counter = 0\n")
+    await kernel.eval(uri, "counter = 41 + 1")
+    hover = await kernel.client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 2))
+    )
+    assert hover is not None and "42" in str(hover.contents)
+
+
+async def test_displays_come_from_the_kernel(kernel: Editor) -> None:
+    uri = kernel.open("shows.py", "class Bold:\n    def _repr_html_(self):\n        return '<b>b</b>'\n")
+    result = await kernel.eval(uri, "from IPython.display import display, HTML\ndisplay(HTML('<i>i</i>'))\nBold()")
+    assert [bundle["data"].get("text/html") for bundle in result["display"]] == ["<i>i</i>", "<b>b</b>"]
+    assert [shown["data"].get("text/html") for shown in kernel.displays] == ["<i>i</i>", "<b>b</b>"]
+
+
+async def test_interrupt_and_restart_a_kernel_evalens_started(kernel: Editor) -> None:
+    uri = kernel.open("main.py", "kept = 'before'\n")
+    first = await kernel.eval(uri, "import os\nos.getpid()")
+    pending = send_command(kernel, "evalens.eval", {"uri": uri, "code": "while True:\n    pass"}, "loop")
+    await wait_for_state(kernel, "busy")
+    assert await kernel.command("evalens.interrupt", {}) == {"interrupted": True}
+    stopped = await asyncio.wait_for(pending, 10)
+    assert (stopped["ok"], stopped["error"]["type"]) == (False, "KeyboardInterrupt")
+    assert (await kernel.eval(uri, "kept"))["value"]["repr"] == "'before'"
+    status = await kernel.command("evalens.status", {})
+    assert (status["state"], status["kernel"], status["pid"]) == ("idle", KERNEL, int(first["value"]["repr"]))
+    restarted = await kernel.command("evalens.restart", {})
+    assert restarted["pid"] != status["pid"]
+    after = await kernel.eval(uri, "os.getpid() if 'os' in dir() else kept")
+    assert after["value"]["repr"] == "'before'"  # a fresh kernel: the module loaded again, os not imported
+
+
+async def test_kernels_lists_the_installed_kernelspecs(kernel: Editor) -> None:
+    found = await kernel.command("evalens.kernels", {})
+    assert {"name": "python3", "displayName": "Python 3 (ipykernel)", "language": "python"} in found["specs"]
+    assert isinstance(found["running"], list)
+
+
+async def test_a_kernelspec_that_is_not_installed_is_a_clear_result(editor: Editor) -> None:
+    uri = editor.open("main.py", "")
+    try:
+        await editor.command("evalens.attach", {"kernel": {"spec": "no-such-kernel"}})
+    except JsonRpcException as exc:
+        message = str(exc)
+    assert "no kernelspec named 'no-such-kernel' is installed (installed: " in message
+    assert "jupyter kernelspec list" in message
+    result = await editor.eval(uri, "1")
+    assert result["error"]["type"] == "InterpreterDied"
+    assert "no kernelspec named 'no-such-kernel'" in result["error"]["message"]
+    back = await editor.command("evalens.attach", {"kernel": None})  # evalens' own interpreter again
+    assert (back["kernel"], back["state"]) == (None, "idle")
+    assert (await editor.eval(uri, "1 + 1"))["value"]["repr"] == "2"
+
+
+async def test_a_bad_kernel_value_is_a_bad_request_without_the_token(editor: Editor) -> None:
+    for value in (
+        {"spec": ""},
+        {"spec": "a", "connectionFile": "/x"},
+        "python3",
+        {"url": "http://h", "token": "s3cret", "x": "1"},
+    ):
+        with pytest.raises(JsonRpcException) as raised:
+            await editor.command("evalens.attach", {"kernel": value})
+        assert "evalens.attach: kernel must be null, " in str(raised.value)
+        assert "s3cret" not in str(raised.value)
+
+
+# -- a kernel someone else started, by its connection file -------------------------------------
+
+
+@pytest.fixture
+def running_kernel(tmp_path: Path) -> Iterator[tuple[Path, Any]]:
+    """A kernel started here, as `jupyter console` would leave one running: its connection file."""
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name="python3", connection_file=str(tmp_path / "kernel-test.json"))
+    manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    client.execute("ours = 'set before evalens came'")
+    try:
+        yield Path(manager.connection_file), manager
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def attached_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[LanguageClient]:
+    editor = Editor(lsp_client, workspace)
+    await editor.initialize({"trusted": True}, CAPABILITIES)
+    lsp_client.editor = editor  # type: ignore[attr-defined]
+    yield lsp_client
+    with contextlib.suppress(RuntimeError):  # the test may have ended the session itself
+        await lsp_client.shutdown_session()
+
+
+async def test_attach_by_connection_file_which_outlives_the_session(
+    attached_client: LanguageClient, running_kernel: tuple[Path, Any]
+) -> None:
+    editor: Editor = attached_client.editor  # type: ignore[attr-defined]
+    connection_file, manager = running_kernel
+    uri = editor.open("main.py", MAIN)
+    editor.open("helpers.py", HELPERS)
+    status = await editor.command("evalens.attach", {"kernel": {"connectionFile": str(connection_file)}})
+    assert (status["state"], status["kernel"]) == ("idle", {"connectionFile": str(connection_file)})
+    result = await editor.eval(uri, "import __main__\n(__main__.ours, helpers.twice(LIMIT))")
+    assert result["value"]["repr"] == "('set before evalens came', 80)"
+    with pytest.raises(JsonRpcException) as refused:
+        await editor.command("evalens.restart", {})
+    assert "evalens does not restart the kernel of " in str(refused.value)
+    pending = send_command(editor, "evalens.eval", {"uri": uri, "code": "import time\ntime.sleep(30)"}, "sleep")
+    await wait_for_state(editor, "busy")
+    assert await editor.command("evalens.interrupt", {}) == {"interrupted": True}  # its control channel
+    stopped = await asyncio.wait_for(pending, 10)
+    assert stopped["error"]["type"] == "KeyboardInterrupt"
+    await attached_client.shutdown_session()
+    assert manager.is_alive()  # evalens never shuts down a kernel it attached to
+
+
+if sys.platform != "linux":  # pragma: no cover
+    pytestmark = pytest.mark.skip(reason="kernels are tested on Linux")
