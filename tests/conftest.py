@@ -21,6 +21,17 @@ for _active in ("VIRTUAL_ENV", "CONDA_PREFIX"):
     os.environ.pop(_active, None)
 #: The client capabilities the sessions claim, as pytest-lsp records them.
 CAPABILITIES = "visual-studio-code"
+#: ``EVALENS_TEST_KERNEL=python3 pytest tests/e2e``: every trusted session runs user code in
+#: that Jupyter kernelspec instead of evalens' own interpreter (the kernel backend's switch)
+KERNEL = os.environ.get("EVALENS_TEST_KERNEL") or None
+
+
+def trusted_options(**more: object) -> dict[str, object]:
+    """The initializationOptions of a trusted session, with the kernel of the switch if set."""
+    options: dict[str, object] = {"trusted": True, **more}
+    if KERNEL is not None:
+        options["kernel"] = {"spec": KERNEL}
+    return options
 
 
 @pytest.fixture
@@ -34,7 +45,7 @@ def workspace(tmp_path: Path) -> Path:
 async def trusted_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[LanguageClient]:
     """A trusted workspace with a fast interrupt escalation."""
     editor = Editor(lsp_client, workspace)
-    await editor.initialize({"trusted": True, "limits": {"interruptGraceSeconds": 1}}, CAPABILITIES)
+    await editor.initialize(trusted_options(limits={"interruptGraceSeconds": 1}), CAPABILITIES)
     lsp_client.editor = editor  # type: ignore[attr-defined]
     yield lsp_client
     await lsp_client.shutdown_session()

@@ -87,6 +87,15 @@ async def test_displays_come_from_the_kernel(kernel: Editor) -> None:
     assert [shown["data"].get("text/html") for shown in kernel.displays] == ["<i>i</i>", "<b>b</b>"]
 
 
+async def test_a_plot_comes_from_the_kernels_own_matplotlib_backend(kernel: Editor) -> None:
+    pytest.importorskip("matplotlib")
+    uri = kernel.open("plot.py", "import matplotlib.pyplot as plt\n")
+    result = await kernel.eval(uri, "plt.plot([1, 3, 2]); None")
+    assert [sorted(bundle["data"]) for bundle in result["display"]] == [["image/png", "text/plain"]]
+    backend = await kernel.eval(uri, "import matplotlib\nmatplotlib.get_backend()")
+    assert "inline" in backend["value"]["repr"]  # ipykernel's, not evalens' own
+
+
 async def test_interrupt_and_restart_a_kernel_evalens_started(kernel: Editor) -> None:
     uri = kernel.open("main.py", "kept = 'before'\n")
     first = await kernel.eval(uri, "import os\nos.getpid()")

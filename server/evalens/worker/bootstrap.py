@@ -52,8 +52,9 @@ def _evalens_install(files):
     import _evalens_worker.kernelside
 
 
-_evalens_install(%s)
-del _evalens_install
+import base64 as _b, json as _j, zlib as _z
+_evalens_install(_j.loads(_z.decompress(_b.b64decode("%s"))))
+del _evalens_install, _b, _j, _z
 """
 
 
@@ -67,4 +68,11 @@ def kernel_source(folder: str) -> str:
         if entry.endswith(".py") and entry not in ("bootstrap.py", "mplbackend.py"):
             with open(os.path.join(folder, entry), encoding="utf-8") as source:
                 files[entry[:-3]] = source.read()
-    return KERNEL_SOURCE % repr(files)
+    # one short line for the kernel to read, not 150 kB of Python: IPython tokenizes every
+    # cell it is sent before running it
+    import base64
+    import json
+    import zlib
+
+    blob = base64.b64encode(zlib.compress(json.dumps(files).encode("utf-8"), 6)).decode("ascii")
+    return KERNEL_SOURCE % blob

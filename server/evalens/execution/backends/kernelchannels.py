@@ -16,6 +16,7 @@ import contextlib
 import importlib.util
 import json
 import logging
+import queue
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -183,7 +184,27 @@ class Channels:
                     "give the path `jupyter --runtime-dir` holds for the running kernel"
                 ) from None
         self.client.start_channels()
-        await self.client.wait_for_ready(timeout=None)
+        await self._ready()
+
+    async def _ready(self) -> None:
+        """Until the kernel answers ``kernel_info`` on shell and its iopub messages for it reach
+        us (a subscription takes a moment to connect). jupyter_client's own wait_for_ready
+        then waits for 0.2 s of silence on iopub: 400 ms of a first result."""
+        while True:
+            if self.manager is not None and not await self.manager.is_alive():
+                raise InterpreterDied(f"{self.target.describe()} exited as it started; try it with `jupyter console`")
+            asked = self.client.kernel_info()
+            try:
+                reply = await self.client.get_shell_msg(timeout=1)
+            except queue.Empty:
+                continue
+            if reply["parent_header"].get("msg_id") != asked:
+                continue
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    message = await self.client.get_iopub_msg(timeout=0.2)
+                    if message["parent_header"].get("msg_id") == asked:
+                        return
 
     async def execute(
         self,
