@@ -296,8 +296,13 @@ class Channels:
             self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
 
     def abandon(self, reason: str) -> None:
-        """Stop waiting for the kernel now; a kernel started here is shut down as well."""
+        """Stop waiting for the kernel now; a kernel started here is killed at once (the server
+        may be ending: no shutdown request could be waited for), one attached to is left alone."""
         self._end(reason)
+        process = getattr(getattr(self.manager, "provisioner", None), "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.kill()
         self.soon(self.close())
 
     async def close(self) -> None:
