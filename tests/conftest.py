@@ -3,10 +3,12 @@ client harness that the benchmarks use too (tests/harness.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
@@ -41,23 +43,31 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
+@contextlib.asynccontextmanager
+async def session(
+    lsp_client: LanguageClient, workspace: Path, options: dict[str, Any]
+) -> AsyncIterator[LanguageClient]:
+    """A session initialized with ``options``, its ``Editor`` as ``lsp_client.editor``; shut
+    down after, unless the test ended it itself."""
+    editor = Editor(lsp_client, workspace)
+    await editor.initialize(options, CAPABILITIES)
+    lsp_client.editor = editor  # type: ignore[attr-defined]
+    yield lsp_client
+    with contextlib.suppress(RuntimeError):  # "Client has been stopped": the test ended it
+        await lsp_client.shutdown_session()
+
+
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
 async def trusted_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[LanguageClient]:
     """A trusted workspace with a fast interrupt escalation."""
-    editor = Editor(lsp_client, workspace)
-    await editor.initialize(trusted_options(limits={"interruptGraceSeconds": 1}), CAPABILITIES)
-    lsp_client.editor = editor  # type: ignore[attr-defined]
-    yield lsp_client
-    await lsp_client.shutdown_session()
+    async with session(lsp_client, workspace, trusted_options(limits={"interruptGraceSeconds": 1})) as client:
+        yield client
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
 async def untrusted_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[LanguageClient]:
-    editor = Editor(lsp_client, workspace)
-    await editor.initialize({}, CAPABILITIES)
-    lsp_client.editor = editor  # type: ignore[attr-defined]
-    yield lsp_client
-    await lsp_client.shutdown_session()
+    async with session(lsp_client, workspace, {}) as client:
+        yield client
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ attaches to by its connection file, and switching between them (issue 17, first 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.conftest import CAPABILITIES, SERVER
+from tests.conftest import SERVER, session
 from tests.e2e.test_lifecycle import send_command, wait_for_state
 from tests.harness import Editor
 
@@ -30,11 +29,8 @@ HELPERS = "def twice(x):\n    return 2 * x\n"
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
 async def kernel_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[LanguageClient]:
-    editor = Editor(lsp_client, workspace)
-    await editor.initialize({"trusted": True, "kernel": KERNEL}, CAPABILITIES)
-    lsp_client.editor = editor  # type: ignore[attr-defined]
-    yield lsp_client
-    await lsp_client.shutdown_session()
+    async with session(lsp_client, workspace, {"trusted": True, "kernel": KERNEL}) as client:
+        yield client
 
 
 @pytest.fixture
@@ -171,12 +167,8 @@ def running_kernel(tmp_path: Path) -> Iterator[tuple[Path, Any]]:
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
 async def attached_client(lsp_client: LanguageClient, workspace: Path) -> AsyncIterator[LanguageClient]:
-    editor = Editor(lsp_client, workspace)
-    await editor.initialize({"trusted": True}, CAPABILITIES)
-    lsp_client.editor = editor  # type: ignore[attr-defined]
-    yield lsp_client
-    with contextlib.suppress(RuntimeError):  # the test may have ended the session itself
-        await lsp_client.shutdown_session()
+    async with session(lsp_client, workspace, {"trusted": True}) as client:  # the test ends it itself
+        yield client
 
 
 async def test_attach_by_connection_file_which_outlives_the_session(
