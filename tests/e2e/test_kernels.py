@@ -83,6 +83,14 @@ async def test_displays_come_from_the_kernel(kernel: Editor) -> None:
     assert [shown["data"].get("text/html") for shown in kernel.displays] == ["<i>i</i>", "<b>b</b>"]
 
 
+async def test_a_display_method_that_raises_is_noted_in_the_kernels_stderr(kernel: Editor) -> None:
+    source = "class Bad:\n    def _repr_html_(self):\n        raise ValueError('no')\n    def __repr__(self):\n        return 'Bad()'\n"
+    uri = kernel.open("bad.py", source)
+    result = await kernel.eval(uri, "Bad()")
+    assert (result["ok"], result["value"]["repr"]) == (True, "Bad()")
+    assert result["stderr"] == "evalens: Bad._repr_html_ raised ValueError: no; left out\n"
+
+
 async def test_a_plot_comes_from_the_kernels_own_matplotlib_backend(kernel: Editor) -> None:
     pytest.importorskip("matplotlib")
     uri = kernel.open("plot.py", "import matplotlib.pyplot as plt\n")

@@ -70,26 +70,36 @@ class Displays:
 
     def show_value(self, value: Any, text: str) -> None:
         """The bundle of a run's value (``text`` its bounded repr), when it has display methods."""
-        bundle = self.special(value) if self.special is not None else None
-        if bundle is not None:
-            self.emit(bundle)
-        elif offers_display(value):
-            self.show(value, lambda: text)
+        if not self._shown_specially(value) and offers_display(value):
+            self._format(value, lambda: text)
 
     def show(
         self,
         obj: Any,
-        plain: Optional[Callable[[], str]] = None,
         include: Optional[Sequence[str]] = None,
         exclude: Optional[Sequence[str]] = None,
         metadata: Optional[Dict[str, Any]] = None,
     ) -> None:
         """``obj`` as the display protocol has it (every object has at least ``text/plain``)."""
-        special = self.special(obj) if self.special is not None else None
-        if special is not None:
-            self.emit(special)
-            return
-        formatted = self.formatter.format(obj, plain or (lambda: self.plain(obj)), self.budget, include, exclude)
+        if not self._shown_specially(obj):
+            self._format(obj, lambda: self.plain(obj), include, exclude, metadata)
+
+    def _shown_specially(self, obj: Any) -> bool:
+        """Whether ``obj`` was shown as what the display protocol does not cover (a figure)."""
+        bundle = self.special(obj) if self.special is not None else None
+        if bundle is not None:
+            self.emit(bundle)
+        return bundle is not None
+
+    def _format(
+        self,
+        obj: Any,
+        plain: Callable[[], str],
+        include: Optional[Sequence[str]] = None,
+        exclude: Optional[Sequence[str]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        formatted = self.formatter.format(obj, plain, self.budget, include, exclude)
         if formatted is None:
             self.dropped = True
             return

@@ -84,6 +84,7 @@ class Worker:
         self._sending = threading.Lock()  # a thread may show a display while a reply is written
         self.displays = Displays(self.send, self.note, self.flush_output)
         self.runner.on_value = self.displays.show_value
+        self.runner.note = self.note
 
     # -- setup -----------------------------------------------------------
 
@@ -295,12 +296,9 @@ class Worker:
             self.keeper.flush()
 
     def note(self, text: str) -> None:
-        """A line on the run's stderr from evalens itself (a display that could not be shown)."""
-        line = f"evalens: {text}\n"
-        if self.keeper is not None:
-            self.keeper.stderr.write(line)
-        else:
-            os.write(2, line.encode("utf-8", "replace"))
+        """A line on the run's stderr from evalens itself (a display that could not be shown):
+        our own stream even where user code replaced ``sys.stderr``; in a kernel, the kernel's."""
+        (self.keeper.stderr if self.keeper is not None else sys.stderr).write(f"evalens: {text}\n")
 
     # -- requests ----------------------------------------------------------
 

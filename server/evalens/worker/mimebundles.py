@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import base64
 import json
-import signal
-import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .messages import PLAIN_CHARS, DisplayBundle, DisplayEvent, encode
+from .reprs import safe_str, timed
 
 
 class Base64(bytes):
@@ -138,9 +137,13 @@ class Formatter:
         data: Data = {}
         metadata: Metadata = {}
         cut: List[str] = []
-        name = _type_name(obj)
+        name = type(obj).__name__
+
+        def gather() -> None:
+            self._gather(obj, name, data, metadata, budget.left, cut, include, exclude)
+
         try:
-            _timed(lambda: self._gather(obj, name, data, metadata, budget.left, cut, include, exclude), SECONDS)
+            timed(gather, SECONDS, DisplayTimeout, every=0.05)
         except DisplayTimeout:
             self.note(f"{name}: its display methods took longer than {SECONDS:g} s; shown as text")
         text = data.get("text/plain")
@@ -217,7 +220,7 @@ class Formatter:
         except (DisplayTimeout, KeyboardInterrupt):
             raise
         except BaseException as exc:  # anything user code raises, SystemExit too, is a note
-            self.note(f"{name}.{method_name} raised {type(exc).__name__}: {_safe_str(exc)}; left out")
+            self.note(f"{name}.{method_name} raised {type(exc).__name__}: {safe_str(exc)}; left out")
             return None
 
 
@@ -226,39 +229,6 @@ def _split(given: Any) -> Tuple[Any, Any]:
     if isinstance(given, tuple) and len(given) == 2:
         return given[0], given[1]
     return given, None
-
-
-def _timed(call: Callable[[], None], seconds: float) -> None:
-    """Run ``call``; past ``seconds``, raise ``DisplayTimeout`` into it, again every 50 ms until
-    it lets go (main thread only: elsewhere there is no alarm)."""
-    if threading.current_thread() is not threading.main_thread():
-        call()
-        return
-    armed = [True]
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        if armed[0]:
-            raise DisplayTimeout
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
-    try:
-        call()
-    finally:
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _type_name(obj: Any) -> str:
-    return type(obj).__name__
-
-
-def _safe_str(exc: BaseException) -> str:
-    try:
-        return str(exc)[:200]
-    except Exception:
-        return "?"
 
 
 # -- on the channel ------------------------------------------------------------------------------

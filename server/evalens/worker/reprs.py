@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
 ELLIPSIS = "…"
 
@@ -36,19 +36,27 @@ class _Budget:
         self.cut = False
 
 
-def _timed(call: Callable[[], str], seconds: float) -> str:
-    """Run ``call`` with an alarm after ``seconds`` (main thread only)."""
+T = TypeVar("T")
+
+
+def timed(call: Callable[[], T], seconds: float, error: type = ReprTimeout, every: float = 0.0) -> T:
+    """Run ``call``; past ``seconds``, raise ``error`` into it, and again every ``every``
+    seconds (when given) until it lets go: code that catches the first cannot hold on.
+    Main thread only: elsewhere there is no alarm."""
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         return call()
+    armed = [True]
 
     def on_alarm(signum: int, frame: Any) -> None:
-        raise ReprTimeout
+        if armed[0]:
+            raise error
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, every)
     try:
         return call()
     finally:
+        armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
@@ -131,7 +139,7 @@ def bounded_repr(
         return text
 
     try:
-        text = _timed(lambda: _render(value, budget, set(), checked_repr), seconds)
+        text = timed(lambda: _render(value, budget, set(), checked_repr), seconds)
     except ReprTimeout:
         return f"<{_name(value)} object; repr took longer than {seconds:g} s>", False
     except MemoryError:
@@ -139,7 +147,7 @@ def bounded_repr(
     except RecursionError:
         return f"<{_name(value)} object; repr recursed too deeply>", False
     except Exception as exc:
-        return f"<{_name(value)} object; repr failed: {type(exc).__name__}({_safe_str(exc)})>", False
+        return f"<{_name(value)} object; repr failed: {type(exc).__name__}({safe_str(exc)})>", False
     if len(text) > limit:
         return text[:limit] + ELLIPSIS, True
     if budget.cut:
@@ -151,7 +159,7 @@ def _name(value: Any) -> str:
     return type(value).__name__
 
 
-def _safe_str(exc: BaseException) -> Optional[str]:
+def safe_str(exc: BaseException) -> Optional[str]:
     try:
         return str(exc)[:200]
     except Exception:

@@ -122,6 +122,10 @@ def _run_coroutine(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
 
+def _note(text: str) -> None:
+    sys.stderr.write(f"evalens: {text}\n")
+
+
 class Runner:
     """Executes code for the worker and keeps ``_``, ``_1``, ``_2``, ... alive."""
 
@@ -135,6 +139,8 @@ class Runner:
         self.last_error: Optional[BaseException] = None
         #: shows a value (and its repr) that has display methods; runs user code
         self.on_value: Optional[Callable[[Any, str], None]] = None
+        #: a line from evalens on the run's stderr
+        self.note: Callable[[str], None] = _note
 
     # -- results ---------------------------------------------------------
 
@@ -207,9 +213,9 @@ class Runner:
             with self.guard.user_code():
                 self.on_value(value, text)
         except KeyboardInterrupt:
-            sys.stderr.write(f"evalens: interrupted while showing the {type(value).__name__}; shown as text\n")
+            self.note(f"interrupted while showing the {type(value).__name__}; shown as text")
         except Exception as exc:  # a figure that cannot be drawn: the value is still the Result
-            sys.stderr.write(f"evalens: the {type(value).__name__} could not be shown: {type(exc).__name__}: {exc}\n")
+            self.note(f"the {type(value).__name__} could not be shown: {type(exc).__name__}: {exc}")
 
     # -- running ---------------------------------------------------------
 

@@ -25,15 +25,13 @@ from typing import Any
 from ...settings import KernelTarget
 from ...worker import bootstrap, messages
 from ..backend import InterpreterDied, RestartRefused, RunEvents, RunOutcome, SessionConfig, SessionState, Shown
-from .kernelchannels import Channels, Execution, missing_jupyter_client, shown_of
+from .kernelchannels import SHOWN, Channels, Execution, missing_jupyter_client, shown_of
 
 log = logging.getLogger(__name__)
 WORKER_DIR = str(Path(messages.__file__).resolve().parent)
 #: the reply's user expression: the worker's answer, as application/json
 REPLY = {"evalens": "__import__('_evalens_worker.kernelside', fromlist=['reply']).reply()"}
 START_SECONDS = 60.0
-#: MIME types of the bundles a kernel shows (iopub messages that carry ``data``)
-SHOWN = ("display_data", "execute_result", "update_display_data")
 
 
 def answer_code(request: dict[str, Any]) -> str:
@@ -45,14 +43,15 @@ def answer_code(request: dict[str, Any]) -> str:
 class KernelSession:
     """One kernel and the worker inside it (``backend.Session``)."""
 
-    def __init__(self, config: SessionConfig, target: KernelTarget, background: RunEvents) -> None:
+    def __init__(self, config: SessionConfig, background: RunEvents) -> None:
+        assert config.kernel is not None, "a kernel session serves a kernel setting"
         self.config = config
-        self.target = target
+        self.target: KernelTarget = config.kernel
         self.background = background
         self.state = SessionState.STOPPED
         self.pid: int | None = None
         self.python: str | None = None
-        self.executable = target.describe()
+        self.executable = self.target.describe()
         self.channels: Channels | None = None
         self._ids = 0
         self._death: str | None = None
@@ -183,11 +182,6 @@ class KernelBackend:
     def starting(self) -> bool:
         return self._starting is not None and not self._starting.done()
 
-    def _target(self) -> KernelTarget:
-        target = self.config().kernel
-        assert target is not None, "the kernel backend serves a kernel setting"
-        return target
-
     async def start(self) -> KernelSession:
         session = self._session
         current = self.config()
@@ -201,7 +195,7 @@ class KernelBackend:
         if self._session is not None:
             await self._session.stop()
             self._session = None
-        session = KernelSession(config, self._target(), self.background)
+        session = KernelSession(config, self.background)
         started = time.perf_counter()
         await session.start()
         log.info("%s ready in %.0f ms", session.target.describe(), (time.perf_counter() - started) * 1000)

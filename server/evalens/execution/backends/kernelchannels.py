@@ -30,6 +30,8 @@ INSTALL = "pip install 'evalens[jupyter]'"
 WATCH_SECONDS = 0.25
 
 BetweenRuns = Callable[[str, dict[str, Any]], None]
+#: the iopub messages that carry a bundle to show (``data`` and ``metadata``)
+SHOWN = ("display_data", "execute_result", "update_display_data")
 
 
 def missing_jupyter_client() -> str | None:
@@ -72,7 +74,7 @@ class Execution:
             self.streams[name].append(text)
             if self.events is not None:
                 self.events.output(name, text)
-        elif message_type in ("display_data", "execute_result", "update_display_data"):
+        elif message_type in SHOWN:
             if self.events is not None:
                 self.events.display(shown_of(content))
         elif message_type == "error":
@@ -128,7 +130,6 @@ class Channels:
         self.between_runs = between_runs
         self.manager: Any = None
         self.client: Any = None
-        self.pid: int | None = None
         self.running: dict[str, Execution] = {}
         self.dead: str | None = None
         self._tasks: list[asyncio.Task[None]] = []
