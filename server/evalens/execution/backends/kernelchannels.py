@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 INSTALL = "pip install 'evalens[jupyter]'"
 #: how often a kernel is checked for life while something waits for it
 WATCH_SECONDS = 0.25
+#: an interrupted execution still running after this long is interrupted again, so many times
+INTERRUPT_AGAIN = 0.5
+INTERRUPT_TRIES = 6
 
 BetweenRuns = Callable[[str, dict[str, Any]], None]
 #: the iopub messages that carry a bundle to show (``data`` and ``metadata``)
@@ -280,15 +283,26 @@ class Channels:
         task.add_done_callback(finished)
 
     def interrupt_soon(self) -> None:
-        """Interrupt what the kernel runs for us; an execution it has not begun yet is
-        interrupted as it begins (a signal before would land in the kernel's own loop, and the
-        execution would then run on, uninterrupted)."""
-        waiting = [execution for execution in self.running.values() if not execution.started]
-        if not waiting:
+        """Interrupt what the kernel runs for us, until it has stopped. An interrupt reaches the
+        code only once the kernel runs it: one that lands before (before its busy status, or
+        between that status and the code, while the kernel's own event loop runs) is swallowed
+        there, and the code would run on. So an execution not begun yet is interrupted as it
+        begins, and each one again every ``INTERRUPT_AGAIN`` seconds while it goes on (at
+        most ``INTERRUPT_TRIES`` times)."""
+        if not self.running:
             self.soon(self.interrupt())
-            return
-        for execution in waiting:
-            execution.on_start = lambda: self.soon(self.interrupt())
+        for execution in list(self.running.values()):
+            if execution.started:
+                self.soon(self._interrupt_until_done(execution))
+            else:
+                execution.on_start = lambda begun=execution: self.soon(self._interrupt_until_done(begun))
+
+    async def _interrupt_until_done(self, execution: Execution) -> None:
+        for _ in range(INTERRUPT_TRIES):
+            await self.interrupt()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(execution.done), INTERRUPT_AGAIN)
+                return
 
     async def interrupt(self) -> None:
         if self.manager is not None:
