@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sys
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,11 +38,16 @@ class KernelTarget:
     url: str | None = None
     token: str | None = field(default=None, repr=False)  # never logged nor shown
     id: str | None = None
+    #: a url that is neither loopback nor https is refused unless this is set
+    allow_insecure: bool = False
 
-    def shown(self) -> dict[str, str]:
+    def shown(self) -> dict[str, str | bool]:
         """The setting as the user wrote it, without the token (``evalens.status``)."""
         fields = {"connectionFile": self.connection_file, "spec": self.spec, "url": self.url, "id": self.id}
-        return {key: value for key, value in fields.items() if value is not None}
+        shown: dict[str, str | bool] = {key: value for key, value in fields.items() if value is not None}
+        if self.allow_insecure:
+            shown["allowInsecure"] = True
+        return shown
 
     def describe(self) -> str:
         """The kernel in a few words, for messages."""
@@ -170,7 +176,7 @@ def merge(settings: Settings, raw: dict[str, Any]) -> tuple[Settings, list[str]]
 
 KERNEL_FORMS = (
     'null, {"connectionFile": path}, {"spec": name} or {"url": "http(s)://host:port", "token": str, '
-    '"id"?: str, "spec"?: str}'
+    '"id"?: str, "spec"?: str, "allowInsecure"?: bool}'
 )
 
 
@@ -180,15 +186,31 @@ def parse_kernel(value: Any) -> tuple[KernelTarget | None, str | None]:
         return None, None
     shown = {**value, "token": "…"} if isinstance(value, dict) and "token" in value else value
     wrong = f"evalens.kernel must be {KERNEL_FORMS}, not {shown!r}"
-    if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
+    if not isinstance(value, dict):
+        return None, wrong
+    insecure = value.get("allowInsecure", False)
+    texts = {key: text for key, text in value.items() if key != "allowInsecure"}
+    if not isinstance(insecure, bool) or not all(isinstance(v, str) and v for v in texts.values()):
+        return None, wrong
+    if "allowInsecure" in value and "url" not in value:
         return None, wrong
     if set(value) == {"connectionFile"}:
         return KernelTarget(connection_file=os.path.expanduser(value["connectionFile"])), None
     if set(value) == {"spec"}:
         return KernelTarget(spec=value["spec"]), None
-    if "url" in value and set(value) <= {"url", "token", "id", "spec"}:
+    if "url" in value and set(value) <= {"url", "token", "id", "spec", "allowInsecure"}:
+        # `jupyter server list` prints http://host:port/?token=...: the token is taken from there
+        parts = urllib.parse.urlsplit(value["url"])
+        query = urllib.parse.parse_qs(parts.query)
+        url = parts._replace(query="", fragment="").geturl().rstrip("/")
+        if parts.scheme not in ("http", "https") or not parts.hostname or set(query) - {"token"} or parts.fragment:
+            return (
+                None,
+                f"evalens.kernel: url must be http(s)://host:port[/base], not {url + ('?…' if parts.query else '')!r}",
+            )
+        token = value.get("token") or (query["token"][0] if "token" in query else None)
         return KernelTarget(
-            url=value["url"].rstrip("/"), token=value.get("token"), id=value.get("id"), spec=value.get("spec")
+            url=url, token=token, id=value.get("id"), spec=value.get("spec"), allow_insecure=insecure
         ), None
     return None, wrong
 

@@ -924,6 +924,92 @@ each the start of a run of text it holds on."
        "output %S" (evalens-test-output-since start))))
   (setq evalens-settings nil))
 
+;; Jupyter kernels (docs/protocol.md, "Jupyter kernels"): the `python3' kernelspec is the test
+;; venv's ipykernel, registered in this home as the README says; the server has jupyter_client
+;; (`pipx inject evalens jupyter_client').  The picker's `completing-read', `read-string' and
+;; `read-passwd' are stubbed as a user's answers.
+(defvar evalens-test-kernel-buffer nil)
+(defvar evalens-test-kernel-labels nil "The picker's entries, as last offered.")
+
+(defun evalens-test-told (regexp)
+  "The newest message matching REGEXP, or nil."
+  (cl-find-if (lambda (m) (string-match-p regexp m)) evalens-test-messages))
+
+(defun evalens-test-pick-kernel (choose &rest answers)
+  "Run `evalens-select-kernel' as a user: CHOOSE (of the labels) gives the entry chosen.
+ANSWERS is a plist of :url (for `read-string') and :token (for `read-passwd'), and
+:asked, a symbol whose value gets the prompts."
+  (let (asked)
+    (cl-letf (((symbol-function 'completing-read)
+               (lambda (_prompt collection &rest _)
+                 (setq evalens-test-kernel-labels (all-completions "" collection))
+                 (funcall choose evalens-test-kernel-labels)))
+              ((symbol-function 'read-string)
+               (lambda (prompt &rest _) (push prompt asked) (plist-get answers :url)))
+              ((symbol-function 'read-passwd)
+               (lambda (prompt &rest _) (push prompt asked) (plist-get answers :token))))
+      (call-interactively #'evalens-select-kernel))
+    (nreverse asked)))
+
+(evalens-test-step "kernels: evalens-select-kernel lists the interpreters; choosing the python3 kernelspec starts it"
+  (setq evalens-test-kernel-buffer
+        (evalens-test-visit "workspace" "kernel.py" '("__import__('sys').modules.get('ipykernel') is not None")))
+  (set-buffer evalens-test-kernel-buffer)
+  (evalens-test-connect)
+  (evalens-test-expect (eglot-managed-p) "kernel.py is not managed")
+  (let ((evalens-test-messages nil))
+    (evalens-test-pick-kernel (lambda (labels) (cl-find-if (lambda (l) (string-prefix-p "kernelspec python3" l)) labels)))
+    (evalens-test-expect
+     (evalens-test-wait 30 (lambda () (evalens-test-told "\\`evalens: kernel python3 (Python [0-9.]+, pid [0-9]+)\\'")))
+     "messages %S; picker %S" evalens-test-messages evalens-test-kernel-labels)
+    (evalens-test-log "  %s" (car evalens-test-messages)))
+  (let ((labels evalens-test-kernel-labels))
+    (evalens-test-expect (equal (car labels) "evalens' own interpreter (in use)") "picker %S" labels)
+    (evalens-test-expect (member "kernelspec python3: Python 3 (ipykernel)" labels) "picker %S" labels)
+    (evalens-test-expect (equal (car (last labels)) "Jupyter Server or Gateway...") "picker %S" labels)))
+
+(evalens-test-step "kernels: code runs in the kernel; evalens-status names it"
+  (set-buffer evalens-test-kernel-buffer)
+  (goto-char (point-min))
+  (evalens-eval-line)
+  (evalens-test-expect (evalens-test-wait 15 (lambda () (equal (evalens-test-result 1) "⇒ True")))
+                       "line 1 shows %S" (evalens-test-result 1))
+  (let ((evalens-test-messages nil))
+    (evalens-status)
+    (evalens-test-expect
+     (evalens-test-wait 5 (lambda () (evalens-test-told "\\`evalens: idle, pid [0-9]+, [0-9.]+, kernel python3\\'")))
+     "messages %S" evalens-test-messages)))
+
+(evalens-test-step "kernels: a Jupyter Server: its URL (read-string), its token (read-passwd); the refusal told, not the token"
+  (set-buffer evalens-test-kernel-buffer)
+  (let* ((token "s3cret-token-never-shown")
+         (evalens-test-messages nil)
+         (asked (evalens-test-pick-kernel (lambda (labels) (car (last labels))) :url "http://127.0.0.1:9" :token token)))
+    (evalens-test-expect
+     (evalens-test-wait 20 (lambda () (evalens-test-told "\\`evalens: evalens\\.attach: .*127\\.0\\.0\\.1:9")))
+     "messages %S; asked %S" evalens-test-messages asked)
+    (evalens-test-log "  %s" (evalens-test-told "\\`evalens: evalens\\.attach: "))
+    (evalens-test-expect (equal asked '("Jupyter Server URL (default http://localhost:8888): "
+                                        "Token for http://127.0.0.1:9 (empty: none): "))
+                         "asked %S" asked)
+    (evalens-test-expect (string-suffix-p " (in use)" (nth 1 evalens-test-kernel-labels))
+                         "picker %S" evalens-test-kernel-labels)
+    (evalens-test-expect (not (cl-some (lambda (m) (string-match-p (regexp-quote token) m)) evalens-test-messages))
+                         "the token was told: %S" evalens-test-messages)))
+
+(evalens-test-step "kernels: (evalens-select-kernel nil) from Lisp goes back to evalens' own interpreter"
+  (set-buffer evalens-test-kernel-buffer)
+  (let ((evalens-test-messages nil))
+    (evalens-select-kernel nil)
+    (evalens-test-expect
+     (evalens-test-wait 15 (lambda () (evalens-test-told "\\`evalens: evalens' own interpreter (Python [0-9.]+, pid [0-9]+)\\'")))
+     "messages %S" evalens-test-messages))
+  (goto-char (point-min))
+  (evalens-eval-line)
+  (evalens-test-expect (evalens-test-wait 15 (lambda () (equal (evalens-test-result 1) "⇒ False")))
+                       "line 1 shows %S" (evalens-test-result 1))
+  (kill-buffer evalens-test-kernel-buffer))
+
 (evalens-test-step "an untrusted workspace: the message says the Emacs way to trust it; trusting works at once"
   (setq evalens-trusted nil)            ; as before the README's setup
   (let ((buffer (evalens-test-visit "untrusted" "u.py" '("1 + 1"))))

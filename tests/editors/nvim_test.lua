@@ -1224,6 +1224,133 @@ local function main()
     expect(#evalens.ui.marks(bufnr) == 0, "results not cleared: " .. marks_text())
   end)
 
+  -- Jupyter kernels (docs/protocol.md, "Jupyter kernels"): the `python3` kernelspec is the
+  -- test venv's ipykernel, registered in this home as the README says; the server has
+  -- jupyter_client (`pipx inject evalens jupyter_client`). The picker is vim.ui.select,
+  -- stubbed here as a user's choice.
+  local kernel_buf
+  local probe = "__import__('sys').modules.get('ipykernel') is not None" -- True only in a kernel
+  local function told(pattern, level) -- the message told at `level` that matches `pattern`
+    for _, m in ipairs(messages) do
+      if m:find(pattern) and levels[m] == level then
+        return m
+      end
+    end
+    return nil
+  end
+  local function pick(choose) -- stub vim.ui.select: `choose(labels)` gives the label to pick
+    local seen = {}
+    vim.ui.select = function(items, opts, on_choice)
+      for _, item in ipairs(items) do
+        table.insert(seen, opts.format_item(item))
+      end
+      local wanted = choose(seen)
+      for i, item in ipairs(items) do
+        if opts.format_item(item) == wanted then
+          return on_choice(item, i)
+        end
+      end
+      on_choice(nil, nil)
+    end
+    return seen
+  end
+
+  step("kernels: :EvalensKernel lists the interpreters; picking the python3 kernelspec starts it", function()
+    vim.cmd("edit " .. vim.fn.fnameescape(workspace .. "/kernel.py"))
+    kernel_buf = api.nvim_get_current_buf()
+    api.nvim_buf_set_lines(kernel_buf, 0, -1, false, { probe })
+    expect(attached(kernel_buf), "no evalens client attached to kernel.py")
+    expect(evalens.kernel_status() == "", "kernel_status: " .. vim.inspect(evalens.kernel_status()))
+    local labels = pick(function(seen)
+      for _, label in ipairs(seen) do
+        if label:find("^kernelspec python3") then
+          return label
+        end
+      end
+    end)
+    vim.cmd("EvalensKernel")
+    local attached_to
+    expect(wait(30000, function()
+      attached_to = told("^evalens: kernel python3 %(Python %d+%.%d+%.%d+, pid %d+%)$", vim.log.levels.INFO)
+      return attached_to
+    end), "messages: " .. table.concat(messages, " / ") .. "; picker: " .. vim.inspect(labels))
+    log("  " .. attached_to)
+    expect(labels[1] == "evalens' own interpreter (in use)", "picker: " .. vim.inspect(labels))
+    expect(vim.tbl_contains(labels, "kernelspec python3: Python 3 (ipykernel)"), "picker: " .. vim.inspect(labels))
+    expect(labels[#labels] == "Jupyter Server or Gateway…", "picker: " .. vim.inspect(labels))
+    expect(evalens.kernel_status() == "python3", "kernel_status: " .. vim.inspect(evalens.kernel_status()))
+    local completions = vim.fn.getcompletion("EvalensKernel ", "cmdline")
+    expect(vim.tbl_contains(completions, "null") and vim.tbl_contains(completions, '{"spec":"python3"}'),
+      "completions: " .. vim.inspect(completions))
+  end)
+
+  step("kernels: code runs in the kernel; :EvalensStatus names it", function()
+    vim.cmd("1EvalensEval")
+    expect(wait(15000, function()
+      return mark_in(kernel_buf, 1) == "⇒ True"
+    end), "line 1 shows " .. tostring(mark_in(kernel_buf, 1)))
+    vim.cmd("EvalensStatus")
+    expect(wait(5000, function()
+      return told("^evalens: idle, pid %d+, %d+%.%d+%.%d+, kernel python3$", vim.log.levels.INFO)
+    end), "messages: " .. table.concat(messages, " / "))
+  end)
+
+  step("kernels: a Jupyter Server asks its URL (vim.ui.input) and token (inputsecret); its failure is an ERROR", function()
+    local token = "s3cret-token-never-shown"
+    local input, inputsecret = vim.ui.input, vim.fn.inputsecret
+    local asked = {}
+    vim.ui.input = function(opts, on_confirm)
+      table.insert(asked, opts.prompt)
+      on_confirm("http://127.0.0.1:9")
+    end
+    vim.fn.inputsecret = function(prompt)
+      table.insert(asked, prompt)
+      return token
+    end
+    local labels = pick(function(seen)
+      return seen[#seen]
+    end)
+    local ok, err = pcall(function()
+      local before = #messages
+      vim.cmd("EvalensKernel")
+      local failure
+      expect(wait(20000, function()
+        failure = told("^evalens: evalens%.attach: .*127%.0%.0%.1:9", vim.log.levels.ERROR)
+        return failure
+      end), "messages: " .. table.concat(messages, " / ") .. "; asked: " .. vim.inspect(asked))
+      log("  " .. failure)
+      expect(labels[1] == "evalens' own interpreter" and labels[2]:find(" %(in use%)$"), "picker: " .. vim.inspect(labels))
+      expect(#asked == 2 and asked[1] == "Jupyter Server URL: ", "asked: " .. vim.inspect(asked))
+      expect(asked[2] == "Token for http://127.0.0.1:9 (empty: none): ", "asked: " .. vim.inspect(asked))
+      for i = before + 1, #messages do
+        expect(not messages[i]:find(token, 1, true), "the token was told: " .. messages[i])
+      end
+      expect(vim.fn.histget("input", -1) ~= token, "the token is in the input history")
+      -- The server keeps the setting (the next run tries it again), and the statusline says so.
+      expect(wait(5000, function()
+        return evalens.kernel_status() == "default@127.0.0.1:9"
+      end), "kernel_status: " .. vim.inspect(evalens.kernel_status()))
+    end)
+    vim.ui.input, vim.fn.inputsecret = input, inputsecret
+    expect(ok, err)
+  end)
+
+  step("kernels: :EvalensKernel null goes back to evalens' own interpreter; a bad value is told", function()
+    vim.cmd("EvalensKernel {oops")
+    expect(told("^evalens: usage: :EvalensKernel", vim.log.levels.ERROR), "messages: " .. table.concat(messages, " / "))
+    vim.cmd("EvalensKernel null")
+    expect(wait(15000, function()
+      return told("^evalens: evalens' own interpreter %(Python %d+%.%d+%.%d+, pid %d+%)$", vim.log.levels.INFO)
+    end), "messages: " .. table.concat(messages, " / "))
+    expect(evalens.kernel_status() == "", "kernel_status: " .. vim.inspect(evalens.kernel_status()))
+    vim.cmd("1EvalensEval")
+    expect(wait(15000, function()
+      return mark_in(kernel_buf, 1) == "⇒ False"
+    end), "line 1 shows " .. tostring(mark_in(kernel_buf, 1)))
+    vim.cmd("bwipeout! " .. kernel_buf)
+    vim.cmd("buffer " .. bufnr)
+  end)
+
   -- A textual transcript of what the user sees, for the README.
   local transcript_path = os.getenv("EVALENS_TRANSCRIPT")
   if transcript_path and not failed then

@@ -1,5 +1,6 @@
-"""Shared helpers for the real-editor tests: evalens installed as the READMEs say, a private
-home, the report.
+"""Shared helpers for the real-editor tests: evalens installed as the READMEs say (with
+jupyter_client, as their *Jupyter kernels* sections add), a private home (where a test may
+register the test venv's ipykernel as the `python3` kernelspec), the report.
 
 Every editor test starts the server the way its README tells a user to: the README's
 install command (``INSTALL``, run in the repository like a user's clone) puts an
@@ -22,6 +23,9 @@ EDITORS = REPO / "editors"
 #: The install command of the READMEs, run in the repository: an isolated environment with
 #: `evalens` on PATH (tests/editors/test_install.py checks that every README gives it).
 INSTALL = ["pipx", "install", "."]
+#: What the editor READMEs' *Jupyter kernels* sections add to that install: jupyter_client
+#: beside the server (`pip install 'evalens[jupyter]'` for a pipx install).
+INSTALL_JUPYTER = ["pipx", "inject", "evalens", "jupyter_client"]
 
 
 def install_evalens(base: Path) -> Path:
@@ -37,7 +41,21 @@ def install_evalens(base: Path) -> Path:
     done = subprocess.run([pipx, *INSTALL[1:]], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     if done.returncode != 0 or not (bin_dir / "evalens").exists():
         raise RuntimeError(f"{' '.join(INSTALL)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    done = subprocess.run([pipx, *INSTALL_JUPYTER[1:]], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(INSTALL_JUPYTER)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return bin_dir
+
+
+def install_kernelspec(env: dict[str, str]) -> None:
+    """Register this test venv's ipykernel (the test extra has it) as the user's `python3`
+    kernelspec in the private home of ``env``, as the READMEs tell a user to make a project's
+    environment a kernel: ``python -m ipykernel install --user``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ipykernel", "install", "--user"], env=env, capture_output=True, text=True, timeout=60
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"python -m ipykernel install --user failed ({done.returncode}):\n{done.stderr}")
 
 
 def user_path(evalens_bin: Path) -> str:

@@ -23,7 +23,12 @@ eglot runs it, `C-c . A` with a failing middle cell (its error, the cells after 
 run); rich output in a workspace whose `interpreter` is this venv's Python (a matplotlib
 figure drawn by `plt.plot` is a link to its PNG file in batch Emacs, which is not
 graphical, and an image in *evalens-output* when Emacs is made to look graphical; a value
-with `_repr_html_` shows its text/plain, each once, also from cells run together); an untrusted workspace's message and trusting it as the message says; plain eglot
+with `_repr_html_` shows its text/plain, each once, also from cells run together); Jupyter
+kernels (`evalens-select-kernel` with a stubbed `completing-read` chooses the `python3`
+kernelspec, the test venv's ipykernel, and code runs there; a Jupyter Server's URL and token,
+read with stubs of `read-string` and `read-passwd`, and the server's refusal told without the
+token; `(evalens-select-kernel nil)` back to evalens' own interpreter); an untrusted
+workspace's message and trusting it as the message says; plain eglot
 configured by the top README's snippet; the server's workspace/codeLens/refresh answered;
 the server ending later (its exit and last stderr lines; its last answer handled after it
 ended sends nothing more); no error escaping a process filter or sentinel.
@@ -45,7 +50,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import EDITORS, run_log
+from .support import EDITORS, INSTALL_JUPYTER, install_kernelspec, run_log
 
 SCRIPT = Path(__file__).with_name("emacs_test.el")
 
@@ -75,6 +80,7 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
     # The rich output steps set the `interpreter' setting to this venv's Python (matplotlib
     # is in the test extra), as a user points evalens at a project's environment.
     env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "emacs"), EVALENS_TEST_PYTHON=sys.executable)
+    install_kernelspec(env)  # the kernel steps choose the `python3` kernelspec
     # Not -Q: Debian's site-start puts eglot on the load path.
     proc = subprocess.run(
         [binary, "--batch", "-l", str(SCRIPT)],
@@ -120,6 +126,10 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         "rich output: in a graphical Emacs",
         "rich output: a value with _repr_html_",
         "rich output: cells, each cell's bundles once",
+        "kernels: evalens-select-kernel lists the interpreters",
+        "kernels: code runs in the kernel",
+        "kernels: a Jupyter Server",
+        "kernels: (evalens-select-kernel nil) from Lisp",
         "an untrusted workspace: the message says the Emacs way to trust it",
         "plain eglot with the top README's snippet",
         "workspace/codeLens/refresh: the server asks",
@@ -128,6 +138,8 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
     ]:
         assert f"ok {step}" in report, log
     assert "error in process" not in proc.stderr, log
+    # The README's Jupyter kernels section gives the install the kernel steps had.
+    assert " ".join(INSTALL_JUPYTER) in (EDITORS / "emacs" / "README.md").read_text()
 
 
 #: Every file of the mode: evalens.el, the entry point a user loads, and the files it loads

@@ -10,9 +10,12 @@ its value and its old result, like main.py's, is shown ` (stale)` in EvalensStal
 evaluated again); `# %%` cells in a file never saved (]c / [c between the markers the server
 found, :EvalensRunCell and :EvalensRunBelow with each result in a virtual line under its cell,
 the Run cell lens, a cursor in no cell, a failing cell in the middle stopping the rest); run the
-module, restart. A second scenario is what a user sees when evalens cannot run; a third,
-rich output (a matplotlib plot saved as a PNG file and opened, image.nvim as a stub, a
-DataFrame-like value as text). `.ci/editors.sh` installs both Neovims.
+module, restart; Jupyter kernels (:EvalensKernel picks the `python3` kernelspec through a stubbed
+vim.ui.select, code runs there, a Jupyter Server's URL and token are asked and its failure told
+at ERROR without the token, :EvalensKernel null goes back to evalens' own interpreter). A
+second scenario is what a user sees when evalens cannot run; a third, rich output (a
+matplotlib plot saved as a PNG file and opened, image.nvim as a stub, a DataFrame-like value
+as text). `.ci/editors.sh` installs both Neovims.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import EDITORS, run_log
+from .support import EDITORS, INSTALL_JUPYTER, install_kernelspec, run_log
 
 SCRIPT = Path(__file__).with_name("nvim_test.lua")
 
@@ -64,6 +67,8 @@ def run_script(which: str, scenario: str, editor_env: dict[str, str], tmp_path: 
     env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "nvim"), EVALENS_SCENARIO=scenario)
     env["EVALENS_PYTHON"] = sys.executable  # the display scenario's interpreter: it has matplotlib
     env["EVALENS_TRANSCRIPT"] = str(tmp_path / "transcript.txt")
+    if scenario == "main":  # its kernel steps pick the `python3` kernelspec
+        install_kernelspec(env)
     proc = subprocess.run(
         [nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {SCRIPT}"],
         cwd=tmp_path,
@@ -115,8 +120,14 @@ def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> 
         "cells: ⋯ under a running cell; :EvalensInterrupt",
         "cells: a failing cell in the middle stops the rest and shows its error",
         ":checkhealth evalens",
+        "kernels: :EvalensKernel lists the interpreters",
+        "kernels: code runs in the kernel",
+        "kernels: a Jupyter Server asks its URL",
+        "kernels: :EvalensKernel null goes back",
     ]:
         assert f"ok {step}" in report, report
+    # The README's Jupyter kernels section gives the install these steps had.
+    assert " ".join(INSTALL_JUPYTER) in (EDITORS / "nvim" / "README.md").read_text()
 
 
 @pytest.mark.timeout(120)

@@ -99,3 +99,31 @@ def test_the_kernel_setting_takes_each_form_and_never_repeats_a_token() -> None:
         target, problem = parse_kernel(wrong)
         assert target is None and problem is not None and problem.startswith("evalens.kernel must be null, ")
         assert "s3cret" not in problem
+
+
+def test_a_server_url_as_jupyter_server_list_prints_it_gives_its_token_and_never_shows_it() -> None:
+    from evalens.settings import KernelTarget, parse_kernel
+
+    assert parse_kernel({"url": "http://localhost:8888/?token=abc123"}) == (
+        KernelTarget(url="http://localhost:8888", token="abc123"),
+        None,
+    )
+    insecure, _ = parse_kernel({"url": "http://10.0.0.5:8888", "token": "t", "allowInsecure": True})
+    assert insecure is not None and insecure.shown() == {"url": "http://10.0.0.5:8888", "allowInsecure": True}
+    for wrong in ({"url": "ftp://h/?token=abc123"}, {"url": "http://h/?token=abc123&x=1"}, {"url": "h:8888"}):
+        target, problem = parse_kernel(wrong)
+        assert target is None and problem is not None and problem.startswith("evalens.kernel: url must be http(s)://")
+        assert "abc123" not in problem
+    target, problem = parse_kernel({"spec": "python3", "allowInsecure": True})
+    assert target is None and problem is not None
+
+
+def test_only_loopback_or_https_servers_are_used_unless_insecure_is_allowed() -> None:
+    from evalens.execution.backends.kernelrest import insecure_problem
+    from evalens.settings import KernelTarget
+
+    for url in ("http://127.0.0.1:8888", "http://localhost:8888/base", "http://[::1]:8888", "https://hub.example:443"):
+        assert insecure_problem(KernelTarget(url=url)) is None, url
+    problem = insecure_problem(KernelTarget(url="http://hub.example:8888"))
+    assert problem is not None and problem.startswith("http://hub.example:8888 is neither on this machine nor https")
+    assert insecure_problem(KernelTarget(url="http://hub.example:8888", allow_insecure=True)) is None

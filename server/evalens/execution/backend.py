@@ -130,7 +130,11 @@ class Session(Protocol):
     #: the Python version, once the worker has said hello
     python: str | None
     executable: str
-    state: SessionState
+
+    @property
+    def state(self) -> SessionState:
+        """Busy while it runs something (live lookups wait for idle)."""
+        ...
 
     @property
     def alive(self) -> bool:

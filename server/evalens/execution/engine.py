@@ -48,7 +48,7 @@ class EngineStatus(TypedDict):
     running: Queued | None
     queue: list[Queued]
     #: the ``kernel`` setting in force, without its token; null: evalens' own interpreter
-    kernel: dict[str, str] | None
+    kernel: dict[str, str | bool] | None
 
 
 class Engine:

@@ -25,7 +25,7 @@ from typing import Any
 from ...settings import KernelTarget
 from ...worker import bootstrap, messages
 from ..backend import InterpreterDied, RestartRefused, RunEvents, RunOutcome, SessionConfig, SessionState, Shown
-from .kernelchannels import SHOWN, Channels, Execution, missing_jupyter_client, shown_of
+from .kernelchannels import SHOWN, Channels, Execution, channels_for, missing_jupyter_client, shown_of
 
 log = logging.getLogger(__name__)
 WORKER_DIR = str(Path(messages.__file__).resolve().parent)
@@ -48,7 +48,7 @@ class KernelSession:
         self.config = config
         self.target: KernelTarget = config.kernel
         self.background = background
-        self.state = SessionState.STOPPED
+        self._state = SessionState.STOPPED
         self.pid: int | None = None
         self.python: str | None = None
         self.executable = self.target.describe()
@@ -57,30 +57,39 @@ class KernelSession:
         self._death: str | None = None
 
     @property
+    def state(self) -> SessionState:
+        """Busy too while the kernel runs another client's code: live lookups must not queue
+        behind it."""
+        if self._state is SessionState.IDLE and self.channels is not None and self.channels.others_busy:
+            return SessionState.BUSY
+        return self._state
+
+    @property
     def alive(self) -> bool:
         return self.channels is not None and self._death is None and self.channels.alive
 
-    async def start(self) -> None:
-        self.state = SessionState.STARTING
+    async def start(self, adopt: tuple[str, bool] | None = None) -> None:
+        """Reach the kernel (``adopt``: one a former session handed over) and send evalens in."""
+        self._state = SessionState.STARTING
         problem = missing_jupyter_client()
         if problem is not None:
-            self.state = SessionState.STOPPED
+            self._state = SessionState.STOPPED
             raise InterpreterDied(problem)
-        self.channels = Channels(self.target, self.config.cwd, self._between_runs)
+        self.channels = channels_for(self.target, self.config.cwd, self._between_runs, adopt)
         try:
             await self.channels.start(START_SECONDS)
             await self._boot()
         except InterpreterDied:
             await self.stop()
             raise
-        self.state = SessionState.IDLE
+        self._state = SessionState.IDLE
 
     async def _boot(self) -> None:
         """The worker's modules into the kernel, then its hello."""
         assert self.channels is not None
         booted = await self.channels.execute(bootstrap.kernel_source(WORKER_DIR), silent=True)
         if booted.error is not None:
-            raise InterpreterDied(f"{self.target.describe()} could not load evalens' worker: {booted.error}")
+            raise InterpreterDied(f"{self.channels.describe()} could not load evalens' worker: {booted.error}")
         hello = messages.hello_request(
             self._next_id(),
             token="",
@@ -95,7 +104,7 @@ class KernelSession:
         )
         info = (await self._request(hello, silent=True)).reply["hello"]
         self.python, self.pid = info["python"], info["pid"]
-        self.executable = f"{info['executable']} in {self.target.describe()}"
+        self.executable = f"{info['executable']} in {self.channels.describe()}"
 
     def _next_id(self) -> int:
         self._ids += 1
@@ -103,20 +112,29 @@ class KernelSession:
 
     async def _request(self, request: Any, silent: bool, events: RunEvents | None = None) -> Execution:
         if self.channels is None or not self.alive:
-            raise InterpreterDied(self._death or f"{self.target.describe()} is not connected")
+            raise InterpreterDied(self._death or f"{self.describe()} is not connected")
         done = await self.channels.execute(answer_code(request), silent=silent, expressions=REPLY, events=events)
         if done.died is not None:
             self._death = done.died
             raise InterpreterDied(done.died)
         if done.reply is None:
             raise InterpreterDied(
-                f"{self.target.describe()} did not answer evalens' request: {done.error or 'no reply'}; "
+                f"{self.describe()} did not answer evalens' request: {done.error or 'no reply'}; "
                 "restart the kernel (evalens.restart) or check that it is a Python kernel with IPython"
             )
         return done
 
+    def describe(self) -> str:
+        return self.channels.describe() if self.channels is not None else self.target.describe()
+
     async def run(self, body: messages.Run, events: RunEvents) -> RunOutcome:
-        self.state = SessionState.BUSY
+        if self.channels is not None and self.channels.others_busy:
+            events.output(
+                "stderr",
+                f"evalens: {self.describe()} is running another client's code; this run starts when that ends "
+                "(evalens.interrupt cancels this run only)\n",
+            )
+        self._state = SessionState.BUSY
         shown: list[Shown] = []
 
         def display(item: Shown) -> None:
@@ -131,8 +149,8 @@ class KernelSession:
             died.display = shown
             raise
         finally:
-            if self.state is SessionState.BUSY:
-                self.state = SessionState.IDLE
+            if self._state is SessionState.BUSY:
+                self._state = SessionState.IDLE
         reply: messages.RunReply = done.reply
         stdout, stderr, cut = done.output(self.config.output_bytes)
         return RunOutcome(reply, stdout, stderr, cut, shown)
@@ -142,7 +160,7 @@ class KernelSession:
         return done.reply["inspected"]
 
     def interrupt(self) -> bool:
-        if self.state is not SessionState.BUSY or self.channels is None:
+        if self._state is not SessionState.BUSY or self.channels is None:
             return False
         self.channels.interrupt_soon()
         return True
@@ -154,8 +172,11 @@ class KernelSession:
 
     async def stop(self) -> None:
         if self.channels is not None:
-            await self.channels.close()
-        self.state = SessionState.STOPPED
+            try:
+                await self.channels.close()
+            except Exception:  # the kernel may be gone already; what was left is logged
+                log.exception("letting go of %s failed", self.describe())
+        self._state = SessionState.STOPPED
 
     def _between_runs(self, message_type: str, content: dict[str, Any]) -> None:
         """What the kernel printed or showed for no request of ours (another client's, a thread)."""
@@ -192,23 +213,29 @@ class KernelBackend:
         return await asyncio.shield(self._starting)
 
     async def _start(self, config: SessionConfig) -> KernelSession:
-        if self._session is not None:
-            await self._session.stop()
-            self._session = None
+        old, self._session, adopt = self._session, None, None
+        if old is not None:
+            if old.channels is not None and old.target == config.kernel:
+                adopt = old.channels.handover()  # its server restarted it: evalens goes in again
+            await old.stop()
         session = KernelSession(config, self.background)
         started = time.perf_counter()
-        await session.start()
+        await session.start(adopt)
         log.info("%s ready in %.0f ms", session.target.describe(), (time.perf_counter() - started) * 1000)
         self._session = session
         return session
 
     async def restart(self) -> KernelSession:
         session = self._session
-        if session is not None and session.target.connection_file is not None:
+        target = session.target if session is not None else None
+        if target is not None and (target.connection_file is not None or target.id is not None):
+            where = (
+                "the notebook or console that uses it" if target.id is None else "its server (JupyterLab's Kernel menu)"
+            )
             raise RestartRefused(
-                f"evalens does not restart {session.target.describe()}: it attached to a kernel it does not "
-                "own; restart it where it was started (jupyter console --existing, the notebook), or set "
-                'kernel to {"spec": name} for a kernel evalens starts and may restart'
+                f"evalens does not restart {target.describe()}: it attached to a kernel it does not own, whose "
+                f"state may be someone else's; restart it from {where}, or set kernel to "
+                '{"spec": name} (or {"url", "token"} without "id") for a kernel evalens starts and may restart'
             )
         if session is not None:
             await session.stop()

@@ -1,22 +1,24 @@
-"""The messaging with one Jupyter kernel, through jupyter_client: start or attach, execute,
+"""The messaging with one Jupyter kernel, whatever carries it: start or attach, execute,
 interrupt, notice death, let go.
 
-``Channels`` owns the kernel client (and, for a kernelspec, the kernel manager). Two tasks
-read the shell and iopub channels and hand each message to the ``Execution`` of the
-request it answers (its parent header's msg_id); messages for no request of ours (another
-client's, a thread's) go to ``between_runs``. An execution is done when its execute_reply
-has come and the kernel has gone idle for it, so all of its output is in. A kernel that
-dies, or stops answering its heartbeat, ends every execution under way with the cause.
+``Channels`` is what a kernel session needs of a transport; ``kernelzmq.ZmqChannels``
+speaks to a local kernel through jupyter_client, ``kernelserver.ServerChannels`` to a
+kernel of a Jupyter Server or gateway through its REST API and websocket. Each hands every
+message it reads to ``deliver``, which gives it to the ``Execution`` of the request it
+answers (its parent header's msg_id); messages for no request of ours (another client's,
+a thread's) go to ``between_runs``. An execution is done when its execute_reply has come
+and the kernel has gone idle for it, so all of its output is in. A kernel that dies ends
+every execution under way with the cause.
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import importlib.util
 import json
 import logging
-import queue
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -124,91 +126,102 @@ class Execution:
         return texts[0], texts[1], cut
 
 
-class Channels:
-    """The kernel client (and the manager of a kernel started here) and its readers."""
+class Channels(abc.ABC):
+    """One kernel's messaging: what is under way, how it ends; the transport is a subclass's."""
 
-    def __init__(self, target: KernelTarget, cwd: str | None, between_runs: BetweenRuns) -> None:
+    def __init__(self, target: KernelTarget, between_runs: BetweenRuns) -> None:
         self.target = target
-        self.cwd = cwd
         self.between_runs = between_runs
-        self.manager: Any = None
-        self.client: Any = None
         self.running: dict[str, Execution] = {}
         self.dead: str | None = None
+        #: the kernel runs something of another client's (its last status for no request of ours)
+        self.others_busy = False
+        self.connected = False
+        #: the kernel died and its server started it again (the same kernel, without evalens)
+        self.restarted = False
         self._tasks: list[asyncio.Task[None]] = []
         self._later: set[asyncio.Future[None]] = set()
+        self._closed: asyncio.Future[None] | None = None
 
     @property
     def alive(self) -> bool:
-        return self.client is not None and self.dead is None
+        return self.connected and self.dead is None
+
+    def describe(self) -> str:
+        """The kernel in a few words, for messages."""
+        return self.target.describe()
 
     async def start(self, timeout: float) -> None:
         try:
             await asyncio.wait_for(self._connect(), timeout)
         except asyncio.TimeoutError:
-            raise InterpreterDied(
-                f"{self.target.describe()} did not answer within {timeout:g} s; check that it runs "
-                "(jupyter kernelspec list, or the connection file's kernel)"
-            ) from None
-        self._tasks = [
-            asyncio.ensure_future(self._read("shell")),
-            asyncio.ensure_future(self._read("iopub")),
-            asyncio.ensure_future(self._watch()),
-        ]
+            raise InterpreterDied(f"{self.describe()} did not answer within {timeout:g} s; {self.check_hint}") from None
+        self.connected = True
+        self._tasks = [asyncio.ensure_future(job) for job in self._readers()]
+        self._tasks.append(asyncio.ensure_future(self._watch()))
 
+    # -- the transport ---------------------------------------------------------------
+
+    #: what to check when the kernel does not answer
+    check_hint = "check that it runs"
+
+    @abc.abstractmethod
     async def _connect(self) -> None:
-        from jupyter_client.asynchronous.client import AsyncKernelClient
-        from jupyter_client.kernelspec import NoSuchKernel
-        from jupyter_client.manager import AsyncKernelManager
+        """Start or reach the kernel, until it answers."""
 
-        target = self.target
-        if target.url is not None:
-            raise InterpreterDied(
-                f"{target.describe()}: kernels of a Jupyter Server or gateway are not supported by this "
-                'version of evalens yet; use {"spec": name} or {"connectionFile": path}'
-            )
-        if target.spec is not None:
-            self.manager = AsyncKernelManager(kernel_name=target.spec)
-            try:
-                await self.manager.start_kernel(cwd=self.cwd)
-            except NoSuchKernel:
-                names = ", ".join(sorted(self.manager.kernel_spec_manager.find_kernel_specs())) or "none"
-                raise InterpreterDied(
-                    f"no kernelspec named {target.spec!r} is installed (installed: {names}); "
-                    "see `jupyter kernelspec list`, or install one with `python -m ipykernel install --user`"
-                ) from None
-            self.client = self.manager.client()
-        else:
-            self.client = AsyncKernelClient()
-            try:
-                self.client.load_connection_file(target.connection_file)
-            except (OSError, ValueError) as exc:
-                raise InterpreterDied(
-                    f"cannot read the connection file {target.connection_file}: {exc}; "
-                    "give the path `jupyter --runtime-dir` holds for the running kernel"
-                ) from None
-        self.client.start_channels()
-        await self._ready()
+    @abc.abstractmethod
+    def _readers(self) -> list[Coroutine[Any, Any, None]]:
+        """The loops that read the kernel's messages into ``deliver``."""
 
-    async def _ready(self) -> None:
-        """Until the kernel answers ``kernel_info`` on shell and its iopub messages for it reach
-        us (a subscription takes a moment to connect). jupyter_client's own wait_for_ready
-        then waits for 0.2 s of silence on iopub: 400 ms of a first result."""
-        while True:
-            if self.manager is not None and not await self.manager.is_alive():
-                raise InterpreterDied(f"{self.target.describe()} exited as it started; try it with `jupyter console`")
-            asked = self.client.kernel_info()
-            try:
-                reply = await self.client.get_shell_msg(timeout=1)
-            except queue.Empty:
-                continue
-            if reply["parent_header"].get("msg_id") != asked:
-                continue
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    message = await self.client.get_iopub_msg(timeout=0.2)
-                    if message["parent_header"].get("msg_id") == asked:
-                        return
+    @abc.abstractmethod
+    def _send_execute(self, code: str, silent: bool, expressions: dict[str, str]) -> str:
+        """Send an execute_request; its msg_id."""
+
+    @abc.abstractmethod
+    async def interrupt(self) -> None:
+        """Interrupt what the kernel runs."""
+
+    async def _death(self) -> str | None:
+        """Why the kernel is gone, checked while something waits for it; None while it lives."""
+        return None
+
+    def handover(self) -> tuple[str, bool] | None:
+        """A kernel its server restarted, for the next session to send evalens into again:
+        its id and whether evalens owns it (this one then lets go of it without shutting it
+        down); None when there is none to hand over."""
+        return None
+
+    def _kill(self) -> None:  # noqa: B027 (most transports have nothing to end at once)
+        """End at once a kernel started here (the server may be ending)."""
+
+    @abc.abstractmethod
+    async def _disconnect(self) -> None:
+        """Let go of the kernel; shut down one started here."""
+
+    # -- messages ---------------------------------------------------------------------
+
+    def deliver(self, channel: str, message: dict[str, Any]) -> None:
+        """One message the kernel sent on ``channel`` (``shell`` or ``iopub``)."""
+        parent = (message.get("parent_header") or {}).get("msg_id")
+        execution = self.running.get(parent) if isinstance(parent, str) else None
+        kind, content = message["header"]["msg_type"], message.get("content") or {}
+        if execution is not None:
+            if channel == "shell":
+                execution.on_reply(content)
+            else:
+                execution.on_iopub(kind, content)
+        elif channel == "iopub":
+            if kind == "status":
+                state = content.get("execution_state")
+                if state in ("restarting", "dead"):
+                    self.restarted = state == "restarting"
+                    verb = "restarted" if state == "restarting" else "could not restart"
+                    self._end(
+                        f"{self.describe()} died and its server {verb} it; the next run starts evalens in it again"
+                    )
+                elif parent:
+                    self.others_busy = state == "busy"
+            self.between_runs(kind, content)
 
     async def execute(
         self,
@@ -221,9 +234,7 @@ class Channels:
         if self.dead is not None:
             execution.end(self.dead)
             return execution
-        msg_id = self.client.execute(
-            code, silent=silent, store_history=False, user_expressions=expressions or {}, allow_stdin=False
-        )
+        msg_id = self._send_execute(code, silent, expressions or {})
         self.running[msg_id] = execution
         try:
             await execution.done
@@ -231,39 +242,14 @@ class Channels:
             self.running.pop(msg_id, None)
         return execution
 
-    async def _read(self, channel: str) -> None:
-        get = self.client.get_shell_msg if channel == "shell" else self.client.get_iopub_msg
-        while True:
-            try:
-                message = await get()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a closed socket: the watcher says why
-                log.debug("%s channel of %s: %s", channel, self.target.describe(), exc)
-                return
-            parent = (message.get("parent_header") or {}).get("msg_id")
-            execution = self.running.get(parent) if isinstance(parent, str) else None
-            kind, content = message["header"]["msg_type"], message.get("content") or {}
-            if execution is None:
-                if channel == "iopub":
-                    self.between_runs(kind, content)
-            elif channel == "shell":
-                execution.on_reply(content)
-            else:
-                execution.on_iopub(kind, content)
-
     async def _watch(self) -> None:
-        """End the executions under way when the kernel dies or stops beating."""
+        """End the executions under way when the kernel dies."""
         while self.dead is None:
             await asyncio.sleep(WATCH_SECONDS)
-            if not self.running:
-                continue
-            if self.manager is not None:
-                if not await self.manager.is_alive():
-                    code = getattr(getattr(self.manager, "provisioner", None), "exit_code", None)
-                    self._end(f"{self.target.describe()} died" + (f" (exit code {code})" if code is not None else ""))
-            elif not self.client.hb_channel.is_beating():
-                self._end(f"{self.target.describe()} stopped answering its heartbeat")
+            if self.running:
+                cause = await self._death()
+                if cause is not None:
+                    self._end(cause)
 
     def _end(self, cause: str) -> None:
         self.dead = self.dead or cause
@@ -278,7 +264,7 @@ class Channels:
         def finished(done: asyncio.Future[None]) -> None:
             self._later.discard(done)
             if not done.cancelled() and done.exception() is not None:
-                log.warning("%s: %s", self.target.describe(), done.exception())
+                log.warning("%s: %s", self.describe(), done.exception())
 
         task.add_done_callback(finished)
 
@@ -289,8 +275,6 @@ class Channels:
         there, and the code would run on. So an execution not begun yet is interrupted as it
         begins, and each one again every ``INTERRUPT_AGAIN`` seconds while it goes on (at
         most ``INTERRUPT_TRIES`` times)."""
-        if not self.running:
-            self.soon(self.interrupt())
         for execution in list(self.running.values()):
             if execution.started:
                 self.soon(self._interrupt_until_done(execution))
@@ -304,33 +288,32 @@ class Channels:
                 await asyncio.wait_for(asyncio.shield(execution.done), INTERRUPT_AGAIN)
                 return
 
-    async def interrupt(self) -> None:
-        if self.manager is not None:
-            await self.manager.interrupt_kernel()
-        else:  # a kernel we attached to: its control channel (we may not signal its process)
-            self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
-
     def abandon(self, reason: str) -> None:
-        """Stop waiting for the kernel now; a kernel started here is killed at once (the server
-        may be ending: no shutdown request could be waited for), one attached to is left alone."""
+        """Stop waiting for the kernel now; a kernel started here is ended at once (the server
+        may be ending: no shutdown could be waited for), one attached to is left alone."""
         self._end(reason)
-        process = getattr(getattr(self.manager, "provisioner", None), "process", None)
-        if process is not None:
-            with contextlib.suppress(OSError):
-                process.kill()
+        self._kill()
         self.soon(self.close())
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        self._tasks = []
-        if self.client is not None:
-            with contextlib.suppress(Exception):
-                self.client.stop_channels()
-        if self.manager is not None:
-            manager, self.manager = self.manager, None
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(manager.shutdown_kernel(now=False), 10)
-            with contextlib.suppress(Exception):
-                if await manager.is_alive():
-                    await manager.shutdown_kernel(now=True)
+        """Let go of the kernel (once, however many ask)."""
+        if self._closed is None:
+            for task in self._tasks:
+                task.cancel()
+            self._tasks = []
+            self.connected = False
+            self._closed = asyncio.ensure_future(self._disconnect())
+        await asyncio.shield(self._closed)
+
+
+def channels_for(
+    target: KernelTarget, cwd: str | None, between_runs: BetweenRuns, adopt: tuple[str, bool] | None = None
+) -> Channels:
+    """The transport that reaches ``target``'s kernel (``adopt``: one handed over)."""
+    if target.url is not None:
+        from .kernelserver import ServerChannels
+
+        return ServerChannels(target, between_runs, adopt)
+    from .kernelzmq import ZmqChannels
+
+    return ZmqChannels(target, cwd, between_runs)

@@ -1,0 +1,134 @@
+"""A local kernel through jupyter_client's ZMQ channels: one started from a kernelspec (and
+shut down), or one running that evalens attaches to by its connection file (and leaves
+alone). Its death shows as its process ending (a kernel started here) or its heartbeat
+stopping (one attached to)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+from collections.abc import Coroutine
+from typing import Any
+
+from ...settings import KernelTarget
+from ..backend import InterpreterDied
+from .kernelchannels import BetweenRuns, Channels
+
+log = logging.getLogger(__name__)
+
+
+class ZmqChannels(Channels):
+    """The kernel client (and the manager of a kernel started here)."""
+
+    check_hint = "check that it runs (jupyter kernelspec list, or the connection file's kernel)"
+
+    def __init__(self, target: KernelTarget, cwd: str | None, between_runs: BetweenRuns) -> None:
+        super().__init__(target, between_runs)
+        self.cwd = cwd
+        self.manager: Any = None
+        self.client: Any = None
+
+    async def _connect(self) -> None:
+        from jupyter_client.asynchronous.client import AsyncKernelClient
+        from jupyter_client.kernelspec import NoSuchKernel
+        from jupyter_client.manager import AsyncKernelManager
+
+        target = self.target
+        if target.spec is not None:
+            self.manager = AsyncKernelManager(kernel_name=target.spec)
+            try:
+                await self.manager.start_kernel(cwd=self.cwd)
+            except NoSuchKernel:
+                names = ", ".join(sorted(self.manager.kernel_spec_manager.find_kernel_specs())) or "none"
+                raise InterpreterDied(
+                    f"no kernelspec named {target.spec!r} is installed (installed: {names}); "
+                    "see `jupyter kernelspec list`, or install one with `python -m ipykernel install --user`"
+                ) from None
+            self.client = self.manager.client()
+        else:
+            self.client = AsyncKernelClient()
+            try:
+                self.client.load_connection_file(target.connection_file)
+            except (OSError, ValueError) as exc:
+                raise InterpreterDied(
+                    f"cannot read the connection file {target.connection_file}: {exc}; "
+                    "give the path `jupyter --runtime-dir` holds for the running kernel"
+                ) from None
+        self.client.start_channels()
+        await self._ready()
+
+    async def _ready(self) -> None:
+        """Until the kernel answers ``kernel_info`` on shell and its iopub messages for it reach
+        us (a subscription takes a moment to connect). jupyter_client's own wait_for_ready
+        then waits for 0.2 s of silence on iopub: 400 ms of a first result."""
+        while True:
+            if self.manager is not None and not await self.manager.is_alive():
+                raise InterpreterDied(f"{self.target.describe()} exited as it started; try it with `jupyter console`")
+            asked = self.client.kernel_info()
+            try:
+                reply = await self.client.get_shell_msg(timeout=1)
+            except queue.Empty:
+                continue
+            if reply["parent_header"].get("msg_id") != asked:
+                continue
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    message = await self.client.get_iopub_msg(timeout=0.2)
+                    if message["parent_header"].get("msg_id") == asked:
+                        return
+
+    def _readers(self) -> list[Coroutine[Any, Any, None]]:
+        return [self._read("shell"), self._read("iopub")]
+
+    async def _read(self, channel: str) -> None:
+        get = self.client.get_shell_msg if channel == "shell" else self.client.get_iopub_msg
+        while True:
+            try:
+                message = await get()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a closed socket: the watcher says why
+                log.debug("%s channel of %s: %s", channel, self.target.describe(), exc)
+                return
+            self.deliver(channel, message)
+
+    def _send_execute(self, code: str, silent: bool, expressions: dict[str, str]) -> str:
+        msg_id: str = self.client.execute(
+            code, silent=silent, store_history=False, user_expressions=expressions, allow_stdin=False
+        )
+        return msg_id
+
+    async def _death(self) -> str | None:
+        if self.manager is not None:
+            if not await self.manager.is_alive():
+                code = getattr(getattr(self.manager, "provisioner", None), "exit_code", None)
+                return f"{self.target.describe()} died" + (f" (exit code {code})" if code is not None else "")
+        elif not self.client.hb_channel.is_beating():
+            return f"{self.target.describe()} stopped answering its heartbeat"
+        return None
+
+    async def interrupt(self) -> None:
+        if self.manager is not None:
+            await self.manager.interrupt_kernel()
+        else:  # a kernel we attached to: its control channel (we may not signal its process)
+            self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+
+    def _kill(self) -> None:
+        process = getattr(getattr(self.manager, "provisioner", None), "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.kill()
+
+    async def _disconnect(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.stop_channels()
+        if self.manager is not None:
+            manager, self.manager = self.manager, None
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(manager.shutdown_kernel(now=False), 10)
+            with contextlib.suppress(Exception):
+                if await manager.is_alive():
+                    await manager.shutdown_kernel(now=True)
