@@ -204,3 +204,41 @@ async def test_attach_by_connection_file_which_outlives_the_session(
 
 if sys.platform != "linux":  # pragma: no cover
     pytestmark = pytest.mark.skip(reason="kernels are tested on Linux")
+
+
+async def test_a_kernel_busy_with_another_clients_code_answers_hover_statically_and_queues_the_run(
+    attached_client: LanguageClient, running_kernel: tuple[Path, Any]
+) -> None:
+    from jupyter_client.manager import KernelManager
+
+    editor: Editor = attached_client.editor  # type: ignore[attr-defined]
+    connection_file, manager = running_kernel
+    uri = editor.open("main.py", "value = 1\n")
+    await editor.command("evalens.attach", {"kernel": {"connectionFile": str(connection_file)}})
+    assert (await editor.eval(uri, "value = 'live'\nvalue"))["value"]["repr"] == "'live'"
+    position = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 1))
+    idle = await editor.client.text_document_hover_async(position)  # also brings jedi up
+    assert idle is not None and "'live'" in str(idle.contents)
+    other = KernelManager(connection_file=str(connection_file))
+    other.load_connection_file()
+    someone = other.client()
+    someone.start_channels()
+    try:
+        someone.execute("import time\ntime.sleep(2)")
+        await wait_for_state(editor, "busy")  # the kernel's busy status, for someone else's request
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        busy = await editor.client.text_document_hover_async(position)
+        assert loop.time() - asked < 1.0  # not queued behind the other client's sleep
+        assert busy is not None and "'live'" not in str(busy.contents)  # static only
+        result = await editor.eval(uri, "value * 2")
+        assert result["value"]["repr"] == "'livelive'"
+        assert result["stderr"] == ""
+        assert {
+            "uri": uri,
+            "stream": "stderr",
+            "text": f"evalens: the kernel of {connection_file} is running another client's code; this run starts "
+            "when that ends (evalens.interrupt cancels this run only)\n",
+        } in editor.output
+    finally:
+        someone.stop_channels()
