@@ -18,6 +18,7 @@
 (require 'evalens-run)
 (require 'evalens-lenses)
 (require 'evalens-cells)
+(require 'evalens-kernels)
 
 (declare-function evalens--command "evalens" (role))
 
@@ -104,8 +105,11 @@ Of several (a cell's Run cell, Run above, Run below), choose one."
   (interactive)
   (evalens-execute (evalens--command 'status) (make-hash-table)
                    (lambda (result)
-                     (message "evalens: %s, pid %s, %s" (plist-get result :state)
-                              (plist-get result :pid) (plist-get result :python)))))
+                     (message "evalens: %s, pid %s, %s%s" (plist-get result :state)
+                              (plist-get result :pid) (plist-get result :python)
+                              (if (plist-get result :kernel)
+                                  (concat ", " (evalens--kernel-description (plist-get result :kernel)))
+                                "")))))
 
 (provide 'evalens-commands)
 ;;; evalens-commands.el ends here

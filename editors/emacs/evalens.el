@@ -28,6 +28,7 @@
 ;;   l  run the code lens of the line r  run the file as __main__
 ;;   i  interrupt                     R  restart the interpreter
 ;;   o  show *evalens-output*         k  clear results
+;;   j  run code in a Jupyter kernel (or evalens' own interpreter)
 ;;
 ;; and for cells (`# %%' lines), as code-cells.el and python-cell users expect:
 ;;   .  run the cell at point         a  run the cells above it
@@ -47,6 +48,7 @@
 ;;   evalens-symbols.el   functions, from the server's document symbols
 ;;   evalens-run.el       a run sent, its Result shown where it belongs
 ;;   evalens-cells.el     cells: run them, each result as it comes; move between them
+;;   evalens-kernels.el   Jupyter kernels: pick one (or a Jupyter Server) to run code in
 ;;   evalens-commands.el  the interactive commands
 
 ;;; Code:
@@ -75,6 +77,7 @@
 (require 'evalens-symbols)
 (require 'evalens-run)
 (require 'evalens-cells)
+(require 'evalens-kernels)
 (require 'evalens-commands)
 
 (defgroup evalens nil
@@ -137,7 +140,9 @@ They are refreshed after each run and on save."
     (run-cell . "evalens.runCell")
     (interrupt . "evalens.interrupt")
     (restart . "evalens.restart")
-    (status . "evalens.status"))
+    (status . "evalens.status")
+    (kernels . "evalens.kernels")
+    (attach . "evalens.attach"))
   "The evalens server commands this mode sends, by role.
 They go through workspace/executeCommand.  tests/editors/test_contract.py
 fails when a name here is not the server's.")
@@ -254,6 +259,7 @@ A project's own `eglot-workspace-configuration' takes precedence."
     (define-key map "A" #'evalens-run-all-cells)
     (define-key map "n" #'evalens-next-cell)
     (define-key map "p" #'evalens-previous-cell)
+    (define-key map "j" #'evalens-select-kernel)
     map)
   "Keymap of evalens commands, under C-c . in `evalens-mode'.")
 (fset 'evalens-command-map evalens-command-map)

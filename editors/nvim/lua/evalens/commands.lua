@@ -2,6 +2,7 @@
 
 local api = vim.api
 local cells = require("evalens.cells")
+local kernels = require("evalens.kernels")
 local run = require("evalens.run")
 local symbols = require("evalens.symbols")
 local ui = require("evalens.ui")
@@ -72,6 +73,11 @@ function M.create(bufnr)
   cmd("EvalensStatus", function()
     run.status(0)
   end, { desc = "evalens: show the interpreter's state" })
+  cmd("EvalensKernel", kernels.command, {
+    nargs = "?",
+    complete = kernels.complete,
+    desc = "evalens: run code in a Jupyter kernel or evalens' own interpreter (pick one, or give its setting in JSON)",
+  })
   cmd("EvalensOutput", function()
     ui.open_output()
   end, { desc = "evalens: show the output buffer" })

@@ -1,6 +1,6 @@
 -- `:checkhealth evalens`: the Neovim version, the server's executable and version, and for
--- each running evalens server the interpreter it uses and whether the workspace is trusted;
--- whether image.nvim draws images.
+-- each running evalens server the interpreter it uses (and the Jupyter kernel, if one) and
+-- whether the workspace is trusted; whether image.nvim draws images.
 -- `vim.health.start/ok/...` (0.9+), `vim.health.report_*` (0.8), `health#report_*` (0.7).
 
 local config = require("evalens.config")
@@ -88,6 +88,9 @@ local function running(report)
     if type(status) == "table" then
       local python = status.python ~= vim.NIL and status.python or "not started yet"
       report.ok(string.format("interpreter: %s (Python %s, %s)", tostring(status.executable), python, status.state))
+      if status.kernel ~= nil and status.kernel ~= vim.NIL then
+        report.info("in a Jupyter " .. require("evalens.kernels").describe(status.kernel) .. " (:EvalensKernel switches)")
+      end
     else
       report.warn(string.format("the server for %s did not answer evalens.status", root))
     end

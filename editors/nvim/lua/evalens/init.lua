@@ -7,6 +7,7 @@
 --   run.lua       evaluate, call, run the module, interrupt, restart, status
 --   cells.lua     `# %%` cells: run them (results under each cell), ]c / [c
 --   commands.lua  the buffer-local :Evalens* commands
+--   kernels.lua   Jupyter kernels: :EvalensKernel picks one (evalens.kernels, evalens.attach)
 --   display.lua   rich output: images saved to files (image.nvim draws them), text/plain
 --   lenses.lua    code lens refreshes
 --   symbols.lua   where functions and cells are (the server's document symbols)
@@ -24,6 +25,7 @@ local attach = require("evalens.attach")
 local cells = require("evalens.cells")
 local config = require("evalens.config")
 local display = require("evalens.display")
+local kernels = require("evalens.kernels")
 local lenses = require("evalens.lenses")
 local lsp = require("evalens.lsp")
 local run = require("evalens.run")
@@ -46,6 +48,9 @@ M.jump_cell = cells.jump
 M.interrupt = run.interrupt
 M.restart = run.restart
 M.status = run.status
+M.select_kernel = kernels.select -- (bufnr): the :EvalensKernel picker
+M.attach_kernel = kernels.attach -- (bufnr, kernel, callback): nil / vim.NIL for evalens' own interpreter
+M.kernel_status = kernels.status_text -- (bufnr?): "python3", "" for evalens' own: for a statusline
 M.attach = attach.attach
 M.images = display.images -- the images runs showed: { number, path, mime, width, height }
 

@@ -13,6 +13,8 @@ M.commands = {
   interrupt = "evalens.interrupt",
   restart = "evalens.restart",
   status = "evalens.status",
+  kernels = "evalens.kernels",
+  attach = "evalens.attach",
 }
 
 --- The notification that streams what the running code prints.

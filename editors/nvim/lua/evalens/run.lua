@@ -251,7 +251,13 @@ function M.status(bufnr)
     if err then
       M.tell_error(err)
     elseif type(result) == "table" then
-      ui.notify(string.format("%s, pid %s, %s", tostring(result.state), tostring(result.pid), tostring(result.python)))
+      local kernels = require("evalens.kernels") -- not at load time: it requires this module
+      kernels.remember(bufnr or 0, result)
+      local text = string.format("%s, pid %s, %s", tostring(result.state), tostring(result.pid), tostring(result.python))
+      if result.kernel ~= nil and result.kernel ~= vim.NIL then
+        text = text .. ", " .. kernels.describe(result.kernel)
+      end
+      ui.notify(text)
     end
   end)
 end
