@@ -61,8 +61,8 @@ KERNEL is a plist; nil for evalens' own interpreter."
 (defun evalens--kernel-entries (answer current)
   "The picker's entries for ANSWER (of `evalens.kernels'), CURRENT in force.
 Each is (LABEL . ACTION): ACTION is (:kernel VALUE), (:kernel VALUE
-:ask-token t) for a kernel of the server in use whose token is not known
-here, or :server for the Jupyter Server prompt."
+:ask-token t) for a kernel or kernelspec of the server in use whose token
+is not known here, or :server for the Jupyter Server prompt."
   (let ((entries nil)
         (url (plist-get current :url)))
     (cl-flet ((add (label kernel &optional ask-token)
@@ -79,14 +79,26 @@ here, or :server for the Jupyter Server prompt."
         (let ((file (plist-get running :connectionFile)))
           (add (concat "running kernel " file) (list :connectionFile file))))
       (when url
+        ;; The kernels and kernelspecs of the server in use: the same setting (its
+        ;; :allowInsecure too), with the token typed in this session, or the configured
+        ;; one, else asked.
         (let* ((configured (plist-get evalens-settings :kernel))
                (token (or (cdr (assoc url evalens--kernel-tokens))
-                          (and (equal (plist-get configured :url) url) (plist-get configured :token)))))
+                          (and (equal (plist-get configured :url) url) (plist-get configured :token))))
+               (base (cl-loop for (key value) on current by #'cddr
+                              unless (memq key '(:id :spec :token)) append (list key value))))
           (seq-doseq (kernel (plist-get answer :server))
             (add (format "server kernel %s %s%s" (plist-get kernel :name) (plist-get kernel :id)
-                         (if (plist-get kernel :state) (format " (%s)" (plist-get kernel :state)) ""))
-                 (append (list :url url :id (plist-get kernel :id)) (and token (list :token token)))
-                 (null token))))))
+                         (if (member (plist-get kernel :state) '(nil "")) ""
+                           (format " (%s)" (plist-get kernel :state))))
+                 (append base (list :id (plist-get kernel :id)) (and token (list :token token)))
+                 (null token)))
+          (seq-doseq (spec (plist-get answer :serverSpecs))
+            (let ((name (plist-get spec :name))
+                  (shown (plist-get spec :displayName)))
+              (add (concat "server kernelspec " name (if (and shown (not (equal shown name))) (concat ": " shown) ""))
+                   (append base (list :spec name) (and token (list :token token)))
+                   (null token)))))))
     (nreverse (cons (cons evalens-jupyter-server-label :server) entries))))
 
 (defun evalens--request-now (role argument)
@@ -115,14 +127,19 @@ A refusal is a `user-error' with the server's message."
          (status (ignore-errors (evalens--request-now 'status (make-hash-table))))
          (current (plist-get status :kernel))
          (entries (evalens--kernel-entries answer current))
-         (choice (completing-read "evalens: run code in: " (mapcar #'car entries) nil t))
+         (problem (plist-get answer :serverError)) ; its kernels are not listed
+         (choice (completing-read (if problem
+                                      (format "evalens: run code in (%s): " (evalens--one-line problem))
+                                    "evalens: run code in: ")
+                                  (mapcar #'car entries) nil t))
          (action (cdr (assoc choice entries))))
     (cond ((null action) (user-error "evalens: no interpreter chosen"))
           ((eq action :server)
            (let* ((default (or (plist-get current :url) "http://localhost:8888"))
                   (url (string-trim (read-string (format "Jupyter Server URL (default %s): " default)
                                                  nil nil default)))
-                  (token (evalens--read-token url)))
+                  ;; A ?token= in the url (as `jupyter server list' prints it) is the token.
+                  (token (unless (string-match-p "[?&]token=" url) (evalens--read-token url))))
              (append (list :url url) (and token (list :token token)))))
           ((plist-get action :ask-token)
            (let ((kernel (copy-sequence (plist-get action :kernel))))

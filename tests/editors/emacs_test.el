@@ -997,6 +997,29 @@ ANSWERS is a plist of :url (for `read-string') and :token (for `read-passwd'), a
     (evalens-test-expect (not (cl-some (lambda (m) (string-match-p (regexp-quote token) m)) evalens-test-messages))
                          "the token was told: %S" evalens-test-messages)))
 
+(evalens-test-step "kernels: with a Jupyter Server in use, its kernels and kernelspecs are entries (its setting, the token)"
+  (let* ((answer '(:specs [] :running []
+                   :server [(:id "k-1" :name "python3" :state "idle")]
+                   :serverSpecs [(:name "python3" :displayName "Python 3 (ipykernel)" :language "python")]))
+         (current '(:url "http://127.0.0.1:9" :allowInsecure t :id "k-1"))
+         (entries (evalens--kernel-entries answer current))
+         (token "s3cret-token-never-shown"))  ; typed in the step before, kept in memory
+    (evalens-test-expect (equal (mapcar #'car entries)
+                                '("evalens' own interpreter"
+                                  "server kernel python3 k-1 (idle) (in use)"
+                                  "server kernelspec python3: Python 3 (ipykernel)"
+                                  "Jupyter Server or Gateway..."))
+                         "entries %S" entries)
+    (evalens-test-expect (equal (cdr (nth 1 entries))
+                                `(:kernel (:url "http://127.0.0.1:9" :allowInsecure t :id "k-1" :token ,token)))
+                         "server kernel %S" (nth 1 entries))
+    (evalens-test-expect (equal (cdr (nth 2 entries))
+                                `(:kernel (:url "http://127.0.0.1:9" :allowInsecure t :spec "python3" :token ,token)))
+                         "server kernelspec %S" (nth 2 entries))
+    (let ((other (nth 1 (evalens--kernel-entries answer '(:url "http://127.0.0.1:10")))))
+      (evalens-test-expect (equal (cdr other) '(:kernel (:url "http://127.0.0.1:10" :id "k-1") :ask-token t))
+                           "another server %S" other))))
+
 (evalens-test-step "kernels: (evalens-select-kernel nil) from Lisp goes back to evalens' own interpreter"
   (set-buffer evalens-test-kernel-buffer)
   (let ((evalens-test-messages nil))

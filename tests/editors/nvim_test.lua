@@ -1295,8 +1295,9 @@ local function main()
     end), "messages: " .. table.concat(messages, " / "))
   end)
 
+  local token_typed = "s3cret-token-never-shown"
   step("kernels: a Jupyter Server asks its URL (vim.ui.input) and token (inputsecret); its failure is an ERROR", function()
-    local token = "s3cret-token-never-shown"
+    local token = token_typed
     local input, inputsecret = vim.ui.input, vim.fn.inputsecret
     local asked = {}
     vim.ui.input = function(opts, on_confirm)
@@ -1333,6 +1334,36 @@ local function main()
     end)
     vim.ui.input, vim.fn.inputsecret = input, inputsecret
     expect(ok, err)
+  end)
+
+  step("kernels: with a Jupyter Server in use, its kernels and kernelspecs are entries (its setting, the token)", function()
+    local kernels = require("evalens.kernels")
+    local answer = {
+      specs = {},
+      running = {},
+      server = { { id = "k-1", name = "python3", state = "idle" } },
+      serverSpecs = { { name = "python3", displayName = "Python 3 (ipykernel)", language = "python" } },
+    }
+    local current = { url = "http://127.0.0.1:9", allowInsecure = true, id = "k-1" }
+    local items = kernels.entries(answer, current)
+    local labels = vim.tbl_map(function(item)
+      return item.label
+    end, items)
+    expect(vim.deep_equal(labels, {
+      "evalens' own interpreter",
+      "server kernel python3 k-1 (idle) (in use)",
+      "server kernelspec python3: Python 3 (ipykernel)",
+      "Jupyter Server or Gateway…",
+    }), "entries: " .. vim.inspect(labels))
+    -- The token typed for that url in the step before is kept (in memory) for its kernels.
+    local by_id, by_spec = items[2], items[3]
+    local url, token = "http://127.0.0.1:9", token_typed
+    local expected = { url = url, allowInsecure = true, id = "k-1", token = token }
+    expect(vim.deep_equal(by_id.kernel, expected) and not by_id.ask_token, "server kernel: " .. vim.inspect(by_id))
+    expected = { url = url, allowInsecure = true, spec = "python3", token = token }
+    expect(vim.deep_equal(by_spec.kernel, expected), "server kernelspec: " .. vim.inspect(by_spec))
+    local other = kernels.entries(answer, { url = "http://127.0.0.1:10" })[2]
+    expect(other.ask_token and other.kernel.token == nil, "another server: " .. vim.inspect(other))
   end)
 
   step("kernels: :EvalensKernel null goes back to evalens' own interpreter; a bad value is told", function()

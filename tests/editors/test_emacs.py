@@ -129,6 +129,7 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         "kernels: evalens-select-kernel lists the interpreters",
         "kernels: code runs in the kernel",
         "kernels: a Jupyter Server",
+        "kernels: with a Jupyter Server in use",
         "kernels: (evalens-select-kernel nil) from Lisp",
         "an untrusted workspace: the message says the Emacs way to trust it",
         "plain eglot with the top README's snippet",

@@ -123,6 +123,7 @@ def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> 
         "kernels: :EvalensKernel lists the interpreters",
         "kernels: code runs in the kernel",
         "kernels: a Jupyter Server asks its URL",
+        "kernels: with a Jupyter Server in use",
         "kernels: :EvalensKernel null goes back",
     ]:
         assert f"ok {step}" in report, report

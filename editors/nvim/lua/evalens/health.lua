@@ -89,7 +89,8 @@ local function running(report)
       local python = status.python ~= vim.NIL and status.python or "not started yet"
       report.ok(string.format("interpreter: %s (Python %s, %s)", tostring(status.executable), python, status.state))
       if status.kernel ~= nil and status.kernel ~= vim.NIL then
-        report.info("in a Jupyter " .. require("evalens.kernels").describe(status.kernel) .. " (:EvalensKernel switches)")
+        local kernel = require("evalens.kernels").describe(status.kernel)
+        report.info("in a Jupyter " .. kernel .. " (:EvalensKernel switches)")
       end
     else
       report.warn(string.format("the server for %s did not answer evalens.status", root))

@@ -107,7 +107,7 @@ end
 --- The picker's entries for an `evalens.kernels` answer and the kernel in force (`current`,
 --- nil for evalens' own): `{ label, kernel }` (kernel vim.NIL for evalens' own interpreter),
 --- `{ label, server = true }` for the Jupyter Server prompt, `{ label, kernel, ask_token }`
---- for a kernel of the server in use whose token this session does not know.
+--- for a kernel or kernelspec of the server in use whose token this session does not know.
 function M.entries(answer, current)
   answer = type(answer) == "table" and answer or {}
   local items = {}
@@ -127,13 +127,25 @@ function M.entries(answer, current)
   end
   local url = type(current) == "table" and current.url
   if url then
+    -- The kernels and kernelspecs of the server in use: the same setting (its `allowInsecure`
+    -- too), with the token typed in this session, or the configured one, else asked.
     local configured = (config.options.settings or {}).kernel
     local token = tokens[url] or (type(configured) == "table" and configured.url == url and configured.token) or nil
+    local function on_server(key, value)
+      local kernel = vim.deepcopy(current)
+      kernel.id, kernel.spec, kernel.token = nil, nil, token
+      kernel[key] = value
+      return kernel
+    end
     for _, kernel in ipairs(present(answer.server) and answer.server or {}) do
-      local value = { url = url, id = kernel.id, token = token }
-      local state = present(kernel.state) and (" (" .. kernel.state .. ")") or ""
+      local state = present(kernel.state) and kernel.state ~= "" and (" (" .. kernel.state .. ")") or ""
       local label = "server kernel " .. tostring(kernel.name) .. " " .. tostring(kernel.id) .. state
-      add({ label = label, kernel = value, ask_token = token == nil })
+      add({ label = label, kernel = on_server("id", kernel.id), ask_token = token == nil })
+    end
+    for _, spec in ipairs(present(answer.serverSpecs) and answer.serverSpecs or {}) do
+      local shown = present(spec.displayName) and spec.displayName ~= spec.name and (": " .. spec.displayName) or ""
+      local label = "server kernelspec " .. spec.name .. shown
+      add({ label = label, kernel = on_server("spec", spec.name), ask_token = token == nil })
     end
   end
   table.insert(items, { label = M.server_label, server = true })
@@ -196,8 +208,9 @@ local function ask_server(bufnr, current)
     url = vim.trim(url)
     -- After the URL prompt has closed (a vim.ui.input of a plugin may call back from its window).
     vim.schedule(function()
-      local kernel = { url = url, token = ask_token(url) }
-      M.attach(bufnr, kernel)
+      -- A `?token=` in the url (as `jupyter server list` prints it) is the token.
+      local token = not url:find("[?&]token=") and ask_token(url) or nil
+      M.attach(bufnr, { url = url, token = token })
     end)
   end)
 end
@@ -217,6 +230,9 @@ function M.select(bufnr)
       end
       local current = M.current(bufnr)
       local items = M.entries(answer, current)
+      if type(answer) == "table" and present(answer.serverError) then
+        ui.notify(tostring(answer.serverError), vim.log.levels.WARN) -- its kernels are not listed
+      end
       vim.ui.select(items, {
         prompt = "evalens: run code in",
         kind = "evalens-kernel",

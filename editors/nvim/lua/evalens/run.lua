@@ -253,7 +253,8 @@ function M.status(bufnr)
     elseif type(result) == "table" then
       local kernels = require("evalens.kernels") -- not at load time: it requires this module
       kernels.remember(bufnr or 0, result)
-      local text = string.format("%s, pid %s, %s", tostring(result.state), tostring(result.pid), tostring(result.python))
+      local state, pid, python = tostring(result.state), tostring(result.pid), tostring(result.python)
+      local text = string.format("%s, pid %s, %s", state, pid, python)
       if result.kernel ~= nil and result.kernel ~= vim.NIL then
         text = text .. ", " .. kernels.describe(result.kernel)
       end
