@@ -212,7 +212,7 @@ async def test_a_kernel_busy_with_another_clients_code_answers_hover_statically_
     from jupyter_client.manager import KernelManager
 
     editor: Editor = attached_client.editor  # type: ignore[attr-defined]
-    connection_file, manager = running_kernel
+    connection_file, _ = running_kernel
     uri = editor.open("main.py", "value = 1\n")
     await editor.command("evalens.attach", {"kernel": {"connectionFile": str(connection_file)}})
     assert (await editor.eval(uri, "value = 'live'\nvalue"))["value"]["repr"] == "'live'"

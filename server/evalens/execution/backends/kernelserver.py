@@ -12,7 +12,9 @@ signals the kernel, or sends it an ``interrupt_request``, as its kernelspec asks
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
 import uuid
 from collections.abc import Coroutine
 from typing import Any
@@ -30,6 +32,8 @@ RECONNECT_SECONDS = 10.0
 MAX_MESSAGE_BYTES = 1 << 30
 PING_SECONDS = 30.0
 SHUTDOWN_TRIES = 3
+#: Linux's TCP_QUICKACK (None elsewhere)
+QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 
 
 class ServerChannels(Channels):
@@ -115,10 +119,23 @@ class ServerChannels(Channels):
             frame = await self.socket.read_message()
             if frame is None:
                 return None
+            self._ack_at_once()
             try:
                 return kernelwire.decode(frame, self.v1)
             except kernelwire.BadFrame as exc:
                 log.warning("%s sent a frame evalens cannot read: %s", self.api.url, exc)
+
+    def _ack_at_once(self) -> None:
+        """Acknowledge what the server sends without delay. Jupyter Server writes each kernel
+        message to the websocket as it comes, with Nagle's algorithm on (no TCP_NODELAY):
+        the second message of a run waits for our acknowledgement of the first, which the
+        client's delayed ACK holds back for 40 ms: every run took 48 ms instead of 7 ms.
+        Linux resets TCP_QUICKACK as it likes, so it is set again after each message."""
+        stream = getattr(getattr(self.socket, "protocol", None), "stream", None)
+        sock = getattr(stream, "socket", None)
+        if QUICKACK is not None and sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
 
     def _send(self, channel: str, msg_type: str, content: dict[str, Any]) -> str:
         from tornado.websocket import WebSocketClosedError
