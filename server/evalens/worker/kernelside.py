@@ -34,20 +34,43 @@ class Session:
         except KeyboardInterrupt as exc:  # an interrupt that landed outside user code: the run's
             if request.get("op") != messages.OP_RUN:
                 raise
-            result = self.worker.runner.error(exc)
-            self.last = {"id": request["id"], "result": result, "held": [], "marked": []}
+            self.interrupted(request, exc)
+
+    def interrupted(self, request: Dict[str, Any], exc: KeyboardInterrupt) -> None:
+        """``request``, a run, answered as interrupted."""
+        result = self.worker.runner.error(exc)
+        self.last = {"id": request["id"], "result": result, "held": [], "marked": []}
 
 
 _SESSION: Optional[Session] = None
 
 
-def answer(request: str) -> None:
-    """Answer one request (JSON text); ``reply()`` gives the answer."""
+def _session() -> Session:
     global _SESSION
     if _SESSION is None:
         _SESSION = Session()
-    _SESSION.last = None
-    _SESSION.answer(json.loads(request))
+    return _SESSION
+
+
+def answer(request: str) -> None:
+    """Answer one request (JSON text); ``reply()`` gives the answer."""
+    session = _session()
+    session.last = None
+    session.answer(json.loads(request))
+
+
+def recover(request: str) -> None:
+    """After an interrupt landed in the kernel's own code around a request (ipykernel then
+    drops it, or the reply's expression): ``reply()`` gives the answer if the request was
+    answered, else, for a run that never began, the run as interrupted."""
+    asked = json.loads(request)
+    session = _session()
+    last = session.last
+    if isinstance(last, dict) and last.get("id") == asked["id"]:
+        return
+    session.last = None
+    if asked.get("op") == messages.OP_RUN:
+        session.interrupted(asked, KeyboardInterrupt())
 
 
 class Reply:

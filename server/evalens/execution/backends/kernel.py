@@ -40,6 +40,13 @@ def answer_code(request: dict[str, Any]) -> str:
     return f"__import__('_evalens_worker.kernelside', fromlist=['answer']).answer({literal})"
 
 
+def recover_code(request: dict[str, Any]) -> str:
+    """The code of the execute that asks the worker for its answer to ``request``, or for the
+    run as interrupted when it never began."""
+    literal = repr(json.dumps(request, separators=(",", ":")))
+    return f"__import__('_evalens_worker.kernelside', fromlist=['recover']).recover({literal})"
+
+
 class KernelSession:
     """One kernel and the worker inside it (``backend.Session``)."""
 
@@ -114,6 +121,10 @@ class KernelSession:
         if self.channels is None or not self.alive:
             raise InterpreterDied(self._death or f"{self.describe()} is not connected")
         done = await self.channels.execute(answer_code(request), silent=silent, expressions=REPLY, events=events)
+        if done.died is None and done.reply is None and done.interrupted:
+            # the interrupt landed in the kernel's code around evalens' (the request dropped, or
+            # the reply's expression interrupted): the worker says what became of the request
+            done = await self.channels.execute(recover_code(request), silent=True, expressions=REPLY)
         if done.died is not None:
             self._death = done.died
             raise InterpreterDied(done.died)

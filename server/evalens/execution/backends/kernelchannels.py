@@ -33,6 +33,8 @@ WATCH_SECONDS = 0.25
 #: an interrupted execution still running after this long is interrupted again, so many times
 INTERRUPT_AGAIN = 0.5
 INTERRUPT_TRIES = 6
+#: an interrupted execution the kernel went idle for is taken as dropped when no reply came so long after
+DROPPED_AFTER = 0.5
 
 BetweenRuns = Callable[[str, dict[str, Any]], None]
 #: the iopub messages that carry a bundle to show (``data`` and ``metadata``)
@@ -66,6 +68,11 @@ class Execution:
         self.streams: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self._replied = False
         self._idle = False
+        #: an interrupt was sent while it ran
+        self.interrupted = False
+        #: the kernel went idle without answering it: an interrupt landed outside the code
+        self.dropped = False
+        self._drop_timer: asyncio.TimerHandle | None = None
         #: the kernel has begun it (its busy status): an interrupt now reaches it
         self.started = False
         #: called once, when it starts
@@ -92,6 +99,11 @@ class Execution:
             self._idle = True
             self._settle()
 
+    @property
+    def idle(self) -> bool:
+        """The kernel has finished with it (its idle status)."""
+        return self._idle
+
     def on_reply(self, content: dict[str, Any]) -> None:
         if content.get("status") != "ok":
             self.error = self.error or f"{content.get('ename')}: {content.get('evalue')}"
@@ -109,7 +121,20 @@ class Execution:
             self.done.set_result(None)
 
     def _settle(self) -> None:
-        if self._replied and self._idle and not self.done.done():
+        if self.done.done():
+            return
+        if self._replied and self._idle:
+            if self._drop_timer is not None:
+                self._drop_timer.cancel()
+            self.done.set_result(None)
+        elif self._idle and self.interrupted and self._drop_timer is None:
+            # ipykernel drops a request when the interrupt lands in its own code around the
+            # user's: it goes idle without a reply (which, on another channel, may still come)
+            self._drop_timer = asyncio.get_running_loop().call_later(DROPPED_AFTER, self._dropped)
+
+    def _dropped(self) -> None:
+        if not self.done.done():
+            self.dropped = True
             self.done.set_result(None)
 
     def output(self, limit: int) -> tuple[str, str, bool]:
@@ -283,6 +308,9 @@ class Channels(abc.ABC):
 
     async def _interrupt_until_done(self, execution: Execution) -> None:
         for _ in range(INTERRUPT_TRIES):
+            if execution.idle:  # an interrupt now would land in the next request
+                return
+            execution.interrupted = True
             await self.interrupt()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(execution.done), INTERRUPT_AGAIN)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import json
 import logging
 import queue
 from collections.abc import Coroutine
@@ -17,6 +19,28 @@ from ..backend import InterpreterDied
 from .kernelchannels import BetweenRuns, Channels
 
 log = logging.getLogger(__name__)
+#: what separates a ZMQ message's routing identities from the Jupyter message
+DELIMITER = b"<IDS|MSG>"
+
+
+def unpack(session: Any, frames: list[bytes]) -> dict[str, Any] | None:
+    """A kernel message from its ZMQ frames (identities, the delimiter, the signature, header,
+    parent header, metadata, content, buffers): its header, parent header and content; None
+    when it is malformed or its signature is not the session's. jupyter_client's own
+    ``get_msg`` polls before it reads and turns every date into a datetime, which evalens
+    never reads: together half a millisecond of each run."""
+    try:
+        parts = frames[frames.index(DELIMITER) + 1 :]
+    except ValueError:
+        return None
+    if len(parts) < 5:
+        return None
+    if session.auth is not None and not hmac.compare_digest(parts[0], session.sign(parts[1:5])):
+        return None
+    try:
+        return {"header": json.loads(parts[1]), "parent_header": json.loads(parts[2]), "content": json.loads(parts[4])}
+    except ValueError:
+        return None
 
 
 class ZmqChannels(Channels):
@@ -83,21 +107,37 @@ class ZmqChannels(Channels):
         return [self._read("shell"), self._read("iopub")]
 
     async def _read(self, channel: str) -> None:
-        get = self.client.get_shell_msg if channel == "shell" else self.client.get_iopub_msg
+        socket = (self.client.shell_channel if channel == "shell" else self.client.iopub_channel).socket
         while True:
             try:
-                message = await get()
+                frames = await socket.recv_multipart()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a closed socket: the watcher says why
                 log.debug("%s channel of %s: %s", channel, self.target.describe(), exc)
                 return
-            self.deliver(channel, message)
+            message = unpack(self.client.session, frames)
+            if message is None:
+                log.warning("%s sent a message evalens cannot read or whose signature is wrong", self.describe())
+            else:
+                self.deliver(channel, message)
 
     def _send_execute(self, code: str, silent: bool, expressions: dict[str, str]) -> str:
-        msg_id: str = self.client.execute(
-            code, silent=silent, store_history=False, user_expressions=expressions, allow_stdin=False
-        )
+        """The request written on the shell socket as it is (jupyter_client's ``execute``
+        sends through a blocking shadow of the socket: a few tenths of a millisecond more)."""
+        session = self.client.session
+        content = {
+            "code": code,
+            "silent": silent,
+            "store_history": False,
+            "user_expressions": expressions,
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
+        message = session.msg("execute_request", content)
+        sent = self.client.shell_channel.socket.send_multipart(session.serialize(message))
+        sent.add_done_callback(lambda done: done.cancelled() or done.exception())
+        msg_id: str = message["header"]["msg_id"]
         return msg_id
 
     async def _death(self) -> str | None:
