@@ -92,13 +92,15 @@ fi
 #    e2e links as the workspace's .venv (evalens runs user code in a workspace's .venv). Without
 #    one, user code would run in the Python that runs the server, python3 on the PATH of
 #    code-server's extension host, which VS Code takes from a login shell, not from this PATH.
+#    With ipykernel (and so jupyter_client) for the kernel steps, where it runs the server too:
+#    its python3 kernelspec (sys.prefix/share/jupyter/kernels) is what Select Kernel lists.
 USER_VENV="$CACHE/user-venv"
-if ! "$USER_VENV/bin/python" -c "import matplotlib" >/dev/null 2>&1; then
-  elapsed "a virtual environment with matplotlib for user code in the e2e (pip, from the package index)"
-  rm -rf "$USER_VENV"
-  python3 -m venv "$USER_VENV"
-  "$USER_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input matplotlib
-  "$USER_VENV/bin/python" -c "import matplotlib" || { echo "matplotlib did not install into $USER_VENV" >&2; exit 1; }
+if ! "$USER_VENV/bin/python" -c "import matplotlib, ipykernel, jupyter_client" >/dev/null 2>&1; then
+  elapsed "a virtual environment with matplotlib and ipykernel for user code in the e2e (pip, from the package index)"
+  "$USER_VENV/bin/python" -c "import sys" >/dev/null 2>&1 || { rm -rf "$USER_VENV"; python3 -m venv "$USER_VENV"; }
+  "$USER_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input matplotlib ipykernel
+  "$USER_VENV/bin/python" -c "import matplotlib, ipykernel, jupyter_client" ||
+    { echo "matplotlib and ipykernel did not install into $USER_VENV" >&2; exit 1; }
 fi
 
 elapsed "e2e test in code-server $CODE_SERVER_VERSION + $(/usr/bin/chromium --version 2>/dev/null | head -1)"

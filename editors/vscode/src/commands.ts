@@ -1,9 +1,11 @@
 // The evalens editor commands (evaluate the selection or line, call a function, run the
-// file, run cells, interrupt, restart, clear results, show output or the server's problem).
+// file, run cells, interrupt, restart, clear results, show output or the server's problem,
+// select the kernel: kernelpicker.ts).
 
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import type { CellIndex } from "./cellindex";
+import type { KernelPicker } from "./kernelpicker";
 import { type Cell, cellAt, codeStart, nextCodeCell } from "./cells";
 import { pickTarget } from "./functions";
 import type { OutputLog } from "./output";
@@ -33,6 +35,7 @@ export const EditorCommand = {
   showDisplays: "evalens.showDisplays",
   clearDisplays: "evalens.clearDisplays",
   showProblem: "evalens.showProblem",
+  selectKernel: "evalens.selectKernel",
 } as const;
 
 export class EditorCommands {
@@ -43,6 +46,7 @@ export class EditorCommands {
     private readonly results: InlineResults,
     private readonly cells: CellIndex,
     private readonly displays: DisplayPanel,
+    private readonly kernels: KernelPicker,
   ) {}
 
   register(context: vscode.ExtensionContext): void {
@@ -63,6 +67,7 @@ export class EditorCommands {
     command(EditorCommand.showDisplays, () => this.displays.show(false));
     command(EditorCommand.clearDisplays, () => this.displays.clear());
     command(EditorCommand.showProblem, () => this.server.showProblem());
+    command(EditorCommand.selectKernel, () => this.kernels.select());
   }
 
   /** The active editor and the ready client, or undefined when either is missing. */

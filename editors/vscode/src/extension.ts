@@ -5,7 +5,8 @@
 //   runs.ts      running a command that answers a Result, and where it is shown
 //   cellindex.ts the cells (# %%) the server finds: context key, marker lines; cells.ts (no vscode import)
 //   results.ts   inline results;  inline.ts  a Result in one line (no vscode import)
-//   output.ts    the output channel;  status.ts  the status item
+//   output.ts    the output channel;  status.ts  the status items (state; where code runs)
+//   kernelpicker.ts evalens: Select Kernel (Jupyter kernels): kernels.ts (no vscode import)
 //   panel.ts     the display panel (rich output): display.ts, displaypage.ts (no vscode import)
 //   imagefiles.ts images too large for a hover's markdown, as files of the session
 //   running.ts   the context key `evalens:running` (the interrupt keybinding's `when`)
@@ -18,11 +19,12 @@ import { EditorCommands } from "./commands";
 import { ImageFiles } from "./imagefiles";
 import { OutputLog } from "./output";
 import { DisplayPanel } from "./panel";
+import { KernelPicker } from "./kernelpicker";
 import { InlineResults } from "./results";
 import { RunningContext } from "./running";
 import { Runner } from "./runs";
 import { ServerConnection } from "./server";
-import { StatusItem } from "./status";
+import { KernelStatusItem, StatusItem } from "./status";
 
 export { serverSettings } from "./settings";
 
@@ -41,6 +43,8 @@ class Extension implements vscode.Disposable {
     this.displays,
   );
   private readonly status: StatusItem;
+  private readonly kernelStatus: KernelStatusItem;
+  private readonly kernels: KernelPicker;
   private readonly running = new RunningContext(this.runner);
 
   constructor(context: vscode.ExtensionContext) {
@@ -52,11 +56,15 @@ class Extension implements vscode.Disposable {
       (params) => this.displays.onDisplay(params),
     );
     this.status = new StatusItem(this.server, this.runner);
+    this.kernelStatus = new KernelStatusItem(this.server, this.runner);
+    this.kernels = new KernelPicker(this.server, this.output, this.kernelStatus, context);
     this.cells = new CellIndex(this.server);
   }
 
   register(context: vscode.ExtensionContext): void {
-    new EditorCommands(this.server, this.runner, this.output, this.results, this.cells, this.displays).register(context);
+    new EditorCommands(this.server, this.runner, this.output, this.results, this.cells, this.displays, this.kernels).register(
+      context,
+    );
     this.server.watchPythonExtension();
   }
 
@@ -66,7 +74,7 @@ class Extension implements vscode.Disposable {
 
   dispose(): void {
     this.server.dispose(); // stops the client first
-    [this.output, this.results, this.cells, this.running, this.runner, this.status, this.displays].forEach((d) => d.dispose());
+    [this.output, this.results, this.cells, this.running, this.runner, this.status, this.kernelStatus, this.displays].forEach((d) => d.dispose());
     this.images.dispose(); // the session's image files
   }
 }

@@ -14,6 +14,9 @@ export const Command = {
   exit: "evalens.exit",
   interrupt: "evalens.interrupt",
   restart: "evalens.restart",
+  status: "evalens.status",
+  kernels: "evalens.kernels", // answer: kernels.ts' KernelsAnswer
+  attach: "evalens.attach", // answer: Status
 } as const;
 
 export type ServerCommand = (typeof Command)[keyof typeof Command];
@@ -146,7 +149,7 @@ export interface Status {
   held: string[];
   running: Queued | null;
   queue: Queued[];
-  kernel: Record<string, string> | null; // the kernel setting in force, without its token
+  kernel: Record<string, string | boolean> | null; // the kernel setting in force, without its token (allowInsecure: a boolean)
   analysis: AnalysisStatus;
 }
 

@@ -18,13 +18,14 @@ import {
   State,
 } from "vscode-languageclient/node";
 import { StderrTail, failureMessage } from "./failure";
+import { redactTokens } from "./kernels";
 import type { Launch } from "./launch";
 import type { OutputLog } from "./output";
 import type { DisplayParams } from "./display";
 import { DISPLAY_NOTIFICATION, OUTPUT_NOTIFICATION, type OutputParams, RUN_COMMANDS } from "./protocol";
 import { LAUNCH_SETTINGS, findLaunch, onDidChangePythonExtensionInterpreter } from "./python";
 import { type RunArgument, errorText } from "./runs";
-import { UNTRUSTED, serverSettings } from "./settings";
+import { KERNEL_SETTING, UNTRUSTED, serverSettings, setPickedKernel } from "./settings";
 
 /** Runs a server command that answers a Result (`send` sends it), for the client's middleware. */
 export type RunHook = (command: string, argument: RunArgument, send: () => Promise<unknown>) => Promise<unknown>;
@@ -51,6 +52,9 @@ export class ServerConnection implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires whenever what the status item shows may have changed. */
   readonly onDidChange = this.changed.event;
+  private readonly settingsSent = new vscode.EventEmitter<void>();
+  /** Fires once changed settings were sent to the running server (the kernel in force may be another). */
+  readonly onDidSendSettings = this.settingsSent.event;
   private readonly disposables: vscode.Disposable[] = [];
   /** The extension's copy of the server and its dependencies. */
   private readonly libs: string;
@@ -92,6 +96,11 @@ export class ServerConnection implements vscode.Disposable {
   /** How the server was started, in words (the status item's tooltip). */
   get launchDescription(): string | undefined {
     return this.launch?.description;
+  }
+
+  /** The Python that runs the bundled server, or undefined for `evalens.server.command`'s. */
+  get bundledPython(): string | undefined {
+    return this.launch?.kind === "bundled" ? this.launch.command : undefined;
   }
 
   /** Restarts the server when the interpreter selected in the Python extension changes. */
@@ -161,6 +170,8 @@ export class ServerConnection implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ language: "python" }],
       outputChannel: this.serverLog,
+      // The LSP trace (evalens.trace.server) without the token of a Jupyter Server's kernel.
+      traceOutputChannel: withoutTokens(this.serverLog),
       initializationOptions: serverSettings(),
       stdioOptions: {
         stdout: () => undefined, // the LSP connection reads it
@@ -281,17 +292,22 @@ export class ServerConnection implements vscode.Disposable {
     await client.sendNotification(DidChangeConfigurationNotification.type, {
       settings: { evalens: serverSettings() },
     });
+    this.settingsSent.fire();
     this.refreshLenses();
     this.changed.fire();
   }
 
   private async configurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
+    if (event.affectsConfiguration(KERNEL_SETTING)) {
+      setPickedKernel(undefined); // the setting takes over from the kernel picked in this window
+    }
     if (LAUNCH_SETTINGS.some((setting) => event.affectsConfiguration(setting))) {
       await this.start();
     } else if (event.affectsConfiguration("evalens") && this.client?.isRunning()) {
       await this.client.sendNotification(DidChangeConfigurationNotification.type, {
         settings: { evalens: serverSettings() },
       });
+      this.settingsSent.fire();
     }
   }
 
@@ -365,5 +381,24 @@ export class ServerConnection implements vscode.Disposable {
     void this.stopClient();
     this.disposables.forEach((d) => d.dispose());
     this.changed.dispose();
+    this.settingsSent.dispose();
   }
 }
+
+/**
+ * A log channel whose trace lines (the LSP messages, JSON) show `"token": "…"` for every token:
+ * the token of a Jupyter Server's kernel goes to the server in settings and evalens.attach, and
+ * never into a log.
+ */
+function withoutTokens(channel: vscode.LogOutputChannel): vscode.LogOutputChannel {
+  return new Proxy(channel, {
+    get(target, property) {
+      if (property === "trace") {
+        return (message: string, ...args: unknown[]) => target.trace(redactTokens(message), ...args);
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+

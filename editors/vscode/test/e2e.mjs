@@ -14,7 +14,12 @@
 // the user story of results going stale: a loop builds up a
 // counter and is interrupted, the counter's value is shown, an unrelated function is
 // edited (not saved) and run, and the counter keeps its value while its old result is
-// shown stale; a server that cannot start or dies says why in a notification, whose
+// shown stale; Jupyter kernels: "evalens: Select Kernel" says what to install where the
+// server's Python has no jupyter_client, then, the server run by a Python with ipykernel, starts
+// its python3 kernelspec, code runs in the kernel and the status bar says so, a Jupyter Server
+// that cannot be reached (URL and token asked) gives the server's message and the token is
+// written nowhere, and the kernel's status item brings evalens' own interpreter back; a server
+// that cannot start or dies says why in a notification, whose
 // Open Settings shows the extension's settings; then, in a second code-server with
 // workspace trust on, check that a restricted workspace runs nothing and says why, and
 // that granting trust turns execution on.
@@ -27,8 +32,9 @@
 //   SCREENSHOT      where to save the screenshot (default: ../screenshot.png)
 //   CELLS_SCREENSHOT where to save the screenshot of cells run (default: ../cells.png)
 //   DISPLAY_SCREENSHOT where to save the screenshot of the display panel (default: ../display.png)
-//   USER_VENV       a virtual environment with matplotlib, linked as the workspace's .venv: the
-//                   Python of the user's code (evalens' default); unset: the server's Python
+//   USER_VENV       a virtual environment with matplotlib and ipykernel, linked as the workspace's
+//                   .venv: the Python of the user's code (evalens' default; unset: the server's
+//                   Python), and the server's Python in the kernel steps (its python3 kernelspec)
 // Exits 0 when every step passed, 1 otherwise.
 
 import { spawn, spawnSync } from "node:child_process";
@@ -208,6 +214,13 @@ if __name__ == "__main__":
     noise()
 `;
 
+// Where code runs (line 4): a Jupyter kernel has ipykernel loaded, evalens' own interpreter not.
+const KERNEL = `"""Where code runs: ipykernel is loaded in a Jupyter kernel only."""
+import sys
+
+in_kernel = "ipykernel" in sys.modules
+`;
+
 // -- the workspace, code-server's folders and settings ----------------------------------
 const tmp = mkdtempSync(join(tmpdir(), "evalens-e2e-"));
 const home = join(tmp, "home");
@@ -223,6 +236,7 @@ writeFileSync(join(workspace, "lib.py"), LIB);
 writeFileSync(join(workspace, "main.py"), MAIN);
 writeFileSync(join(workspace, "cells.py"), CELLS_ON_DISK);
 writeFileSync(join(workspace, "display.py"), DISPLAY);
+writeFileSync(join(workspace, "kernel.py"), KERNEL);
 if (process.env.USER_VENV) {
   symlinkSync(resolve(process.env.USER_VENV), join(workspace, ".venv"), "dir");
 }
@@ -1339,7 +1353,144 @@ try {
     await page.locator(".tab.active", { hasText: "story.py" }).first().waitFor({ timeout: 10000 });
   });
 
+  // Jupyter kernels. The python3 on the clean PATH runs the server so far: it has no jupyter_client.
   const python3 = pathPython();
+  await step("evalens: Select Kernel without jupyter_client where the server runs: a notification says where to install it; the own interpreter and the server entries stay", async () => {
+    await clearNotifications();
+    const hasJupyter = spawnSync(python3, ["-c", "import jupyter_client"], { env, timeout: 30000 }).status === 0;
+    await runCommand("evalens: Select Kernel");
+    await page.locator(".quick-input-title", { hasText: "evalens: Select Kernel" }).waitFor({ timeout: 10000 });
+    if (hasJupyter) {
+      log(`${python3} has jupyter_client: no notification to check`);
+    } else {
+      await waitFor("the notification naming jupyter_client and where to install it", async () =>
+        (await toastMessages()).some((m) => m.includes("needs jupyter_client") && m.includes("python3 -m pip install jupyter_client")),
+      20000);
+    }
+    const rows = await page.locator(".quick-input-list .monaco-list-row").allTextContents();
+    for (const expected of ["evalens' own interpreter", "Jupyter Server or Gateway…"]) {
+      if (!rows.some((row) => row.includes(expected))) {
+        throw new Error(`no ${expected} in the quick pick: ${JSON.stringify(rows)}`);
+      }
+    }
+    await page.keyboard.press("Escape");
+    await page.locator(".quick-input-widget input").waitFor({ state: "hidden", timeout: 10000 });
+  });
+
+  await step("with the server run by a Python with ipykernel, evalens: Select Kernel starts its python3 kernelspec: code runs in the kernel, the status bar says so", async () => {
+    if (!process.env.USER_VENV) {
+      throw new Error("the kernel steps need USER_VENV, a virtual environment with ipykernel (.ci/vscode.sh makes one)");
+    }
+    await clearNotifications();
+    // The kernelspecs are those of the Python running the server: the environment's, as the
+    // interpreter selected in the Python extension would be.
+    workspaceSettings({ "evalens.server.python": join(resolve(process.env.USER_VENV), "bin", "python") });
+    await openFile("kernel.py", "in_kernel");
+    await waitFor("the status items 'evalens: idle' and 'evalens: Python…'", async () => {
+      const status = await statusText();
+      return status.includes("evalens: idle") && status.includes("evalens: Python");
+    }, 60000);
+    await selectAndEvaluate(4, "in_kernel = ", '"ipykernel" in sys.modules');
+    await waitFor("a decoration '⇒ False' (evalens' own interpreter)", async () =>
+      JSON.stringify(await decorationTexts("in_kernel =")) === JSON.stringify(["⇒ False"]),
+    30000);
+    await waitFor("the status item 'evalens: Python 3.…' (the interpreter's version, once it ran)", async () =>
+      /evalens: Python 3\.\d+/.test(await statusText()),
+    10000);
+    await runCommand("evalens: Select Kernel");
+    const spec = page.locator(".quick-input-list .monaco-list-row", { hasText: "Start Python 3 (ipykernel)" }).first();
+    await spec.waitFor({ timeout: 20000 });
+    const rows = await page.locator(".quick-input-list .monaco-list-row").allTextContents();
+    if (!rows.some((row) => row.includes("evalens' own interpreter") && row.includes("current"))) {
+      throw new Error(`the own interpreter is not marked current: ${JSON.stringify(rows)}`);
+    }
+    await spec.click();
+    await waitFor("the status item 'evalens: python3 kernel'", async () => (await statusText()).includes("evalens: python3 kernel"), 60000);
+    await selectAndEvaluate(4, "in_kernel = ", '"ipykernel" in sys.modules');
+    await waitFor("a decoration '⇒ True' (the kernel)", async () =>
+      JSON.stringify(await decorationTexts("in_kernel =")) === JSON.stringify(["⇒ True"]),
+    30000);
+    const tooltip = await page.locator(".statusbar-item", { hasText: "evalens: python3 kernel" }).first().getAttribute("aria-label");
+    log(`the kernel's status item: ${tooltip}`);
+  });
+
+  const token = `evalens-e2e-token-${process.pid}`;
+  let deadUrl;
+  await step("Jupyter Server or Gateway…: its URL (checked), its token (a password box); one that cannot be reached gives the server's message; the token is written nowhere", async () => {
+    await clearNotifications();
+    deadUrl = `http://127.0.0.1:${await freePort()}`;
+    await runCommand("evalens: Select Kernel");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Start Python 3 (ipykernel)" }).first().waitFor({ timeout: 20000 });
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Jupyter Server or Gateway…" }).first().click();
+    const input = page.locator(".quick-input-widget input");
+    await page.locator(".quick-input-title", { hasText: "(1/2)" }).waitFor({ timeout: 10000 });
+    await input.fill("localhost:8888");
+    await page.locator(".quick-input-message", { hasText: "starting with http:// or https://" }).waitFor({ timeout: 10000 });
+    await input.fill(`${deadUrl}/lab`);
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-title", { hasText: `(2/2): ${deadUrl}` }).waitFor({ timeout: 10000 });
+    if ((await input.getAttribute("type")) !== "password") {
+      throw new Error(`the token box is of type ${await input.getAttribute("type")}`);
+    }
+    await input.fill(token);
+    await page.keyboard.press("Enter");
+    const start = page.locator(".quick-input-list .monaco-list-row", { hasText: "Start the server's default kernel" }).first();
+    await start.waitFor({ timeout: 20000 });
+    const row = await start.textContent();
+    if (!row.includes("Could not list its kernels: cannot reach")) {
+      throw new Error(`the row: ${row}`);
+    }
+    await start.click();
+    const message = await waitFor("an error notification naming the server", async () =>
+      (await toastMessages()).find((m) => m.includes(deadUrl)),
+    60000);
+    log(`the server said: ${message}`);
+    if (message.includes(token)) {
+      throw new Error(`the notification shows the token: ${message}`);
+    }
+    // The server keeps the kernel it could not reach (the next run tries again): the status says so.
+    await waitFor(`the status item 'evalens: kernel at ${deadUrl}'`, async () => (await statusText()).includes(`evalens: kernel at ${deadUrl}`), 20000);
+    const files = [join(workspace, ".vscode", "settings.json"), join(userData, "User", "settings.json")];
+    const walk = (dir) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else files.push(path);
+      }
+    };
+    walk(join(userData, "logs"));
+    const holding = files.filter((file) => readFileSync(file, "utf8").includes(token));
+    if (holding.length > 0) {
+      throw new Error(`the token is written in ${JSON.stringify(holding)}`);
+    }
+  });
+
+  await step("a click on the kernel's status item offers the kernels again; evalens' own interpreter runs code again", async () => {
+    await clearNotifications();
+    await page.locator(".statusbar-item", { hasText: `evalens: kernel at ${deadUrl}` }).first().click();
+    const own = page.locator(".quick-input-list .monaco-list-row", { hasText: "evalens' own interpreter" }).first();
+    await own.waitFor({ timeout: 20000 });
+    // The server in use could not be asked for its kernels: the list says so (the server's words).
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: `Jupyter Server at ${deadUrl}` }).first().waitFor({ timeout: 20000 });
+    const row = await page.locator(".quick-input-list .monaco-list-row", { hasText: `Jupyter Server at ${deadUrl}` }).first().textContent();
+    if (!row.includes("could not be asked")) {
+      throw new Error(`the server's row: ${row}`);
+    }
+    await own.click();
+    await waitFor("the status item 'evalens: Python 3.…'", async () => /evalens: Python 3\.\d+/.test(await statusText()), 30000);
+    await selectAndEvaluate(4, "in_kernel = ", '"ipykernel" in sys.modules');
+    await waitFor("a decoration '⇒ False' (evalens' own interpreter again)", async () =>
+      JSON.stringify(await decorationTexts("in_kernel =")) === JSON.stringify(["⇒ False"]),
+    30000);
+    // kernel.py closed: story.py is the active editor again, as the steps below expect.
+    const tab = page.locator(".tab", { hasText: "kernel.py" }).first();
+    await tab.hover();
+    await tab.locator(".tab-actions .action-label").first().click();
+    await tab.waitFor({ state: "detached", timeout: 10000 });
+    await page.locator(".tab", { hasText: "story.py" }).first().click();
+    await page.locator(".tab.active", { hasText: "story.py" }).first().waitFor({ timeout: 10000 });
+  });
+
   await step("a server Python that does not exist: a notification says so; Open Settings shows the extension's settings", async () => {
     await clearNotifications();
     workspaceSettings({ "evalens.server.python": "/nonexistent/python3" });

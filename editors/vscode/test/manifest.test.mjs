@@ -50,12 +50,13 @@ test("the README documents every key and colour", () => {
   }
 });
 
-test("a restricted workspace's own choice of server or interpreter is ignored", () => {
+test("a restricted workspace's own choice of server, interpreter or kernel is ignored", () => {
   assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, [
     "evalens.server.python",
     "evalens.server.command",
     "evalens.interpreter",
     "evalens.extraPaths",
+    "evalens.kernel",
   ]);
 });
 
