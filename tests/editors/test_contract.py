@@ -117,11 +117,26 @@ def ts_interfaces(text: str) -> dict[str, dict[str, tuple[bool, str]]]:
 
 
 def ts_union(ts_type: str) -> set[str]:
-    return {part.strip() for part in ts_type.split("|")}
+    """A TypeScript union's parts (a ``|`` inside ``<...>`` belongs to its generic)."""
+    parts, depth, start = set(), 0, 0
+    for index, char in enumerate(ts_type + "|"):
+        depth += {"<": 1, ">": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            parts.add(ts_type[start:index].strip())
+            start = index + 1
+    return parts
 
 
 #: TypeScript types of the contract that are no interface of protocol.ts
-PLAIN_TS = {"string", "number", "boolean", "null", "Record<string, unknown>", "Record<string, string>"}
+PLAIN_TS = {
+    "string",
+    "number",
+    "boolean",
+    "null",
+    "Record<string, unknown>",
+    "Record<string, string>",
+    "Record<string, string | boolean>",
+}
 
 
 def as_ts(hint: Any) -> set[str]:
@@ -136,6 +151,8 @@ def as_ts(hint: Any) -> set[str]:
         return {"Record<string, unknown>"}
     if typing.get_origin(hint) is dict and typing.get_args(hint) == (str, str):
         return {"Record<string, string>"}
+    if typing.get_origin(hint) is dict and typing.get_args(hint) == (str, str | bool):
+        return {"Record<string, string | boolean>"}
     if hint is int or hint is float:
         return {"number"}
     if hint is bool:

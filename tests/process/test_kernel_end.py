@@ -50,3 +50,18 @@ async def test_a_terminated_server_takes_the_kernel_it_started_along(server: Std
     if alive:
         os.kill(pid, signal.SIGKILL)
     assert not alive, "the kernel outlived the server"
+
+
+async def test_a_kernel_evalens_starts_gets_the_users_environment_without_the_servers_packages(tmp_path: Path) -> None:
+    server_packages = str(Path(__file__).resolve().parents[2] / "server")  # holds evalens
+    user_lib = str(tmp_path / "lib")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([server_packages, user_lib]), "NVIM": "/tmp/nvim.sock"}
+    started = await StdioServer.start(env=env)
+    try:
+        await started.initialize(tmp_path, {}, {"trusted": True, "kernel": {"spec": "python3"}})
+        uri = await started.open(tmp_path / "main.py", "")
+        code = "import os\n(os.environ.get('PYTHONPATH'), os.environ.get('NVIM'))"
+        result = await started.command("env", "evalens.eval", {"uri": uri, "code": code})
+        assert result["value"]["repr"] == repr((user_lib, None))
+    finally:
+        await started.kill()

@@ -10,12 +10,15 @@ import contextlib
 import hmac
 import json
 import logging
+import os
 import queue
+import shutil
 from collections.abc import Coroutine
 from typing import Any
 
 from ...settings import KernelTarget
 from ..backend import InterpreterDied
+from ..environment import interpreter_environment
 from .kernelchannels import BetweenRuns, Channels
 
 log = logging.getLogger(__name__)
@@ -63,7 +66,10 @@ class ZmqChannels(Channels):
         if target.spec is not None:
             self.manager = AsyncKernelManager(kernel_name=target.spec)
             try:
-                await self.manager.start_kernel(cwd=self.cwd)
+                python = self.manager.kernel_spec.argv[0]
+                # the user's environment, without the server's plumbing (its PYTHONPATH holds pygls)
+                env = interpreter_environment(os.environ, shutil.which(python) or python)
+                await self.manager.start_kernel(cwd=self.cwd, env=env)
             except NoSuchKernel:
                 names = ", ".join(sorted(self.manager.kernel_spec_manager.find_kernel_specs())) or "none"
                 raise InterpreterDied(
