@@ -60,7 +60,7 @@ async def test_modules_another_package_makes_from_open_files_are_not_reloaded(ed
         assert (again["ok"], again["value"]["repr"]) == (True, "1")
 
 
-PRINT = "import io\nfrom rich.console import Console\nconsole = Console(file=io.StringIO(), width=40)\nconsole.print('[bold]hi[/bold] there')\nconsole.file.getvalue()"
+PRINT = "import io\nfrom rich.console import Console\nconsole = Console(file=io.StringIO(), width=40, force_jupyter=False, color_system=None)\nconsole.print('[bold]hi[/bold] there')\nconsole.file.getvalue()"
 
 
 async def test_modules_reload_in_the_order_their_module_level_imports_give(editor: Editor) -> None:

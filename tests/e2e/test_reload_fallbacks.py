@@ -270,3 +270,19 @@ async def test_a_statement_that_fails_is_reported_and_the_next_edit_starts_from_
     editor.replace(main, source.replace("return 1", "return 3").replace("X = f()", "X = f() * 2"))
     assert await reloaded(editor, main) == [{"module": "main", "patched": ["f"], "rerun": [3]}]
     assert await value(editor, main, "(X, count)") == "(6, 5)"
+
+
+async def test_looking_for_running_generators_never_calls_an_objects_getattr(editor: Editor) -> None:
+    source = (
+        "asked = []\n"
+        "class Anything:\n"
+        "    def __getattr__(self, name):\n"
+        "        asked.append(name)\n"
+        "        raise OSError(name)\n"
+        "anything = Anything()\n"
+        "def numbers():\n    yield 1\n    yield 2\n"
+    )
+    main = editor.open("main.py", source)
+    assert await value(editor, main, "running = numbers(); next(running)") == "1"
+    editor.replace(main, source.replace("yield 2", "yield 20"))
+    assert await value(editor, main, "(next(running), asked)") == "(2, [])"

@@ -128,10 +128,17 @@ def _running_frames(code: types.CodeType) -> int:
     if not code.co_flags & _LIVE_FLAGS:
         return 0
     count = 0
-    for obj in gc.get_objects():
-        frame_code = getattr(obj, "gi_code", None) or getattr(obj, "cr_code", None) or getattr(obj, "ag_code", None)
-        if frame_code is code and getattr(obj, "gi_frame", getattr(obj, "cr_frame", getattr(obj, "ag_frame", None))):
-            count += 1
+    for obj in gc.get_objects():  # by exact type: any other object's attributes may run its code
+        kind = type(obj)
+        if kind is types.GeneratorType:
+            running = obj.gi_code is code and obj.gi_frame is not None
+        elif kind is types.CoroutineType:
+            running = obj.cr_code is code and obj.cr_frame is not None
+        elif kind is types.AsyncGeneratorType:
+            running = obj.ag_code is code and obj.ag_frame is not None
+        else:
+            continue
+        count += running
     return count
 
 

@@ -215,13 +215,16 @@ class KernelBackend:
         return self._starting is not None and not self._starting.done()
 
     async def start(self) -> KernelSession:
-        session = self._session
-        current = self.config()
-        if session is not None and session.alive and session.config.same_session(current):
-            return session
-        if self._starting is None or self._starting.done():
-            self._starting = asyncio.ensure_future(self._start(current))
-        return await asyncio.shield(self._starting)
+        while True:
+            session, current = self._session, self.config()
+            if session is not None and session.alive and session.config.same_session(current):
+                return session
+            if self._starting is None or self._starting.done():
+                self._starting = asyncio.ensure_future(self._start(current))
+            session = await asyncio.shield(self._starting)
+            if session.config.same_session(self.config()):
+                return session
+            # the settings changed while it started: start one that has them
 
     async def _start(self, config: SessionConfig) -> KernelSession:
         old, self._session, adopt = self._session, None, None
