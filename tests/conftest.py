@@ -28,6 +28,12 @@ CAPABILITIES = "visual-studio-code"
 KERNEL = os.environ.get("EVALENS_TEST_KERNEL") or None
 
 
+def process_only(reason: str) -> pytest.MarkDecorator:
+    """Skips a test under the kernel switch: what it checks is evalens' own interpreter
+    process's, which a kernel does its own way (``reason`` says how)."""
+    return pytest.mark.skipif(KERNEL is not None, reason=f"with a kernel, {reason}")
+
+
 def trusted_options(**more: object) -> dict[str, object]:
     """The initializationOptions of a trusted session, with the kernel of the switch if set."""
     options: dict[str, object] = {"trusted": True, **more}

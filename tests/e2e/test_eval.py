@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conftest import process_only
 from tests.harness import Editor, wait_until
 
 
@@ -68,6 +69,7 @@ async def test_bindings_inject_json_values(editor: Editor) -> None:
     assert result["value"]["repr"] == "[1, 3, True, None]"
 
 
+@process_only("what fd 1 and child processes write reaches the kernel's clients only as the kernel forwards it")
 async def test_output_is_captured_and_streamed(editor: Editor) -> None:
     uri = editor.open("main.py", "import os, sys\n")
     code = "print('out'); print('err', file=sys.stderr); os.write(1, b'fd1\\n'); os.system('echo child')"
@@ -131,6 +133,9 @@ async def test_top_level_await_runs(editor: Editor) -> None:
     assert result["value"]["repr"] == "7"
 
 
+@process_only(
+    "input() asks the kernel's stdin channel, which evalens does not offer: ipykernel raises StdinNotImplementedError"
+)
 async def test_input_gets_end_of_file(editor: Editor) -> None:
     uri = editor.open("main.py", "")
     result = await editor.eval(uri, "input('name? ')")

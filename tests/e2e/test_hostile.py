@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tests.conftest import process_only
 from tests.harness import Editor, wait_until
 
 
@@ -20,6 +21,7 @@ async def test_runaway_recursion_is_a_recursion_error(editor: Editor) -> None:
     await alive(editor, uri)
 
 
+@process_only("the kernel owns its streams (ipykernel's OutStream)")
 async def test_closed_or_replaced_stdout_is_restored_for_the_next_run(editor: Editor) -> None:
     uri = editor.open("main.py", "import os, sys, io\n")
     for breakage in (
@@ -85,6 +87,7 @@ async def test_deleted_sys_modules_entries_import_again(editor: Editor) -> None:
     assert (await editor.eval(uri, "import helpers; loads"))["value"]["repr"] == "2"
 
 
+@process_only("the kernel owns its streams (ipykernel's OutStream)")
 async def test_print_flood_is_cut_at_the_source_and_finishes_quickly(editor: Editor) -> None:
     uri = editor.open("main.py", "")
     started = time.perf_counter()

@@ -9,6 +9,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from tests.conftest import KERNEL, process_only
 from tests.harness import Editor, plain, wait_until
 
 LOOP = "import time\nwhile True:\n    time.sleep(0.01)\n"
@@ -105,7 +106,8 @@ async def test_crash_gives_interpreter_died_and_the_next_request_starts_fresh(ed
     exited = await editor.eval(uri, "print('last words'); os._exit(7)")
     assert exited["error"]["type"] == "InterpreterDied"
     assert "exited with code 7" in exited["error"]["message"]
-    assert exited["stdout"] == "last words\n"
+    if KERNEL is None:  # a kernel holds print output for up to 0.2 s: os._exit loses it
+        assert exited["stdout"] == "last words\n"
     killed = await editor.eval(uri, "import signal; os.kill(os.getpid(), signal.SIGSEGV)")
     assert killed["error"]["type"] == "InterpreterDied"
     assert "signal 11 (SIGSEGV)" in killed["error"]["message"]
@@ -177,6 +179,7 @@ async def test_bad_requests_get_errors_that_say_what_to_fix(
     await wait_until(lambda: True)
 
 
+@process_only("there is no warm spare: a restart starts a new kernel")
 async def test_restart_swaps_in_a_warm_interpreter(editor: Editor) -> None:
     uri = editor.open("main.py", "")
     await editor.eval(uri, "1")

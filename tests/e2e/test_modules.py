@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import process_only
 from tests.harness import Editor
 
 
@@ -98,6 +99,7 @@ async def test_untitled_documents_evaluate_but_do_not_import(editor: Editor) -> 
     assert result["error"]["type"] == "ModuleNotFoundError"
 
 
+@process_only("the kernel's sys.path is its kernelspec's environment (here the test environment, which holds pygls)")
 async def test_server_packages_are_not_importable(editor: Editor) -> None:
     main = editor.open("main.py", "")
     for name in ("pygls", "lsprotocol", "jedi", "evalens.server"):

@@ -10,6 +10,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from tests.conftest import process_only
 from tests.harness import Editor
 
 
@@ -39,6 +40,7 @@ async def test_limits_apply_to_the_next_run(editor: Editor) -> None:
     assert (result["stdout"], result["value"]["repr"], result["truncated"]) == ("x" * 10, "'abcd…", True)
 
 
+@process_only("limits.memoryMB is evalens' own interpreter's; a kernel's memory is its own")
 async def test_memory_limit_gives_memory_error(editor: Editor) -> None:
     uri = editor.open("main.py", "")
     configure(editor, {"limits.memoryMB": 1024})
@@ -60,6 +62,7 @@ async def test_extra_paths_follow_the_import_roots(editor: Editor, tmp_path: Pat
     assert result["value"]["repr"] == "('vendored', True)"
 
 
+@process_only("the kernelspec names the Python, not the interpreter setting")
 async def test_interpreter_setting_switches_the_python(editor: Editor, tmp_path: Path) -> None:
     venv = tmp_path / "other-venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -73,6 +76,7 @@ async def test_interpreter_setting_switches_the_python(editor: Editor, tmp_path:
     assert status["executable"].startswith(str(venv))
 
 
+@process_only("the kernelspec names the Python, not the interpreter setting")
 async def test_a_missing_interpreter_is_a_clear_result(editor: Editor) -> None:
     configure(editor, {"interpreter": "/nonexistent/python"})
     uri = editor.open("main.py", "")

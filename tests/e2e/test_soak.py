@@ -8,9 +8,11 @@ from pathlib import Path
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from tests.conftest import KERNEL
 from tests.harness import Editor, wait_until
 
-EVALUATIONS = int(os.environ.get("EVALENS_SOAK", "10000"))
+#: a kernel round trip takes longer: fewer within the test timeout
+EVALUATIONS = int(os.environ.get("EVALENS_SOAK", "2000" if KERNEL else "10000"))
 #: Growth allowed after warm-up, in kB of resident memory.
 BOUND_KB = 8 * 1024
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -187,3 +188,16 @@ class Backend(Protocol):
     async def shutdown(self) -> None:
         """End every interpreter and wait until they are gone."""
         ...
+
+
+def describe_exit(returncode: int | None, who: str = "the interpreter") -> str:
+    """How a process ended, from its return code (negative: the signal that killed it)."""
+    if returncode is None:
+        return f"{who} stopped"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = "unknown signal"
+        return f"{who} was killed by signal {-returncode} ({name})"
+    return f"{who} exited with code {returncode}"

@@ -13,6 +13,7 @@ publisher. The kernel keeps its streams, signals, limits and matplotlib backend.
 from __future__ import annotations
 
 import json
+import signal
 from typing import Any, Dict, Optional
 
 from . import messages
@@ -29,12 +30,25 @@ class Session:
         self.last: Any = None
 
     def answer(self, request: Dict[str, Any]) -> None:
+        """Answer ``request`` with the worker's interrupt guard in place of the kernel's SIGINT
+        handler: an interrupt that lands in the worker's own code (bringing modules up to
+        date, building the reply) waits for user code, or is dropped, instead of leaving the
+        worker half way (the server sends interrupts again until the run ends)."""
+        guard = self.worker.guard
+        guard.begin(guard.received)  # earlier interrupts were for earlier requests
+        try:
+            kernels_handler = guard.install()
+        except ValueError:  # not the main thread (a kernel subshell): the kernel's handler stays
+            kernels_handler = None
         try:
             self.last = self.worker.answer(request)
-        except KeyboardInterrupt as exc:  # an interrupt that landed outside user code: the run's
+        except KeyboardInterrupt as exc:  # one that landed outside user code: the run's
             if request.get("op") != messages.OP_RUN:
                 raise
             self.interrupted(request, exc)
+        finally:
+            if kernels_handler is not None:
+                signal.signal(signal.SIGINT, kernels_handler)
 
     def interrupted(self, request: Dict[str, Any], exc: KeyboardInterrupt) -> None:
         """``request``, a run, answered as interrupted."""
@@ -61,8 +75,9 @@ def answer(request: str) -> None:
 
 def recover(request: str) -> None:
     """After an interrupt landed in the kernel's own code around a request (ipykernel then
-    drops it, or the reply's expression): ``reply()`` gives the answer if the request was
-    answered, else, for a run that never began, the run as interrupted."""
+    drops it, or the reply's expression, or the cell before ``answer`` ran): ``reply()``
+    gives the answer if the request was answered, else, for a run that never began, the run
+    as interrupted."""
     asked = json.loads(request)
     session = _session()
     last = session.last
@@ -70,6 +85,9 @@ def recover(request: str) -> None:
         return
     session.last = None
     if asked.get("op") == messages.OP_RUN:
+        # the server counts the run's documents as sent: they are taken (the modules to
+        # reload are not run: the server still sees them as not up to date)
+        session.worker.take_documents(asked["run"]["sync"])
         session.interrupted(asked, KeyboardInterrupt())
 
 

@@ -222,11 +222,7 @@ class Worker:
 
     def prepare(self, sync: messages.Sync, mode: str) -> Optional[RunResult]:
         """Apply the editor's changes; an error here is the run's Result."""
-        for root in reversed(sync["roots"]):
-            if root not in sys.path:
-                sys.path.insert(0, root)
-                self.roots.append(root)
-        self.table.update(sync["documents"], sync["closed"])
+        self.take_documents(sync)
         # The request is read and its documents stored: from here on an interrupt reaches
         # user code, and the server's grace period before a kill may start.
         self.send(messages.encode(messages.run_started(self.request_id)))
@@ -235,6 +231,14 @@ class Worker:
             return None
         result = self.runner.guarded(lambda: self.reload(reload, mode))
         return None if result["ok"] else result
+
+    def take_documents(self, sync: messages.Sync) -> None:
+        """The editor's documents and import roots of ``sync`` (no module runs)."""
+        for root in reversed(sync["roots"]):
+            if root not in sys.path:
+                sys.path.insert(0, root)
+                self.roots.append(root)
+        self.table.update(sync["documents"], sync["closed"])
 
     def namespace_of(self, name: str, cell: bool = False) -> Dict[str, Any]:
         doc = self.table.by_name[name]

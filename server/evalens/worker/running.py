@@ -47,8 +47,9 @@ class Interruptible:
         self.received = 0  # SIGINTs this process has seen
         self.settled = 0  # of those, the ones no run is waiting to raise
 
-    def install(self) -> None:
-        signal.signal(signal.SIGINT, self._on_sigint)
+    def install(self) -> Any:
+        """Handle SIGINT from now on; the handler it had."""
+        return signal.signal(signal.SIGINT, self._on_sigint)
 
     def begin(self, sent_before: int) -> None:
         """A run starts that the server wrote after sending ``sent_before`` interrupts."""
@@ -119,7 +120,51 @@ def _run_code(code: types.CodeType, namespace: Dict[str, Any]) -> Any:
 def _run_coroutine(coroutine: Any) -> Any:
     import asyncio  # only code that awaits pays for importing asyncio
 
-    return asyncio.run(coroutine)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    return _run_beside(coroutine)
+
+
+def _run_beside(coroutine: Any) -> Any:
+    """Run ``coroutine`` to its end where an event loop already runs in this thread (a Jupyter
+    kernel's): on a fresh loop in a thread of its own, this one waiting; an interrupt here
+    cancels it there."""
+    import asyncio
+    import threading
+
+    loop = asyncio.new_event_loop()
+    outcome: Dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = loop.run_until_complete(coroutine)
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            outcome["error"] = exc
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    thread = threading.Thread(target=work, name="evalens-await", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.05)
+    except KeyboardInterrupt:
+        loop.call_soon_threadsafe(_cancel_all, loop)
+        thread.join(1.0)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def _cancel_all(loop: Any) -> None:
+    import asyncio
+
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
 
 
 def _note(text: str) -> None:

@@ -83,6 +83,7 @@ class KernelSession:
             self._state = SessionState.STOPPED
             raise InterpreterDied(problem)
         self.channels = channels_for(self.target, self.config.cwd, self._between_runs, adopt)
+        self.channels.grace_seconds = self.config.grace_seconds
         try:
             await self.channels.start(START_SECONDS)
             await self._boot()

@@ -32,7 +32,9 @@ INSTALL = "pip install 'evalens[jupyter]'"
 WATCH_SECONDS = 0.25
 #: an interrupted execution still running after this long is interrupted again, so many times
 INTERRUPT_AGAIN = 0.5
-INTERRUPT_TRIES = 6
+#: the least grace period for a kernel: an interrupt goes through its event loop, and one that
+#: lands before the code runs is sent again
+MIN_GRACE_SECONDS = 1.0
 #: an interrupted execution the kernel went idle for is taken as dropped when no reply came so long after
 DROPPED_AFTER = 0.5
 
@@ -164,6 +166,8 @@ class Channels(abc.ABC):
         self.connected = False
         #: the kernel died and its server started it again (the same kernel, without evalens)
         self.restarted = False
+        #: how long a run may ignore interrupts before evalens gives up on it (``_escalate``)
+        self.grace_seconds = MIN_GRACE_SECONDS
         self._tasks: list[asyncio.Task[None]] = []
         self._later: set[asyncio.Future[None]] = set()
         self._closed: asyncio.Future[None] | None = None
@@ -209,6 +213,11 @@ class Channels(abc.ABC):
     async def _death(self) -> str | None:
         """Why the kernel is gone, checked while something waits for it; None while it lives."""
         return None
+
+    @property
+    def owned(self) -> bool:
+        """evalens started the kernel (and may end it)."""
+        return False
 
     def handover(self) -> tuple[str, bool] | None:
         """A kernel its server restarted, for the next session to send evalens into again:
@@ -298,8 +307,8 @@ class Channels(abc.ABC):
         code only once the kernel runs it: one that lands before (before its busy status, or
         between that status and the code, while the kernel's own event loop runs) is swallowed
         there, and the code would run on. So an execution not begun yet is interrupted as it
-        begins, and each one again every ``INTERRUPT_AGAIN`` seconds while it goes on (at
-        most ``INTERRUPT_TRIES`` times)."""
+        begins, and each one again every ``INTERRUPT_AGAIN`` seconds while it goes on, for
+        the grace period; then ``_escalate``."""
         for execution in list(self.running.values()):
             if execution.started:
                 self.soon(self._interrupt_until_done(execution))
@@ -307,14 +316,32 @@ class Channels(abc.ABC):
                 execution.on_start = lambda begun=execution: self.soon(self._interrupt_until_done(begun))
 
     async def _interrupt_until_done(self, execution: Execution) -> None:
-        for _ in range(INTERRUPT_TRIES):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(self.grace_seconds, MIN_GRACE_SECONDS)
+        while (left := deadline - loop.time()) > 0:
             if execution.idle:  # an interrupt now would land in the next request
                 return
             execution.interrupted = True
             await self.interrupt()
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(execution.done), INTERRUPT_AGAIN)
+                await asyncio.wait_for(asyncio.shield(execution.done), min(INTERRUPT_AGAIN, left))
                 return
+        if not execution.done.done() and not execution.idle:
+            self._escalate()
+
+    def _escalate(self) -> None:
+        """The run ignored every interrupt for the grace period: a kernel evalens owns is ended
+        (the next run starts a fresh one); one it attached to is left running the code."""
+        seconds = f"{max(self.grace_seconds, MIN_GRACE_SECONDS):g}"
+        if self.owned:
+            self._end(f"{self.describe()} ignored the interrupt for {seconds} s; evalens ended it")
+            self._kill()
+        else:
+            self._end(
+                f"{self.describe()} ignored the interrupt for {seconds} s and still runs the code; evalens does "
+                "not restart a kernel it does not own: restart it where it was started (its notebook or console, "
+                "its server); the next run waits for it"
+            )
 
     def abandon(self, reason: str) -> None:
         """Stop waiting for the kernel now; a kernel started here is ended at once (the server

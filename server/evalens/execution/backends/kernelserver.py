@@ -56,6 +56,14 @@ class ServerChannels(Channels):
     def describe(self) -> str:
         return f"kernel {self.kernel_id} at {self.api.url}" if self.kernel_id else self.target.describe()
 
+    @property
+    def owned(self) -> bool:
+        return self.started_here
+
+    def _kill(self) -> None:
+        if self.started_here and self.kernel_id is not None:
+            self.soon(self.api.shutdown(self.kernel_id))
+
     def handover(self) -> tuple[str, bool] | None:
         if self.kernel_id is None or not self.restarted:
             return None

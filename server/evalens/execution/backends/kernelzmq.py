@@ -17,7 +17,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from ...settings import KernelTarget
-from ..backend import InterpreterDied
+from ..backend import InterpreterDied, describe_exit
 from ..environment import interpreter_environment
 from .kernelchannels import BetweenRuns, Channels
 
@@ -56,6 +56,10 @@ class ZmqChannels(Channels):
         self.cwd = cwd
         self.manager: Any = None
         self.client: Any = None
+
+    @property
+    def owned(self) -> bool:
+        return self.manager is not None
 
     async def _connect(self) -> None:
         from jupyter_client.asynchronous.client import AsyncKernelClient
@@ -149,8 +153,9 @@ class ZmqChannels(Channels):
     async def _death(self) -> str | None:
         if self.manager is not None:
             if not await self.manager.is_alive():
-                code = getattr(getattr(self.manager, "provisioner", None), "exit_code", None)
-                return f"{self.target.describe()} died" + (f" (exit code {code})" if code is not None else "")
+                provisioner = getattr(self.manager, "provisioner", None)
+                code = await provisioner.poll() if provisioner is not None else None
+                return describe_exit(code, self.describe())
         elif not self.client.hb_channel.is_beating():
             return f"{self.target.describe()} stopped answering its heartbeat"
         return None

@@ -23,7 +23,7 @@ from typing import Any, cast
 from ... import pipes
 from ...text.jsontext import JsonString
 from ...worker import bootstrap, messages
-from ..backend import InterpreterDied, RunEvents, RunOutcome, SessionConfig, SessionState, Shown
+from ..backend import InterpreterDied, RunEvents, RunOutcome, SessionConfig, SessionState, Shown, describe_exit
 from ..environment import interpreter_environment
 from .capture import Capture, partial_token
 
@@ -31,18 +31,6 @@ log = logging.getLogger(__name__)
 WORKER_DIR = str(Path(messages.__file__).resolve().parent)
 #: Top-level packages of the server that user code must not import.
 SERVER_PACKAGES = ["evalens", "pygls", "lsprotocol", "jedi", "parso", "pytest_lsp"]
-
-
-def describe_exit(returncode: int | None) -> str:
-    if returncode is None:
-        return "the interpreter stopped"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = "unknown signal"
-        return f"the interpreter was killed by signal {-returncode} ({name})"
-    return f"the interpreter exited with code {returncode}"
 
 
 def hidden_packages(executable: str) -> list[str]:
