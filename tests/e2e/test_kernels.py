@@ -242,3 +242,21 @@ async def test_a_kernel_busy_with_another_clients_code_answers_hover_statically_
         } in editor.output
     finally:
         someone.stop_channels()
+
+
+async def test_a_run_interrupted_while_its_kernel_starts_never_runs(kernel: Editor) -> None:
+    from tests.e2e.test_settings import configure
+
+    uri = kernel.open("main.py", "ran = False\n")
+    assert (await kernel.eval(uri, "ran"))["value"]["repr"] == "False"
+    configure(kernel, {"limits": {"reprChars": 500}})  # another kernel, with that limit
+    pending = send_command(kernel, "evalens.eval", {"uri": uri, "code": "ran = True"}, "early")
+    await wait_for_state(kernel, "starting")
+    assert await kernel.command("evalens.interrupt", {}) == {"interrupted": True}
+    result = await asyncio.wait_for(pending, 60)
+    assert (result["ok"], result["error"]["type"], result["error"]["message"]) == (
+        False,
+        "KeyboardInterrupt",
+        "interrupted before it ran (the interpreter was starting)",
+    )
+    assert (await kernel.eval(uri, "ran"))["value"]["repr"] == "False"

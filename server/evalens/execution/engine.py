@@ -76,6 +76,7 @@ class Engine:
         self._imports = reloads.ImportCache()
         self._mirror: tuple[Session, WorkerMirror] | None = None  # the worker of the current session
         self.running: Any = None  # tag of the request being run
+        self._reaching: _Reaching | None = None  # the run waiting for its interpreter, if one is
         self.running_title: Queued | None = None
         self.queued: list[Queued] = []  # runs waiting for the interpreter, in order
 
@@ -147,8 +148,15 @@ class Engine:
         return session.pid
 
     def interrupt(self) -> bool:
+        """Interrupt the run under way; one still waiting for its interpreter to start (a
+        kernel takes a second) does not run at all."""
         session = self.backend.session
-        return session is not None and session.interrupt()
+        if session is not None and session.interrupt():
+            return True
+        if self.running is not None and self._reaching is not None:
+            self._reaching.cancel_run = True
+            return True
+        return False
 
     def busy(self) -> bool:
         """Whether a run is under way or waiting."""
@@ -225,10 +233,15 @@ class Engine:
 
     async def _run(self, doc: Document | None, action: messages.Action, cell: bool) -> Result:
         started = time.perf_counter()
+        self._reaching = reaching = _Reaching()
         try:
             session = await self.start()
         except InterpreterDied as exc:
             return results.died(str(exc), (time.perf_counter() - started) * 1000)
+        finally:
+            self._reaching = None
+        if reaching.cancel_run:
+            return results.interrupted_before_it_ran((time.perf_counter() - started) * 1000)
         mirror = self.mirror(session)
         module = doc.module.name if doc is not None else None
         body = messages.run(
@@ -274,3 +287,9 @@ class Engine:
             log.warning("live lookup failed in the interpreter: %s", answer["failed"])
             return None
         return answer
+
+
+class _Reaching:
+    """A run waiting for its interpreter to start; ``cancel_run``: interrupted meanwhile."""
+
+    cancel_run = False

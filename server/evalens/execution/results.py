@@ -77,6 +77,21 @@ def nothing_run() -> Result:
     }
 
 
+def interrupted_before_it_ran(duration_ms: float) -> Result:
+    """The Result of a run interrupted while its interpreter was still starting: it never ran."""
+    return {
+        **nothing_run(),
+        "ok": False,
+        "error": {
+            "type": "KeyboardInterrupt",
+            "message": "interrupted before it ran (the interpreter was starting)",
+            "traceback": "KeyboardInterrupt\n",
+            "frames": [],
+        },
+        "durationMs": duration_ms,
+    }
+
+
 def died(
     message: str, duration_ms: float, stdout: str = "", stderr: str = "", display: list[Shown] | None = None
 ) -> Result:
