@@ -25,13 +25,24 @@ from typing import Any
 from ...settings import KernelTarget
 from ...worker import bootstrap, messages
 from ..backend import InterpreterDied, RestartRefused, RunEvents, RunOutcome, SessionConfig, SessionState, Shown
-from .kernelchannels import SHOWN, Channels, Execution, channels_for, missing_jupyter_client, shown_of
+from .kernelchannels import SHOWN, BetweenRuns, Channels, Execution, missing_jupyter_client, shown_of
+from .kernelserver import ServerChannels
+from .kernelzmq import ZmqChannels
 
 log = logging.getLogger(__name__)
 WORKER_DIR = str(Path(messages.__file__).resolve().parent)
 #: the reply's user expression: the worker's answer, as application/json
 REPLY = {"evalens": "__import__('_evalens_worker.kernelside', fromlist=['reply']).reply()"}
 START_SECONDS = 60.0
+
+
+def channels_for(
+    target: KernelTarget, cwd: str | None, between_runs: BetweenRuns, adopt: tuple[str, bool] | None = None
+) -> Channels:
+    """The transport that reaches ``target``'s kernel (``adopt``: one handed over)."""
+    if target.url is not None:
+        return ServerChannels(target, between_runs, adopt)
+    return ZmqChannels(target, cwd, between_runs)
 
 
 def answer_code(request: dict[str, Any]) -> str:

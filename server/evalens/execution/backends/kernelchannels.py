@@ -359,16 +359,3 @@ class Channels(abc.ABC):
             self.connected = False
             self._closed = asyncio.ensure_future(self._disconnect())
         await asyncio.shield(self._closed)
-
-
-def channels_for(
-    target: KernelTarget, cwd: str | None, between_runs: BetweenRuns, adopt: tuple[str, bool] | None = None
-) -> Channels:
-    """The transport that reaches ``target``'s kernel (``adopt``: one handed over)."""
-    if target.url is not None:
-        from .kernelserver import ServerChannels
-
-        return ServerChannels(target, between_runs, adopt)
-    from .kernelzmq import ZmqChannels
-
-    return ZmqChannels(target, cwd, between_runs)
