@@ -260,3 +260,38 @@ async def test_a_run_interrupted_while_its_kernel_starts_never_runs(kernel: Edit
         "interrupted before it ran (the interpreter was starting)",
     )
     assert (await kernel.eval(uri, "ran"))["value"]["repr"] == "False"
+
+
+def kernel_holds(manager: Any, expression: str) -> Any:
+    """``expression`` evaluated in the kernel by another client (as a user expression)."""
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=30)
+        reply = client.execute_interactive("", user_expressions={"it": expression}, timeout=30)
+        answer = reply["content"]["user_expressions"]["it"]
+        assert answer["status"] == "ok", answer
+        return answer["data"]["text/plain"]
+    finally:
+        client.stop_channels()
+
+
+LEFT = "([m for m in __import__('sys').modules if 'evalens' in m], [type(f).__name__ for f in __import__('sys').meta_path if 'evalens' in type(f).__module__ or type(f).__name__ == 'Sources'])"
+
+
+async def test_evalens_leaves_nothing_of_itself_in_a_kernel_it_detaches_from(
+    attached_client: LanguageClient, running_kernel: tuple[Path, Any]
+) -> None:
+    editor: Editor = attached_client.editor  # type: ignore[attr-defined]
+    connection_file, manager = running_kernel
+    uri = editor.open("main.py", "import evalens\nkept = 'yours'\n")
+    await editor.command("evalens.attach", {"kernel": {"connectionFile": str(connection_file)}})
+    assert (await editor.eval(uri, "kept"))["value"]["repr"] == "'yours'"
+    assert kernel_holds(manager, LEFT) != "([], [])"
+    await editor.command("evalens.attach", {"kernel": None})
+    assert kernel_holds(manager, LEFT) == "([], [])"
+    assert kernel_holds(manager, "__import__('sys').modules['main'].kept") == "'yours'"  # the user's state stays
+    await editor.command("evalens.attach", {"kernel": {"connectionFile": str(connection_file)}})
+    assert (await editor.eval(uri, "kept"))["value"]["repr"] == "'yours'"  # evalens goes in again
+    await attached_client.shutdown_session()
+    assert kernel_holds(manager, LEFT) == "([], [])"  # the server ending detaches too

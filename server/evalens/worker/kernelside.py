@@ -101,6 +101,34 @@ class Reply:
         return "<evalens reply>"
 
 
+def detach() -> None:
+    """Take evalens out of this kernel, which it attached to and now lets go of: its import
+    finders, its modules (the worker's, the ``evalens`` helper), the texts it registered
+    with linecache. What user code made (its modules, its variables) stays: it is the
+    user's."""
+    import linecache
+    import sys
+
+    global _SESSION
+    if _SESSION is not None:
+        for path in list(_SESSION.worker.table.by_path):
+            linecache.cache.pop(path, None)
+        _SESSION = None
+    sys.meta_path[:] = [finder for finder in sys.meta_path if not _ours(type(finder))]
+    helper = sys.modules.get("evalens")
+    if helper is not None and _ours(type(getattr(helper, "__loader__", None))):
+        del sys.modules["evalens"]
+    for name in [name for name in sys.modules if name.partition(".")[0] == "_evalens_worker"]:
+        del sys.modules[name]
+
+
+def _ours(kind: type) -> bool:
+    """A class of the worker's, or the finder the kernel bootstrap installs."""
+    return kind.__module__.partition(".")[0] == "_evalens_worker" or (
+        kind.__name__ == "Sources" and kind.__qualname__.startswith("_evalens_install")
+    )
+
+
 def reply() -> Reply:
     return Reply()
 

@@ -34,6 +34,9 @@ WORKER_DIR = str(Path(messages.__file__).resolve().parent)
 #: the reply's user expression: the worker's answer, as application/json
 REPLY = {"evalens": "__import__('_evalens_worker.kernelside', fromlist=['reply']).reply()"}
 START_SECONDS = 60.0
+#: what takes evalens out of a kernel it attached to, and how long it may take
+DETACH = "__import__('_evalens_worker.kernelside', fromlist=['detach']).detach()"
+DETACH_SECONDS = 5.0
 
 
 def channels_for(
@@ -189,17 +192,34 @@ class KernelSession:
         return True
 
     def kill(self, reason: str) -> None:
+        """End what runs now (the server may be ending). An idle kernel evalens attached to is
+        left for ``stop``, which takes evalens out of it first."""
+        if self.channels is not None and not self.channels.owned and self._state is not SessionState.BUSY:
+            return
         self._death = self._death or reason
         if self.channels is not None:
             self.channels.abandon(reason)
 
     async def stop(self) -> None:
+        if self.channels is not None and self.alive and not self.channels.owned:
+            await self._detach()
         if self.channels is not None:
             try:
                 await self.channels.close()
             except Exception:  # the kernel may be gone already; what was left is logged
                 log.exception("letting go of %s failed", self.describe())
         self._state = SessionState.STOPPED
+
+    async def _detach(self) -> None:
+        """Take evalens out of a kernel it attached to (one it owns ends with it)."""
+        assert self.channels is not None
+        try:
+            done = await asyncio.wait_for(self.channels.execute(DETACH, silent=True), DETACH_SECONDS)
+        except asyncio.TimeoutError:
+            log.warning("%s did not let evalens out within %g s (busy?)", self.describe(), DETACH_SECONDS)
+            return
+        if done.error is not None or done.died is not None:
+            log.warning("taking evalens out of %s failed: %s", self.describe(), done.error or done.died)
 
     def _between_runs(self, message_type: str, content: dict[str, Any]) -> None:
         """What the kernel printed or showed for no request of ours (another client's, a thread)."""
