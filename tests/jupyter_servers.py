@@ -63,7 +63,9 @@ class JupyterServer:
             f"{self.url}/api/{path}",
             method=method,
             data=json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None),
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"}
+            if self.token
+            else {"Content-Type": "application/json", "Cookie": "_xsrf=x", "X-XSRFToken": "x"},
         )
         with urllib.request.urlopen(request, timeout=30) as answer:
             text = answer.read()
@@ -77,8 +79,9 @@ class JupyterServer:
 
 
 @contextlib.contextmanager
-def jupyter_server(kind: str, folder: Path) -> Iterator[JupyterServer]:
-    """A server of ``kind`` (see ``KINDS``) until the block ends; then it and its kernels end."""
+def jupyter_server(kind: str, folder: Path, token: str = TOKEN) -> Iterator[JupyterServer]:
+    """A server of ``kind`` (see ``KINDS``) with ``token`` ("": none) until the block ends;
+    then it and its kernels end."""
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
     env = {
@@ -87,13 +90,13 @@ def jupyter_server(kind: str, folder: Path) -> Iterator[JupyterServer]:
         "JUPYTER_CONFIG_DIR": str(folder / "config"),
         "JUPYTER_DATA_DIR": str(folder / "data"),
     }
-    args = [part.format(port=port, token=TOKEN, root=folder) for part in KINDS[kind]]
+    args = [part.format(port=port, token=token, root=folder) for part in KINDS[kind]]
     log = folder / f"{kind}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, *args], stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
-    server = JupyterServer(kind, f"http://127.0.0.1:{port}", TOKEN, process, log)
+    server = JupyterServer(kind, f"http://127.0.0.1:{port}", token, process, log)
     try:
         deadline = time.monotonic() + START_SECONDS
         while True:

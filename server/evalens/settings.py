@@ -190,7 +190,8 @@ def parse_kernel(value: Any) -> tuple[KernelTarget | None, str | None]:
         return None, wrong
     insecure = value.get("allowInsecure", False)
     texts = {key: text for key, text in value.items() if key != "allowInsecure"}
-    if not isinstance(insecure, bool) or not all(isinstance(v, str) and v for v in texts.values()):
+    # an empty token: a server without one (--IdentityProvider.token='')
+    if not isinstance(insecure, bool) or not all(isinstance(v, str) and (v or k == "token") for k, v in texts.items()):
         return None, wrong
     if "allowInsecure" in value and "url" not in value:
         return None, wrong
@@ -208,7 +209,7 @@ def parse_kernel(value: Any) -> tuple[KernelTarget | None, str | None]:
                 None,
                 f"evalens.kernel: url must be http(s)://host:port[/base], not {url + ('?…' if parts.query else '')!r}",
             )
-        token = value.get("token") or (query["token"][0] if "token" in query else None)
+        token = value.get("token") or (query["token"][0] if "token" in query else None) or None
         return KernelTarget(
             url=url, token=token, id=value.get("id"), spec=value.get("spec"), allow_insecure=insecure
         ), None

@@ -168,3 +168,17 @@ async def test_an_unencrypted_remote_url_and_a_server_that_is_not_there_are_refu
     assert f"cannot reach the Jupyter server at {away}" in str(unreachable.value)
     listed = await editor.command("evalens.kernels", {})
     assert listed["server"] == [] and f"cannot reach the Jupyter server at {away}" in listed["serverError"]
+
+
+async def test_a_server_without_a_token(
+    client: LanguageClient, editor: Editor, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """--IdentityProvider.token='': no token, and XSRF checked on every POST and DELETE."""
+    with jupyter_server("jupyter-server", tmp_path_factory.mktemp("open"), token="") as open_server:
+        uri = editor.open("main.py", "")
+        status = await editor.command("evalens.attach", {"kernel": {"url": open_server.url, "token": ""}})
+        assert status["kernel"] == {"url": open_server.url}
+        assert (await editor.eval(uri, "6 * 7"))["value"]["repr"] == "42"
+        assert len(open_server.kernel_ids()) == 1
+        await client.shutdown_session()
+        assert open_server.kernel_ids() == []

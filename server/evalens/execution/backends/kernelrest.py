@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import secrets
 import socket
 import urllib.parse
 from typing import Any
@@ -57,6 +58,10 @@ class ServerApi:
         self.target = target
         self.url = target.url
         self.headers = {"Authorization": f"token {target.token}"} if target.token else {}
+        # a server without a token checks XSRF on POST and DELETE: the same random value as
+        # cookie and header (tornado's double submit) passes, as it does for JupyterLab
+        xsrf = secrets.token_hex(16)
+        self.unsafe_headers = {"Cookie": f"_xsrf={xsrf}", "X-XSRFToken": xsrf}
 
     def endpoint(self, path: str, websocket: bool = False) -> str:
         address = f"{self.url}/api/{path}"
@@ -75,7 +80,11 @@ class ServerApi:
         request = HTTPRequest(
             self.endpoint(path),
             method=method,
-            headers={**self.headers, "Content-Type": "application/json"},
+            headers={
+                **self.headers,
+                **(self.unsafe_headers if method != "GET" else {}),
+                "Content-Type": "application/json",
+            },
             body=json.dumps(body) if body is not None else ("" if method == "POST" else None),
             request_timeout=REQUEST_SECONDS,
             connect_timeout=REQUEST_SECONDS,
