@@ -24,7 +24,8 @@ from pathlib import Path
 from socket import IPPROTO_TCP, TCP_QUICKACK
 from typing import Any
 
-from lsp_session import connect, disconnect, field, summary
+from kernel import evalens_round_trips
+from lsp_session import summary
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.jupyter_servers import JupyterServer, jupyter_server
@@ -68,38 +69,12 @@ async def floor_round_trips(
     return samples
 
 
-async def evalens_round_trips(
-    server: JupyterServer, kernel_id: str, runs: int, warmup: int = 20, settle: float = 3.0
-) -> tuple[list[float], float]:
-    with tempfile.TemporaryDirectory() as folder:
-        editor = await connect([sys.executable, "-m", "evalens"], Path(folder))
-        uri = editor.open("main.py", "x = 1\n")
-        await asyncio.sleep(settle)  # background warm-up (jedi) done: the steady state is measured
-        started = time.perf_counter()
-        await editor.execute("evalens.attach", {"kernel": server.setting(id=kernel_id)})
-        first = await editor.execute("evalens.eval", {"uri": uri, "code": CODE})
-        attach_ms = (time.perf_counter() - started) * 1000
-        assert field(field(first, "value"), "repr") == "2", first
-        samples = []
-        try:
-            for index in range(warmup + runs):
-                started = time.perf_counter()
-                result = await editor.execute("evalens.eval", {"uri": uri, "code": CODE})
-                elapsed = (time.perf_counter() - started) * 1000
-                assert field(field(result, "value"), "repr") == "2", result
-                if index >= warmup:
-                    samples.append(elapsed)
-        finally:
-            await disconnect(editor.client)
-    return samples, attach_ms
-
-
 async def measure(runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder, jupyter_server("jupyter-server", Path(folder)) as server:
         kernel_id = server.api("POST", "kernels", {"name": "python3"})["id"]
         bare = await floor_round_trips(server, kernel_id, runs, quickack=False)
         floor = await floor_round_trips(server, kernel_id, runs, quickack=True)
-        ours, attach_ms = await evalens_round_trips(server, kernel_id, runs)
+        ours, attach_ms = await evalens_round_trips(server.setting(id=kernel_id), runs)
     return {"bare": bare, "floor": floor, "evalens": ours, "attach": attach_ms}
 
 

@@ -59,6 +59,18 @@ def shown_of(content: dict[str, Any]) -> Shown:
     return Shown(literal.encode("ascii"), tuple(data), plain[: messages.PLAIN_CHARS] if isinstance(plain, str) else "")
 
 
+def execute_content(code: str, silent: bool, expressions: dict[str, str]) -> dict[str, Any]:
+    """An execute_request's content as evalens sends it: no history, no stdin."""
+    return {
+        "code": code,
+        "silent": silent,
+        "store_history": False,
+        "user_expressions": expressions,
+        "allow_stdin": False,
+        "stop_on_error": True,
+    }
+
+
 class Execution:
     """One execute_request: its reply, what it printed and showed, how it ended."""
 

@@ -22,7 +22,7 @@ from typing import Any
 from ...settings import KernelTarget
 from ..backend import InterpreterDied
 from . import kernelwire
-from .kernelchannels import BetweenRuns, Channels
+from .kernelchannels import BetweenRuns, Channels, execute_content
 from .kernelrest import ServerApi
 
 log = logging.getLogger(__name__)
@@ -198,18 +198,7 @@ class ServerChannels(Channels):
         return False
 
     def _send_execute(self, code: str, silent: bool, expressions: dict[str, str]) -> str:
-        return self._send(
-            "shell",
-            "execute_request",
-            {
-                "code": code,
-                "silent": silent,
-                "store_history": False,
-                "user_expressions": expressions,
-                "allow_stdin": False,
-                "stop_on_error": True,
-            },
-        )
+        return self._send("shell", "execute_request", execute_content(code, silent, expressions))
 
     async def interrupt(self) -> None:
         if self.kernel_id is not None:

@@ -19,7 +19,7 @@ from typing import Any
 from ...settings import KernelTarget
 from ..backend import InterpreterDied, describe_exit
 from ..environment import interpreter_environment
-from .kernelchannels import BetweenRuns, Channels
+from .kernelchannels import BetweenRuns, Channels, execute_content
 
 log = logging.getLogger(__name__)
 #: what separates a ZMQ message's routing identities from the Jupyter message
@@ -136,15 +136,7 @@ class ZmqChannels(Channels):
         """The request written on the shell socket as it is (jupyter_client's ``execute``
         sends through a blocking shadow of the socket: a few tenths of a millisecond more)."""
         session = self.client.session
-        content = {
-            "code": code,
-            "silent": silent,
-            "store_history": False,
-            "user_expressions": expressions,
-            "allow_stdin": False,
-            "stop_on_error": True,
-        }
-        message = session.msg("execute_request", content)
+        message = session.msg("execute_request", execute_content(code, silent, expressions))
         sent = self.client.shell_channel.socket.send_multipart(session.serialize(message))
         sent.add_done_callback(lambda done: done.cancelled() or done.exception())
         msg_id: str = message["header"]["msg_id"]
