@@ -24,8 +24,29 @@ for _active in ("VIRTUAL_ENV", "CONDA_PREFIX"):
 #: The client capabilities the sessions claim, as pytest-lsp records them.
 CAPABILITIES = "visual-studio-code"
 #: ``EVALENS_TEST_KERNEL=python3 pytest tests/e2e``: every trusted session runs user code in
-#: that Jupyter kernelspec instead of evalens' own interpreter (the kernel backend's switch)
+#: that Jupyter kernelspec instead of evalens' own interpreter (the kernel backend's switch);
+#: ``EVALENS_TEST_KERNEL=server``: in a python3 kernel of one Jupyter Server on loopback
 KERNEL = os.environ.get("EVALENS_TEST_KERNEL") or None
+_SERVER: list[Any] = []
+
+
+def kernel_setting() -> dict[str, object]:
+    """The kernel setting of the switch: a kernelspec, or a kernel of the shared server."""
+    assert KERNEL is not None
+    if KERNEL != "server":
+        return {"spec": KERNEL}
+    if not _SERVER:
+        import atexit
+        import tempfile
+
+        from tests.jupyter_servers import jupyter_server
+
+        folder = Path(tempfile.mkdtemp(prefix="evalens-switch-"))
+        running = jupyter_server("jupyter-server", folder)
+        _SERVER.append(running.__enter__())
+        atexit.register(running.__exit__, None, None, None)
+    setting: dict[str, object] = _SERVER[0].setting(spec="python3")
+    return setting
 
 
 def process_only(reason: str) -> pytest.MarkDecorator:
@@ -38,7 +59,7 @@ def trusted_options(**more: object) -> dict[str, object]:
     """The initializationOptions of a trusted session, with the kernel of the switch if set."""
     options: dict[str, object] = {"trusted": True, **more}
     if KERNEL is not None:
-        options["kernel"] = {"spec": KERNEL}
+        options["kernel"] = kernel_setting()
     return options
 
 
