@@ -55,6 +55,11 @@ def process_only(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(KERNEL is not None, reason=f"with a kernel, {reason}")
 
 
+def not_through_a_server(reason: str) -> pytest.MarkDecorator:
+    """Skips a test under ``EVALENS_TEST_KERNEL=server`` (``reason`` says why)."""
+    return pytest.mark.skipif(KERNEL == "server", reason=f"through a Jupyter Server, {reason}")
+
+
 def trusted_options(**more: object) -> dict[str, object]:
     """The initializationOptions of a trusted session, with the kernel of the switch if set."""
     options: dict[str, object] = {"trusted": True, **more}

@@ -182,3 +182,18 @@ async def test_a_server_without_a_token(
         assert len(open_server.kernel_ids()) == 1
         await client.shutdown_session()
         assert open_server.kernel_ids() == []
+
+
+async def test_a_request_over_the_servers_message_limit_is_a_clear_answer(
+    client: LanguageClient, editor: Editor, server: JupyterServer
+) -> None:
+    if server.kind == "kernel-gateway":
+        pytest.skip("the same limit and answer as Jupyter Server's (one server kind is enough)")
+    uri = editor.open("main.py", "")
+    await editor.command("evalens.attach", {"kernel": server.setting()})
+    assert (await editor.eval(uri, "1"))["value"]["repr"] == "1"
+    editor.open("big.py", "# " + "x" * 12_000_000 + "\n")  # travels with the next run
+    result = await editor.eval(uri, "2")
+    assert result["error"]["type"] == "InterpreterDied"
+    assert "did not reach" in result["error"]["message"]
+    assert "websocket_max_message_size" in result["error"]["message"]

@@ -263,7 +263,7 @@ class Channels(abc.ABC):
                     self.restarted = state == "restarting"
                     verb = "restarted" if state == "restarting" else "could not restart"
                     self._end(
-                        f"{self.describe()} died and its server {verb} it; the next run starts evalens in it again"
+                        f"{self.describe()} died and its server {verb} it (a fresh interpreter: what it held is gone)"
                     )
                 elif parent:
                     self.others_busy = state == "busy"

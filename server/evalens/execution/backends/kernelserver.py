@@ -52,6 +52,8 @@ class ServerChannels(Channels):
         self.session = uuid.uuid4().hex
         self.socket: Any = None
         self.v1 = False
+        #: msg_id -> the size of its frame (what a message too big for the server was)
+        self._sizes: dict[str, int] = {}
 
     def describe(self) -> str:
         return f"kernel {self.kernel_id} at {self.api.url}" if self.kernel_id else self.target.describe()
@@ -149,8 +151,10 @@ class ServerChannels(Channels):
         from tornado.websocket import WebSocketClosedError
 
         message = kernelwire.new_message(channel, msg_type, content, self.session)
+        frame = kernelwire.encode(message, self.v1)
+        self._sizes[message["header"]["msg_id"]] = len(frame)
         try:
-            sent = self.socket.write_message(kernelwire.encode(message, self.v1), binary=self.v1)
+            sent = self.socket.write_message(frame, binary=self.v1)
         except WebSocketClosedError:
             raise InterpreterDied(
                 f"the websocket of {self.describe()} is closed; evalens is reconnecting, run again in a moment"
@@ -168,8 +172,23 @@ class ServerChannels(Channels):
             if message is None:
                 if not await self._reconnect():
                     return
+                self._lost_on_the_way()
                 continue
             self.deliver(message.get("channel", ""), message)
+
+    def _lost_on_the_way(self) -> None:
+        """After a reconnection: a request the kernel never began did not reach it (the server
+        closes the websocket on a message over its size limit); it ends saying so."""
+        for msg_id, execution in list(self.running.items()):
+            if execution.started:
+                continue
+            size = self._sizes.get(msg_id, 0) / 1e6
+            execution.end(
+                f"the request ({size:.1f} MB) did not reach {self.describe()}: the server closed the websocket as "
+                "it came; Jupyter Server takes messages of at most 10 MB unless started with "
+                "--ServerApp.tornado_settings=\"{'websocket_max_message_size': 209715200}\" (200 MB); "
+                "the next run tries again"
+            )
 
     async def _reconnect(self) -> bool:
         """Open the websocket again (same session: the server replays what it buffered)."""
