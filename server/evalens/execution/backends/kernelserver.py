@@ -152,6 +152,7 @@ class ServerChannels(Channels):
 
         message = kernelwire.new_message(channel, msg_type, content, self.session)
         frame = kernelwire.encode(message, self.v1)
+        self._sizes = {msg_id: size for msg_id, size in self._sizes.items() if msg_id in self.running}
         self._sizes[message["header"]["msg_id"]] = len(frame)
         try:
             sent = self.socket.write_message(frame, binary=self.v1)
