@@ -16,6 +16,7 @@ import asyncio
 import functools
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
@@ -30,6 +31,7 @@ from .execution.inspector import LiveInspector
 from .features import commands
 from .features.cells import CellFeatures
 from .features.displayfiles import DisplayFiles
+from .features.doctests import DoctestFeatures
 from .features.editor import EditorFeatures
 from .features.history import RunHistory
 from .features.output import OutputChannel
@@ -67,8 +69,15 @@ class EvalensServer(LanguageServer):
         self.board = DiagnosticsBoard(self.publish_diagnostics)
         self.refresh = ClientRefresh(self)
         self.cells = CellFeatures(lambda: self.settings)
+        self.doctests = DoctestFeatures(self.board, self.client_units, self.client_takes_versioned_edits)
         self.editor = EditorFeatures(
-            self.store, self.history, self.board, lambda: self.settings.trusted, self.text_document, self.cells
+            self.store,
+            self.history,
+            self.board,
+            lambda: self.settings.trusted,
+            self.text_document,
+            self.cells,
+            self.doctests,
         )
         self.runs = Runs(self)
         #: static intelligence, when registered (``create_server`` does)
@@ -152,6 +161,15 @@ class EvalensServer(LanguageServer):
 
     def position_units(self) -> Any:
         return self.workspace.position_codec.client_num_units
+
+    def client_units(self, uri: str) -> Callable[[str], int]:
+        """The length of a text of ``uri`` in the client's position units."""
+        return self.text_document(uri).position_codec.client_num_units
+
+    def client_takes_versioned_edits(self) -> bool:
+        workspace = self.client_capabilities.workspace
+        edit = workspace.workspace_edit if workspace is not None else None
+        return bool(edit is not None and edit.document_changes)
 
     def running(self) -> bool:
         return self.engine.busy()
@@ -251,7 +269,8 @@ def create_server() -> EvalensServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: EvalensServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
-        ls.store.set(uri, ls.text_document(uri).source)
+        doc = ls.store.set(uri, ls.text_document(uri).source)
+        ls.doctests.document_changed(doc)
         if ls.intelligence is not None:
             ls.intelligence.document_changed(uri)
         if ls.history.document_changed(uri, list(params.content_changes)):
@@ -263,6 +282,7 @@ def create_server() -> EvalensServer:
         ls.store.close(uri)
         ls.history.forget(uri)
         ls.cells.forget(uri)
+        ls.doctests.forget(uri)
         if ls.intelligence is not None:
             ls.intelligence.document_closed(uri)
         ls.board.forget(uri)

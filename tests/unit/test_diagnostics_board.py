@@ -44,5 +44,5 @@ def test_a_closed_document_loses_every_source_and_the_editor_is_told() -> None:
 
 def test_an_unknown_source_is_refused_with_the_fix() -> None:
     diagnostics, _ = board()
-    with pytest.raises(ValueError, match=r"unknown diagnostics source 'doctest'; register it"):
-        diagnostics.set(URI, "doctest", [])
+    with pytest.raises(ValueError, match=r"unknown diagnostics source 'lint'; register it"):
+        diagnostics.set(URI, "lint", [])

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from evalens.execution import results
-from evalens.features import cells, commands, output
+from evalens.features import cells, commands, doctestruns, output
 from evalens.settings import KEYS
-from evalens.worker import messages
+from evalens.worker import doctestmessages, messages
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "protocol.md").read_text()
@@ -46,6 +46,8 @@ def test_every_setting_is_documented(key: str) -> None:
         commands.Status,
         output.OutputParams,
         cells.CellRun,
+        doctestruns.DoctestResult,
+        doctestmessages.ExampleOutcome,
     ],
 )
 def test_every_field_is_documented(typed: type) -> None:

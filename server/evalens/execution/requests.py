@@ -210,6 +210,26 @@ def parse_run_cell(arguments: tuple[Any, ...] | list[Any]) -> RunCellRequest:
 
 
 @dataclass(frozen=True)
+class DoctestRequest:
+    uri: str
+    line: int | None  # a line of the docstring to run; None: the whole document
+
+
+def parse_doctest(arguments: tuple[Any, ...] | list[Any]) -> DoctestRequest:
+    """``evalens.doctest`` takes ``{uri, line?}``: ``line`` any 0-based line of the docstring."""
+    command = "evalens.doctest"
+    obj = single_object(command, arguments)
+    uri = _uri(obj, command)
+    line = obj.get("line")
+    if line is not None and (isinstance(line, bool) or not isinstance(line, int) or line < 0):
+        raise BadRequest(
+            f"{command}: `line` must be a 0-based line of a docstring (an integer >= 0), or absent for "
+            f"every docstring of the document; not {_short(line)}"
+        )
+    return DoctestRequest(uri, line)
+
+
+@dataclass(frozen=True)
 class ExitRequest:
     with_exception: bool
 

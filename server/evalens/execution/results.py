@@ -12,6 +12,7 @@ from typing import TypedDict
 
 from ..text.jsontext import JsonString
 from ..worker import messages
+from ..worker.doctestmessages import DoctestOutcome
 from .backend import RunOutcome, Shown
 
 
@@ -39,6 +40,8 @@ class Result(_ResultFields, total=False):
     valueName: str | None
     #: a call's only: where the called function is defined, when known
     target: messages.Location | None
+    #: a doctest run's only: each example's outcome (``evalens.doctest`` answers with its fields)
+    doctest: DoctestOutcome
 
 
 def finished(outcome: RunOutcome, duration_ms: float) -> Result:
@@ -59,6 +62,8 @@ def finished(outcome: RunOutcome, duration_ms: float) -> Result:
     }
     if "target" in outcome_result:
         result["target"] = outcome_result["target"]
+    if "doctest" in outcome_result:
+        result["doctest"] = outcome_result["doctest"]
     return result
 
 

@@ -23,6 +23,7 @@ from ..text.documents import selection
 from ..worker import messages
 from . import kernels
 from .cellruns import run_cell
+from .doctestruns import run_doctest
 from .runs import REQUEST_FAILED, Runs, Status, bad_request
 
 Handler = Callable[[Runs, tuple[Any, ...]], Awaitable[Any] | Any]
@@ -127,6 +128,7 @@ COMMANDS: dict[str, Handler] = {
     "evalens.call": call,
     "evalens.runModule": run_module,
     "evalens.runCell": run_cell,
+    "evalens.doctest": run_doctest,
     "evalens.exit": exit_context,
     "evalens.document": document,
     "evalens.interrupt": interrupt,

@@ -21,6 +21,7 @@ from ..text.documents import DocumentStore, selection
 from ..text.lineindex import split_lines
 from . import analysis
 from .cells import CellFeatures
+from .doctests import DoctestFeatures
 from .history import RunHistory
 from .oneline import fold
 
@@ -36,22 +37,25 @@ class EditorFeatures:
         trusted: Callable[[], bool],
         text_document: Callable[[str], TextDocument],
         cells: CellFeatures,
+        doctests: DoctestFeatures,
     ) -> None:
         self.cells = cells
+        self.doctests = doctests
         self.store = store
         self.history = history
         self.board = board
         self.trusted = trusted
         self.text_document = text_document
 
-    def code_actions(self, params: types.CodeActionParams) -> list[types.Command]:
-        """Commands rather than CodeAction literals: every client runs them, and clients
-        built on lsprotocol's converter mistake a CodeAction that carries a command for
-        a Command."""
+    def code_actions(self, params: types.CodeActionParams) -> list[types.Command | types.CodeAction]:
+        """Commands rather than CodeAction literals for what runs: every client runs them, and
+        clients built on lsprotocol's converter mistake a CodeAction that carries a command
+        for a Command. The edits that update an example's expected output are CodeActions
+        (quick fixes of its diagnostic) carrying only their edit."""
         doc = self.store.get(params.text_document.uri)
         if doc is None or not self.trusted():
             return []
-        actions: list[types.Command] = []
+        actions: list[types.Command | types.CodeAction] = []
         span = params.range
         uri = doc.uri
         if span.start != span.end:
@@ -69,13 +73,14 @@ class EditorFeatures:
             argument = {"uri": uri, "target": function.qualname}
             actions.append(types.Command(title=f"evalens: {title}", command="evalens.call", arguments=[argument]))
         actions += self.cells.code_actions(doc, span.start.line)
+        actions += self.doctests.code_actions(doc, span, self.text_document(uri).version)
         return actions
 
     def code_lenses(self, params: types.CodeLensParams) -> list[types.CodeLens]:
         doc = self.store.get(params.text_document.uri)
         if doc is None or not self.trusted():
             return []
-        lenses = self.cells.code_lenses(doc)
+        lenses = self.cells.code_lenses(doc) + self.doctests.code_lenses(doc)
         for function in analysis.functions(doc.text):
             if "." in function.qualname or not function.callable_without_arguments:
                 continue

@@ -26,6 +26,7 @@ from ..lsp.refresh import ClientRefresh
 from ..settings import Settings
 from ..text.documents import Document, DocumentStore
 from ..worker import messages
+from ..worker.doctestmessages import ACTION_DOCTEST
 from .displayfiles import DisplayFiles
 from .editor import EditorFeatures
 from .history import RunHistory
@@ -34,6 +35,7 @@ from .progress import RunProgress
 
 if TYPE_CHECKING:
     from .cells import CellFeatures  # which runs cells through Runs
+    from .doctests import DoctestFeatures  # whose examples run through Runs
 
 #: JSON-RPC error code for requests refused by policy (LSP's RequestFailed).
 REQUEST_FAILED = -32803
@@ -85,6 +87,7 @@ class RunHost(Protocol):
     history: RunHistory
     editor: EditorFeatures
     cells: CellFeatures
+    doctests: DoctestFeatures
     output: OutputChannel
     refresh: ClientRefresh
     protocol: EvalensProtocol
@@ -233,4 +236,9 @@ def describe_run(doc: Document | None, action: messages.Action) -> str:
         return f"{where}: {action['target']}({action['argsSource'] or ''})"
     if action["kind"] == messages.ACTION_RUN_MODULE:
         return f"{where} as __main__"
+    if action["kind"] == ACTION_DOCTEST:
+        only = action["only"]
+        if only is None:
+            return f"{where}: examples"
+        return f"{where}: examples of {action['docstrings'][only]['name'] or 'the module'}"
     return "leaving a held `with` block"

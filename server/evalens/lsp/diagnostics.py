@@ -20,10 +20,12 @@ Publish = Callable[[str, list[types.Diagnostic]], None]  # (uri, diagnostics)
 RUN = "run"
 #: syntax errors and unresolved imports
 STATIC = "static"
+#: docstring examples that failed their last run
+DOCTEST = "doctest"
 
 
 class DiagnosticsBoard:
-    def __init__(self, publish: Publish, sources: Sequence[str] = (RUN, STATIC)) -> None:
+    def __init__(self, publish: Publish, sources: Sequence[str] = (RUN, STATIC, DOCTEST)) -> None:
         self._publish = publish
         self.sources = list(sources)
         self._lists: dict[str, dict[str, list[types.Diagnostic]]] = {}  # uri -> source -> diagnostics

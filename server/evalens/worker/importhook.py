@@ -217,3 +217,33 @@ def install(table: DocumentTable, hidden: List[str], helpers: Optional[Dict[str,
     finder = EditorFinder(table, hidden, helpers or {})
     sys.meta_path.insert(0, finder)
     return finder
+
+
+def user_modules(roots: List[str], table: DocumentTable) -> Dict[str, str]:
+    """Loaded modules that come from the editor or from the import roots.
+
+    Only a file's own module counts: one that was loaded from it (its spec's origin),
+    under the document's module name when the file is open. A module another one made
+    to stand for it (``tlz.curried`` for ``toolz/curried/__init__.py``, ``__main__``
+    after a run as main) is not that file's module, and running the file's text in it
+    again would be wrong."""
+    found: Dict[str, str] = {}
+    inside = tuple(root + os.sep for root in roots + table.added_roots)
+    for name, module in list(sys.modules.items()):
+        try:
+            namespace = vars(module)
+        except TypeError:
+            continue
+        filename = namespace.get("__file__")
+        if not isinstance(filename, str) or getattr(namespace.get("__spec__"), "origin", None) != filename:
+            continue
+        doc = table.by_path.get(filename)
+        if doc is not None:
+            if doc["name"] == name:
+                found[name] = filename
+        elif filename.startswith(inside) and "site-packages" not in filename:
+            found[name] = filename
+    for name, doc in table.by_name.items():
+        if not doc["importable"] and name in sys.modules:
+            found[name] = doc["path"]
+    return found

@@ -18,8 +18,9 @@ import threading
 import types
 from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union, cast
 
-from . import collection, figures, importhook, inspection, messages, planning, updates
+from . import collection, doctests, figures, importhook, inspection, messages, planning, updates
 from .displays import Displays
+from .doctestmessages import ACTION_DOCTEST
 from .importhook import DocumentTable
 from .messages import (
     DocumentInfo,
@@ -256,33 +257,7 @@ class Worker:
         return module.__dict__
 
     def user_modules(self) -> Dict[str, str]:
-        """Loaded modules that come from the editor or from the import roots.
-
-        Only a file's own module counts: one that was loaded from it (its spec's origin),
-        under the document's module name when the file is open. A module another one made
-        to stand for it (``tlz.curried`` for ``toolz/curried/__init__.py``, ``__main__``
-        after a run as main) is not that file's module, and running the file's text in it
-        again would be wrong."""
-        found: Dict[str, str] = {}
-        roots = tuple(root + os.sep for root in self.roots + self.table.added_roots)
-        for name, module in list(sys.modules.items()):
-            try:
-                namespace = vars(module)
-            except TypeError:
-                continue
-            filename = namespace.get("__file__")
-            if not isinstance(filename, str) or getattr(namespace.get("__spec__"), "origin", None) != filename:
-                continue
-            doc = self.table.by_path.get(filename)
-            if doc is not None:
-                if doc["name"] == name:
-                    found[name] = filename
-            elif filename.startswith(roots) and "site-packages" not in filename:
-                found[name] = filename
-        for name, doc in self.table.by_name.items():
-            if not doc["importable"] and name in sys.modules:
-                found[name] = doc["path"]
-        return found
+        return importhook.user_modules(self.roots, self.table)
 
     # -- what a run shows -------------------------------------------------------
 
@@ -322,6 +297,8 @@ class Worker:
             namespace = self.namespace_of(module, run["cell"])
         except _LoadFailed as failed:
             return failed.result
+        if action["kind"] == ACTION_DOCTEST:
+            return doctests.run_result(sys.modules[module], action, self.runner)
         if action["kind"] == messages.ACTION_EVAL:
             namespace.update(action["bindings"])
             return self.runner.run_source(namespace, action["code"], action["filename"], action["firstLine"])

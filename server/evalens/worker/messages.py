@@ -1,6 +1,6 @@
 """Message definitions shared by the evalens server and its interpreter worker.
 
-This is the only module the two sides share. It is stdlib-only and runs on
+This module and ``doctestmessages`` (a doctest run's) are the only ones the two sides share. It is stdlib-only and runs on
 CPython 3.9+, because the worker imports it inside the user's interpreter.
 
 The channel is a pair of private pipes carrying one JSON object per line. The
@@ -15,24 +15,14 @@ the module it runs in, and the ``Sync`` of documents before it), the session the
 sent to the process before writing it, so the worker can tell a late interrupt
 of an earlier run from one meant for this run that arrived before user code
 started).
-
-A value's repr of ``RAW_REPR`` characters or more leaves the reply line (its
-``repr`` is null and ``rawRepr`` gives a byte count) and follows it as a JSON
-string literal on a line of its own (``encode_reply``): the server hands that
-literal to the editor as it is, instead of decoding and encoding again a
-string that may be megabytes long.
-
-What a run shows (``DisplayBundle``: an image, HTML, a figure) is sent while the
-run goes on, before its reply (``mimebundles.encode_display`` writes it): a line ``{"display": id,
-"raw": n, "mimes": [...]}`` (``id`` the run's request, 0 between runs) followed by
-the bundle's JSON, ``n`` bytes, on a line of its own, which the server splices
-into the editor's messages as it is.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any, Dict, Final, List, Literal, Optional, TypedDict, Union
+
+from .doctestmessages import DoctestAction, DoctestOutcome
 
 #: Requests the worker answers.
 OP_HELLO: Final = "hello"
@@ -103,7 +93,7 @@ class ExitAction(TypedDict):
     exception: bool  # hand the last run's exception to ``__exit__``
 
 
-Action = Union[EvalAction, CallAction, RunModuleAction, ExitAction]
+Action = Union[EvalAction, CallAction, RunModuleAction, ExitAction, DoctestAction]
 
 
 def eval_action(
@@ -336,6 +326,7 @@ class RunResult(_RunResultFields, total=False):
     """The worker's part of a Result; the server adds output and timing."""
 
     target: Optional[Location]  # calls only: where the called function is defined, when known
+    doctest: DoctestOutcome  # doctest runs only: each example's outcome
 
 
 class DisplayBundle(TypedDict):
@@ -351,7 +342,9 @@ PLAIN_CHARS: Final = 200
 
 
 class DisplayEvent(TypedDict):
-    """The line before a bundle on the channel (see the module's docstring)."""
+    """What a run shows (``DisplayBundle``) is sent while it goes on, before its reply
+    (``mimebundles.encode_display``): this line, then the bundle's JSON, ``raw`` bytes, on a
+    line of its own, which the server splices into the editor's messages as it is."""
 
     display: int  # the request id of the run that showed it; 0 between runs
     raw: int  # bytes of the bundle's JSON on the next line
@@ -401,12 +394,15 @@ def encode(message: Any) -> bytes:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
 
 
-#: reprs at least this long travel after their reply line (see the module's docstring)
+#: reprs at least this long travel after their reply line (``encode_reply``)
 RAW_REPR = 1 << 16
 
 
 def encode_reply(message: Any) -> bytes:
-    """A reply as its line, followed by its value's repr as a line of its own when that is long."""
+    """A reply as its line; a value's repr of ``RAW_REPR`` characters or more leaves it (its
+    ``repr`` null, ``rawRepr`` a byte count) and follows as a JSON string literal on a line of
+    its own, which the server hands to the editor as it is instead of decoding and encoding
+    again a string that may be megabytes long."""
     value = (message.get("result") or {}).get("value") or {}
     text = value.get("repr")
     if not isinstance(text, str) or len(text) < RAW_REPR:
