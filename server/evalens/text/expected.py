@@ -39,26 +39,22 @@ class CannotExpect(ValueError):
 
 def replacement(source: str, docstring: Docstring, example: Example, got: str) -> Replacement:
     """The edit of ``source`` that makes ``example`` of ``docstring`` expect ``got``."""
-    lines = [line.rstrip("\r\n") for line in split_lines(source)]
-    value_lines = docstring.text.split("\n")
+    where = _Lines([line.rstrip("\r\n") for line in split_lines(source)], docstring)
     wanted = _want_lines(docstring, example, got)
     first_want = example.first + example.source_lines
+    last_source, last_want = first_want - 1, first_want + example.want_lines - 1
     if example.want_lines:
-        start = _column(lines, docstring, value_lines, first_want)
-        last = first_want + example.want_lines - 1
-        end = _column(lines, docstring, value_lines, last) + len(value_lines[last])
-        for number in range(first_want, last + 1):
-            _column(lines, docstring, value_lines, number)
-        if not wanted:  # nothing to expect: the lines go, with the line break before them
-            last_source = first_want - 1
-            at = _column(lines, docstring, value_lines, last_source) + len(value_lines[last_source])
-            return Replacement(docstring.document_line(last_source), at, docstring.document_line(last), end, "")
-        return Replacement(docstring.document_line(first_want), start, docstring.document_line(last), end, wanted)
+        for number in range(first_want, last_want + 1):
+            where.start(number)  # each expected line is written as it reads
+        end = (docstring.document_line(last_want), where.end(last_want))
+        if wanted:
+            start = (docstring.document_line(first_want), where.start(first_want))
+        else:  # nothing to expect: the lines go, with the line break before them
+            start = (docstring.document_line(last_source), where.end(last_source))
+        return Replacement(*start, *end, wanted)
     if not wanted:
         raise CannotExpect("the example already expects nothing, which is what it printed")
-    last_source = first_want - 1
-    at = _column(lines, docstring, value_lines, last_source) + len(value_lines[last_source])
-    line = docstring.document_line(last_source)
+    line, at = docstring.document_line(last_source), where.end(last_source)
     return Replacement(line, at, line, at, "\n" + wanted)
 
 
@@ -73,7 +69,10 @@ def _want_lines(docstring: Docstring, example: Example, got: str) -> str:
     blank_allowed = not (example.options.get(doctest.DONT_ACCEPT_BLANKLINE, False))
     indent = " " * example.indent
     written = []
-    for line in got.split("\n")[:-1] if got.endswith("\n") else got.split("\n"):
+    lines = got.split("\n")  # doctest's lines: split at \n only
+    if lines[-1] == "":
+        lines.pop()
+    for line in lines:
         if not line.strip():
             if not blank_allowed:
                 raise CannotExpect("its output has a blank line, and DONT_ACCEPT_BLANKLINE is set")
@@ -91,16 +90,38 @@ def _want_lines(docstring: Docstring, example: Example, got: str) -> str:
     return text.replace(quote, "\\" + "\\".join(quote)) if quote in text else text
 
 
-def _column(lines: list[str], docstring: Docstring, value_lines: list[str], number: int) -> int:
-    """Where value line ``number`` starts on its document line; CannotExpect when the line is
-    not written there as it reads (escapes)."""
-    line = docstring.document_line(number)
-    text = lines[line] if line < len(lines) else ""
-    value = value_lines[number]
-    if number == 0:
-        at = text.find(docstring.quote + value)
-        if at >= 0:
-            return at + len(docstring.quote)
-    elif text.startswith(value) and (number + 1 >= len(docstring.lines) or docstring.lines[number + 1] == line + 1):
-        return 0
-    raise CannotExpect("its expected output is written with escapes in the source; update it by hand")
+class _Lines:
+    """Where the lines of a docstring's value are in the document."""
+
+    def __init__(self, lines: list[str], docstring: Docstring) -> None:
+        self.lines = lines
+        self.docstring = docstring
+        self.values = docstring.text.split("\n")
+
+    def _text(self, number: int) -> str:
+        line = self.docstring.document_line(number)
+        return self.lines[line] if line < len(self.lines) else ""
+
+    def _alone(self, number: int) -> bool:
+        """Value line ``number`` ends where its document line does (no escape joins the next)."""
+        lines = self.docstring.lines
+        return number + 1 < len(lines) and lines[number + 1] == lines[number] + 1
+
+    def start(self, number: int) -> int:
+        """The column where value line ``number`` starts, which must be written as it reads."""
+        text, value = self._text(number), self.values[number]
+        if number > 0 and text.startswith(value) and (self._alone(number) or number == len(self.values) - 1):
+            return 0
+        raise CannotExpect("its expected output is written with escapes in the source; update it by hand")
+
+    def end(self, number: int) -> int:
+        """The column where value line ``number`` ends: its document line's end, or the closing
+        quotes on the last line."""
+        text = self._text(number)
+        if number == len(self.values) - 1:
+            at = text.rfind(self.docstring.quote)
+            if at >= 0:
+                return at
+        elif self._alone(number):
+            return len(text)
+        raise CannotExpect("its lines are joined with escapes in the source; update it by hand")
