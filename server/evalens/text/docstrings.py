@@ -170,12 +170,12 @@ def _docstring(
     first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
     literal = _literal_source(lines, node)
     count = text.count("\n") + 1
-    mapped = _value_lines(literal, first) if literal is not None else None
-    raw, value_lines = mapped if mapped is not None else (False, ())
-    if len(value_lines) != count:  # not one plain literal (an implicit concatenation): line for line
-        value_lines = tuple(range(first, first + count))
+    mapped = value_lines(literal, first) if literal is not None else None
+    raw, placed = mapped if mapped is not None else (False, ())
+    if len(placed) != count:  # not one plain literal (an implicit concatenation): line for line
+        placed = tuple(range(first, first + count))
     quote = _quote_of(literal) if literal is not None else '"""'
-    return Docstring(name, text, first, last, min(owner, first), value_lines, raw, quote, examples)
+    return Docstring(name, text, first, last, min(owner, first), placed, raw, quote, examples)
 
 
 def _examples(text: str, parser: doctest.DocTestParser) -> tuple[Example, ...]:
@@ -223,7 +223,7 @@ def _quote_of(literal: str) -> str:
     return next((quote for quote in _QUOTES if body.startswith(quote)), '"')
 
 
-def _value_lines(literal: str, first: int) -> tuple[bool, tuple[int, ...]] | None:
+def value_lines(literal: str, first: int) -> tuple[bool, tuple[int, ...]] | None:
     """Whether the literal is raw, and the document line of each line of its value; None for
     what is not one plain literal (an implicit concatenation)."""
     prefix = len(literal) - len(literal.lstrip("rRbBuUfF"))
