@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from tests.conftest import process_only
 from tests.harness import Editor, plain, wait_until
 
 SHAPES = (
@@ -328,3 +331,29 @@ async def test_update_all_expected_output_makes_the_docstring_pass(editor: Edito
         "evalens.doctest",
         [{"uri": uri, "line": 1}],
     )
+
+
+def other_pythons() -> list[str]:
+    """The oldest CPython the worker supports and the newest, when this machine has them
+    (3.13 strips docstrings' indentation at compile time)."""
+    found = []
+    for version in ("3.9", "3.13"):
+        installed = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
+        path = installed[-1] if installed else shutil.which(f"python{version}")
+        if path is not None and "shims" not in str(path):  # pyenv's shims need a version chosen
+            found.append(str(path))
+    return found
+
+
+@process_only("the kernelspec names the Python, not the interpreter setting")
+@pytest.mark.parametrize("python", other_pythons() or [pytest.param("", marks=pytest.mark.skip("no other CPython"))])
+async def test_every_supported_python_runs_the_examples_alike(editor: Editor, python: str) -> None:
+    editor.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"evalens": {"interpreter": python}})
+    )
+    uri = editor.open("shapes.py", SHAPES)
+    result = await doctest(editor, uri)
+    status = await editor.command("evalens.status", {})
+    assert status["executable"] == python
+    assert (result["passed"], result["failed"], result["skipped"]) == (7, 2, 1)
+    assert [example["line"] for example in result["examples"] if not example["ok"]] == [13, 19, 39]
