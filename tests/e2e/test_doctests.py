@@ -357,3 +357,16 @@ async def test_every_supported_python_runs_the_examples_alike(editor: Editor, py
     assert status["executable"] == python
     assert (result["passed"], result["failed"], result["skipped"]) == (7, 2, 1)
     assert [example["line"] for example in result["examples"] if not example["ok"]] == [13, 19, 39]
+
+
+async def test_the_readme_example_fails_once_and_passes_after_its_update(editor: Editor) -> None:
+    """examples/doctests/money.py, as the README has a newcomer try it."""
+    uri = editor.open("money.py", (Path(__file__).parents[2] / "examples" / "doctests" / "money.py").read_text())
+    result = await doctest(editor, uri)
+    assert (result["passed"], result["failed"], result["skipped"]) == (8, 1, 0)
+    (failing,) = [example for example in result["examples"] if not example["ok"]]
+    assert (failing["line"], failing["got"]) == (46, "[Amount(cents=3), Amount(cents=2)]\n")
+    (update,) = [action for action in await code_actions(editor, uri, 46) if action.title == "Update expected output"]
+    assert isinstance(update, types.CodeAction)
+    apply(editor, uri, update)
+    assert (await doctest(editor, uri, 46))["failed"] == 0
