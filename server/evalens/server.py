@@ -31,7 +31,7 @@ from .execution.inspector import LiveInspector
 from .features import commands
 from .features.cells import CellFeatures
 from .features.displayfiles import DisplayFiles
-from .features.doctests import DoctestFeatures
+from .features.doctests import DoctestFeatures, EditSupport
 from .features.editor import EditorFeatures
 from .features.history import RunHistory
 from .features.output import OutputChannel
@@ -69,7 +69,7 @@ class EvalensServer(LanguageServer):
         self.board = DiagnosticsBoard(self.publish_diagnostics)
         self.refresh = ClientRefresh(self)
         self.cells = CellFeatures(lambda: self.settings)
-        self.doctests = DoctestFeatures(self.board, self.client_units, self.client_takes_versioned_edits)
+        self.doctests = DoctestFeatures(self.board, self.client_units, lambda: self.edit_support)
         self.editor = EditorFeatures(
             self.store,
             self.history,
@@ -166,10 +166,16 @@ class EvalensServer(LanguageServer):
         """The length of a text of ``uri`` in the client's position units."""
         return self.text_document(uri).position_codec.client_num_units
 
-    def client_takes_versioned_edits(self) -> bool:
-        workspace = self.client_capabilities.workspace
+    @functools.cached_property
+    def edit_support(self) -> EditSupport:
+        """Read once: code actions come after ``initialize`` has set the capabilities."""
+        text, workspace = self.client_capabilities.text_document, self.client_capabilities.workspace
+        action = text.code_action if text is not None else None
         edit = workspace.workspace_edit if workspace is not None else None
-        return bool(edit is not None and edit.document_changes)
+        return EditSupport(
+            literals=bool(action is not None and action.code_action_literal_support is not None),
+            versioned=bool(edit is not None and edit.document_changes),
+        )
 
     def running(self) -> bool:
         return self.engine.busy()

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from lsprotocol.converters import get_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from tests.conftest import SERVER
 from tests.harness import Editor
+
+converter = get_converter()
 
 CLIENTS = [
     "emacs@v29.1",
@@ -131,3 +135,32 @@ async def test_lenses_and_hints_are_offered_only_to_clients_that_declare_them(tm
         text_document=TextDocumentClientCapabilities(inlay_hint=InlayHintClientCapabilities())
     )
     assert await offered(hints_only) == (False, True)
+
+
+FAILING = 'def f():\n    """\n    >>> f()\n    2\n    """\n    return 1\n'
+
+
+async def test_an_example_update_comes_in_the_form_the_client_declared(
+    declared: tuple[Editor, types.ClientCapabilities],
+) -> None:
+    editor, capabilities = declared
+    uri = editor.open("f.py", FAILING)
+    await editor.command("evalens.doctest", {"uri": uri})
+    at = types.Range(types.Position(2, 0), types.Position(2, 0))
+    params = types.CodeActionParams(types.TextDocumentIdentifier(uri), at, types.CodeActionContext(diagnostics=[]))
+    found = await editor.client.text_document_code_action_async(params) or []
+    updates = [action for action in found if isinstance(action, types.CodeAction)]
+    action_support = capabilities.text_document.code_action if capabilities.text_document else None
+    if action_support is None or action_support.code_action_literal_support is None:
+        assert updates == []  # a client of Commands only is offered none it could not take
+        return
+    edit = {"range": {"start": {"line": 3, "character": 0}, "end": {"line": 3, "character": 5}}, "newText": "    1"}
+    workspace = capabilities.workspace
+    if workspace and workspace.workspace_edit and workspace.workspace_edit.document_changes:
+        expected: dict[str, Any] = {"documentChanges": [{"textDocument": {"uri": uri, "version": 1}, "edits": [edit]}]}
+    else:
+        expected = {"changes": {uri: [edit]}}
+    assert [(action.title, converter.unstructure(action.edit)) for action in updates] == [
+        ("Update expected output", expected),
+        ("Update all expected output in this docstring", expected),
+    ]

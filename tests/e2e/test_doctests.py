@@ -370,3 +370,11 @@ async def test_the_readme_example_fails_once_and_passes_after_its_update(editor:
     assert isinstance(update, types.CodeAction)
     apply(editor, uri, update)
     assert (await doctest(editor, uri, 46))["failed"] == 0
+
+
+async def test_an_untrusted_workspace_offers_no_examples_to_run(untrusted: Editor) -> None:
+    uri = untrusted.open("shapes.py", SHAPES)
+    assert await lens_titles(untrusted, uri) == []
+    assert await code_actions(untrusted, uri, 11) == []
+    with pytest.raises(JsonRpcException, match="untrusted"):
+        await doctest(untrusted, uri)

@@ -29,6 +29,15 @@ RUN_ALL_TITLE = "Run all examples"
 UPDATE_TITLE = "Update expected output"
 UPDATE_ALL_TITLE = "Update all expected output in this docstring"
 
+
+@dataclass(frozen=True)
+class EditSupport:
+    """What the client declared of code actions and workspace edits."""
+
+    literals: bool  # CodeAction literals (codeActionLiteralSupport), not only Commands
+    versioned: bool  # edits of a document version (workspace.workspaceEdit.documentChanges)
+
+
 #: a docstring's identity across edits: its name and its text
 Key = tuple[str, str]
 Units = Callable[[str], int]  # the length of a text in the client's position units
@@ -51,10 +60,12 @@ class Checked:
 
 
 class DoctestFeatures:
-    def __init__(self, board: DiagnosticsBoard, units: Callable[[str], Units], versioned: Callable[[], bool]) -> None:
+    def __init__(
+        self, board: DiagnosticsBoard, units: Callable[[str], Units], support: Callable[[], EditSupport]
+    ) -> None:
         self.board = board
         self.units = units  # the client's units for a document, by uri
-        self.versioned = versioned  # the client takes edits of a document version (documentChanges)
+        self.support = support
         self._found: dict[str, tuple[str, list[Docstring]]] = {}  # uri -> (text, its docstrings)
         self._checked: dict[str, dict[Key, Checked]] = {}  # uri -> docstring -> its last run
 
@@ -163,7 +174,7 @@ class DoctestFeatures:
             types.Command(title=f"evalens: {RUN_TITLE}", command="evalens.doctest", arguments=[run])
         ]
         checked = self.checked(doc.uri, docstring)
-        if checked is None or self.docstrings(doc) is None:
+        if checked is None or self.docstrings(doc) is None or not self.support().literals:
             return actions
         lines = split_lines(doc.text)
         units = self.units(doc.uri)
@@ -194,7 +205,7 @@ class DoctestFeatures:
         edits: list[types.TextEdit],
         diagnostics: list[types.Diagnostic],
     ) -> types.CodeAction:
-        if self.versioned():
+        if self.support().versioned:
             document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
             edit = types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)])
         else:
