@@ -10,6 +10,7 @@ command that runs them is ``doctestruns.run_doctest``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ RUN_TITLE = "Run examples"
 RUN_ALL_TITLE = "Run all examples"
 UPDATE_TITLE = "Update expected output"
 UPDATE_ALL_TITLE = "Update all expected output in this docstring"
+#: seconds without an edit before a document's outcomes are matched to its docstrings again
+SETTLE = 0.2
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class DoctestFeatures:
         self.support = support
         self._found: dict[str, tuple[str, list[Docstring]]] = {}  # uri -> (text, its docstrings)
         self._checked: dict[str, dict[Key, Checked]] = {}  # uri -> docstring -> its last run
+        self._settling: dict[str, asyncio.TimerHandle] = {}  # uri -> its pending match after edits
 
     # -- where the docstrings are ---------------------------------------------------------
 
@@ -77,7 +81,7 @@ class DoctestFeatures:
         known = self._found.get(doc.uri)
         if known is not None and known[0] == doc.text:
             return known[1]
-        found = docstrings.find(doc.text)
+        found = docstrings.find(doc.text) if ">>>" in doc.text else []
         if found is None:
             return None
         self._found[doc.uri] = (doc.text, found)
@@ -113,7 +117,19 @@ class DoctestFeatures:
         self.show(doc)
 
     def document_changed(self, doc: Document) -> None:
-        """Outcomes of docstrings whose text changed go; the others follow their docstring."""
+        """Once the edits pause (``SETTLE``): outcomes of docstrings whose text changed go, the
+        others follow their docstring (reading a long document's docstrings at every
+        keystroke would hold up the server)."""
+        if not self._checked.get(doc.uri):
+            return
+        pending = self._settling.pop(doc.uri, None)
+        if pending is not None:
+            pending.cancel()
+        self._settling[doc.uri] = asyncio.get_running_loop().call_later(SETTLE, self.settle, doc)
+
+    def settle(self, doc: Document) -> None:
+        """Match the document's outcomes to its docstrings as they are now."""
+        self._settling.pop(doc.uri, None)
         checked = self._checked.get(doc.uri)
         if not checked:
             return
@@ -127,6 +143,9 @@ class DoctestFeatures:
     def forget(self, uri: str) -> None:
         self._found.pop(uri, None)
         self._checked.pop(uri, None)
+        pending = self._settling.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
 
     def checked(self, uri: str, docstring: Docstring) -> Checked | None:
         return self._checked.get(uri, {}).get((docstring.name, docstring.text))
