@@ -12,6 +12,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from tests.conftest import process_only
+from tests.e2e.test_lifecycle import send_command, wait_for_state
 from tests.harness import Editor, plain, wait_until
 
 SHAPES = (
@@ -378,3 +379,30 @@ async def test_an_untrusted_workspace_offers_no_examples_to_run(untrusted: Edito
     assert await code_actions(untrusted, uri, 11) == []
     with pytest.raises(JsonRpcException, match="untrusted"):
         await doctest(untrusted, uri)
+
+
+async def test_an_untitled_document_runs_its_examples_at_their_lines(editor: Editor) -> None:
+    text = '#!/usr/bin/env python\n# a comment first\n"""\n>>> 6 * 7\n42\n>>> 6 * 8\n42\n"""\n'
+    uri = editor.open_uri("untitled:Untitled-1", text)
+    result = await doctest(editor, uri)
+    assert outcomes(result) == [(3, True, False), (5, False, False)]
+    assert await lens_titles(editor, uri) == [(2, "✗ 1 of 2 failed")]
+
+
+async def test_a_module_that_does_not_load_runs_no_example_and_says_why(editor: Editor) -> None:
+    uri = editor.open("broken.py", '"""\n>>> 1\n1\n"""\nimport not_a_module_anywhere\n')
+    result = await doctest(editor, uri)
+    assert (result["ok"], result["error"]["type"], result["examples"]) == (False, "ModuleNotFoundError", [])
+    assert (result["passed"], result["failed"], result["skipped"]) == (0, 0, 0)
+    assert await lens_titles(editor, uri) == [(0, "Run examples")]
+
+
+async def test_cancelling_a_run_of_examples_stops_it(editor: Editor) -> None:
+    uri = editor.open("spin.py", 'def spin():\n    """\n    >>> while True: pass\n    """\n')
+    running = send_command(editor, "evalens.doctest", {"uri": uri}, "doctest-1")
+    await wait_for_state(editor, "busy")
+    editor.client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="doctest-1"))
+    with pytest.raises(JsonRpcException):
+        await running
+    await wait_for_state(editor, "idle")
+    assert (await editor.eval(uri, "2 + 2"))["value"]["repr"] == "4"
