@@ -291,15 +291,10 @@ ends, output goes to `*evalens-output*'."
   (interactive)
   (evalens--run-cells "all"))
 
-(cl-defmethod eglot-execute-command :around ((_server evalens-server) command arguments)
-  "Run evalens.runCell (cell code actions, lenses) as the cell commands do.
-So its results are shown.  Other commands go as eglot sends them."
-  (if (not (equal (format "%s" command) (evalens--command 'run-cell)))
-      (cl-call-next-method)
-    (let* ((argument (and (> (length arguments) 0) (elt arguments 0)))
-           (uri (plist-get argument :uri)))
-      (with-current-buffer (or (and uri (find-buffer-visiting (eglot--uri-to-path uri))) (current-buffer))
-        (evalens--run-cells (or (plist-get argument :scope) "cell") (plist-get argument :line))))))
+;; The cell lenses and code actions run as the cell commands do, so their results are shown.
+(evalens--define-client-command 'run-cell
+  (lambda (argument)
+    (evalens--run-cells (or (plist-get argument :scope) "cell") (plist-get argument :line))))
 
 (provide 'evalens-cells)
 ;;; evalens-cells.el ends here

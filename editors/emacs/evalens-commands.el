@@ -18,6 +18,7 @@
 (require 'evalens-run)
 (require 'evalens-lenses)
 (require 'evalens-cells)
+(require 'evalens-doctest)
 (require 'evalens-kernels)
 
 (declare-function evalens--command "evalens" (role))
@@ -66,7 +67,7 @@ ARGS is Python source of an argument list, such as \"3, key=2\"."
                 (format "run %s" (buffer-name))))
 
 (defun evalens-run-lens ()
-  "Run the code lens of the current line (the function defined on it, or its cell).
+  "Run the code lens of the current line (its function, its cell or its docstring).
 Of several (a cell's Run cell, Run above, Run below), choose one."
   (interactive)
   (let* ((items (evalens--lens-items-at (point)))
@@ -75,8 +76,8 @@ Of several (a cell's Run cell, Run above, Run below), choose one."
                      (t (assoc (completing-read "evalens lens: " (mapcar #'car items) nil t nil nil (caar items))
                                items)))))
     (pcase-let ((`(,_title ,command ,argument) item))
-      (if (equal command (evalens--command 'run-cell))
-          (evalens--run-cells (plist-get argument :scope) (plist-get argument :line))
+      (if-let ((function (evalens--client-command command)))
+          (funcall function argument)   ; a cell's, a docstring's examples
         (evalens--run (line-beginning-position) command argument
                       (format "call %s()" (plist-get argument :target)))))))
 

@@ -15,6 +15,7 @@
 
 ;;; Code:
 
+(require 'cl-lib)
 (require 'eglot)
 (require 'jsonrpc)
 (require 'evalens-server)
@@ -158,6 +159,35 @@ called (`target') is shown there instead (see `evalens--place')."
        (evalens--end-run run nil)
        (when ov (delete-overlay ov))
        (message "%s" (evalens-error-text err))))))
+
+;;; Server commands that lenses and code actions carry, run by this mode
+
+(defvar evalens--client-commands nil
+  "Server commands this mode runs itself when a lens or a code action carries one.
+An alist of (ROLE . FUNCTION): FUNCTION is called with the command's
+argument plist, in the buffer of its `uri', so that the run's results
+are shown as the mode's own commands show them.")
+
+(defun evalens--define-client-command (role function)
+  "Run the server command of ROLE with FUNCTION here.
+When a lens or a code action carries it; see `evalens--client-commands'."
+  (setf (alist-get role evalens--client-commands) function))
+
+(defun evalens--client-command (command)
+  "The function that runs COMMAND (a name, string or symbol) here, or nil."
+  (cl-loop for (role . function) in evalens--client-commands
+           when (equal (format "%s" command) (evalens--command role)) return function))
+
+(cl-defmethod eglot-execute-command :around ((_server evalens-server) command arguments)
+  "Run the commands of `evalens--client-commands' (lenses, code actions) here.
+So their results are shown.  Other commands go as eglot sends them."
+  (let ((function (evalens--client-command command)))
+    (if (not function)
+        (cl-call-next-method)
+      (let* ((argument (and (> (length arguments) 0) (elt arguments 0)))
+             (uri (plist-get argument :uri)))
+        (with-current-buffer (or (and uri (find-buffer-visiting (eglot--uri-to-path uri))) (current-buffer))
+          (funcall function argument))))))
 
 (provide 'evalens-run)
 ;;; evalens-run.el ends here

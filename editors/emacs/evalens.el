@@ -35,6 +35,10 @@
 ;;   b  run it and the cells below    A  run all cells
 ;;   n  next cell                     p  previous cell
 ;;
+;; and for docstring examples (`>>>' lines), run with Python's doctest:
+;;   d  run the examples of the docstring at point (C-u: of every docstring)
+;;   u  make its failing examples expect what they printed
+;;
 ;; This file is the entry point: the options, the server commands by role,
 ;; the settings, eglot's registration and the evalens server's handlers,
 ;; and `evalens-mode'.  It finds the rest beside it, loaded with `require'
@@ -48,6 +52,7 @@
 ;;   evalens-symbols.el   functions, from the server's document symbols
 ;;   evalens-run.el       a run sent, its Result shown where it belongs
 ;;   evalens-cells.el     cells: run them, each result as it comes; move between them
+;;   evalens-doctest.el   docstring examples: run them, update their expected output
 ;;   evalens-kernels.el   Jupyter kernels: pick one (or a Jupyter Server) to run code in
 ;;   evalens-commands.el  the interactive commands
 
@@ -77,6 +82,7 @@
 (require 'evalens-symbols)
 (require 'evalens-run)
 (require 'evalens-cells)
+(require 'evalens-doctest)
 (require 'evalens-kernels)
 (require 'evalens-commands)
 
@@ -138,6 +144,7 @@ They are refreshed after each run and on save."
     (call . "evalens.call")
     (run-module . "evalens.runModule")
     (run-cell . "evalens.runCell")
+    (doctest . "evalens.doctest")
     (interrupt . "evalens.interrupt")
     (restart . "evalens.restart")
     (status . "evalens.status")
@@ -260,6 +267,8 @@ A project's own `eglot-workspace-configuration' takes precedence."
     (define-key map "n" #'evalens-next-cell)
     (define-key map "p" #'evalens-previous-cell)
     (define-key map "j" #'evalens-select-kernel)
+    (define-key map "d" #'evalens-doctest)
+    (define-key map "u" #'evalens-doctest-update)
     map)
   "Keymap of evalens commands, under C-c . in `evalens-mode'.")
 (fset 'evalens-command-map evalens-command-map)

@@ -188,6 +188,24 @@ sentinel run, and say what it says, during the next step."
   (setq eglot-sync-connect t
         eglot-autoshutdown t))
 
+;; Stop the servers as a client should (shutdown, exit) and wait for them to end, so that
+;; they and their interpreters are gone before Emacs exits.  (`eglot-shutdown' kills the
+;; process in eglot 1.9, and its sentinel then fails in batch mode.)  Then exit: 0 when every
+;; step passed.
+(defun evalens-test-finish ()
+  (dolist (server (ignore-errors (evalens--servers)))
+    (ignore-errors
+      (setf (eglot--shutdown-requested server) t)
+      (jsonrpc-request server :shutdown nil :timeout 5)
+      (jsonrpc-notify server :exit nil)
+      (evalens-test-wait 5 (lambda () (evalens-test-ended server)))))
+  (kill-emacs (if evalens-test-failed 1 0)))
+
+;; EVALENS_SCENARIO=doctest: docstring examples only (emacs_doctest_test.el), then exit.
+(when (equal (getenv "EVALENS_SCENARIO") "doctest")
+  (load (expand-file-name "emacs_doctest_test.el" (file-name-directory (or load-file-name buffer-file-name))) nil t)
+  (evalens-test-finish))
+
 (defconst evalens-test-install-hint
   "Install it: pipx install . in the evalens clone, or set evalens-command.")
 
@@ -1122,14 +1140,4 @@ ANSWERS is a plist of :url (for `read-string') and :token (for `read-passwd'), a
 (evalens-test-step "no error escaped a server's process filter or sentinel"
   (evalens-test-expect (null evalens-test-escaped) "%s" (string-join (reverse evalens-test-escaped) "; ")))
 
-;; Stop the server as a client should (shutdown, exit) and wait for it to end, so that it
-;; and its interpreter are gone before Emacs exits.  (`eglot-shutdown' kills the process
-;; in eglot 1.9, and its sentinel then fails in batch mode.)
-(dolist (server (ignore-errors (evalens--servers)))
-  (ignore-errors
-    (setf (eglot--shutdown-requested server) t)
-    (jsonrpc-request server :shutdown nil :timeout 5)
-    (jsonrpc-notify server :exit nil)
-    (evalens-test-wait 5 (lambda () (evalens-test-ended server)))))
-
-(kill-emacs (if evalens-test-failed 1 0))
+(evalens-test-finish)

@@ -398,6 +398,239 @@ local function rich_output(evalens, workspace, messages)
   end)
 end
 
+-- Docstring examples (docs/protocol.md, "Docstring examples"): :EvalensDoctest on a docstring
+-- with one failing example tells the outcome in one line, the server's diagnostic is on the
+-- failing `>>>` line; the "Update expected output" quick fix, chosen through
+-- vim.lsp.buf.code_action() (vim.ui.select stubbed as the user's choice), writes what it
+-- printed, and the examples pass; :EvalensDoctestUpdate applies "Update all expected output
+-- in this docstring"; the lens and :EvalensDoctest! run through the plugin too.
+local function doctests(evalens, workspace, messages, levels)
+  local WARN, INFO = vim.log.levels.WARN, vim.log.levels.INFO
+  local source = {
+    "def add(a, b):", --  1
+    '    """Add two numbers.', --  2
+    "", --  3
+    "    >>> add(1, 2)", --  4
+    "    3", --  5
+    "    >>> add(7, 8)", --  6
+    "    16", --  7
+    "    >>> add(2, 2)", --  8
+    "    4", --  9
+    '    """', -- 10
+    "    return a + b", -- 11
+    "", -- 12
+    "", -- 13
+    "def square(x):", -- 14
+    '    """', -- 15
+    "    >>> square(3)", -- 16
+    "    9", -- 17
+    '    """', -- 18
+    "    return x * x", -- 19
+    "", -- 20
+    "", -- 21
+    "RATE = 2", -- 22
+  }
+  local path = workspace .. "/arith.py"
+  vim.fn.writefile(source, path)
+  evalens.setup({ trusted = true })
+  local bufnr
+  local seen = 0 -- messages before this step's
+  local function told(text, level) -- `evalens: text` was told, at `level`, in this step
+    for i = seen + 1, #messages do
+      if messages[i] == "evalens: " .. text and levels[messages[i]] == level then
+        return true
+      end
+    end
+    return false
+  end
+  local function diagnostics() -- "line: message" of the server's example diagnostics
+    local out = {}
+    for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+      if d.source == "evalens.doctest" then
+        table.insert(out, string.format("%d: %s", d.lnum + 1, d.message))
+      end
+    end
+    table.sort(out)
+    return table.concat(out, " | ")
+  end
+  local function lens_title(line) -- 1-based
+    for _, lens in ipairs(vim.lsp.codelens.get(bufnr)) do
+      if lens.range.start.line == line - 1 and lens.command then
+        return lens.command.title
+      end
+    end
+    return nil
+  end
+  local function lines(first, last)
+    return table.concat(api.nvim_buf_get_lines(bufnr, first - 1, last, false), "\n")
+  end
+  local function output_text()
+    return table.concat(api.nvim_buf_get_lines(evalens.ui.output_buffer(), 0, -1, false), "\n")
+  end
+  local function step(name, fn)
+    seen = #messages
+    run_step(name, fn, function()
+      log("  messages: " .. table.concat(messages, " / "))
+      log("  diagnostics: " .. (bufnr and diagnostics() or ""))
+      local ok, out = pcall(output_text)
+      log("  output: " .. (ok and out or ""))
+      log("  buffer: " .. (bufnr and lines(1, 22) or ""))
+    end)
+  end
+  local function wait_told(text, level)
+    expect(wait(15000, function()
+      return told(text, level)
+    end), "not told " .. vim.inspect(text) .. "; messages: " .. table.concat(messages, " / "))
+  end
+
+  step("doctest: the one-line outcome of an exception, no output, skipped examples, an interrupt", function()
+    local summary = require("evalens.doctest").summary
+    local raised = "Traceback (most recent call last):\n    ...\nZeroDivisionError: division by zero\n"
+    local cases = {
+      {
+        { ok = true, passed = 1, failed = 2, skipped = 1, examples = {
+          { line = 3, ok = false, skipped = false, want = "1\n", got = raised },
+          { line = 5, ok = false, skipped = false, want = "", got = "2\n" },
+        } },
+        "✗ 2 of 3 failed, 1 skipped · line 4: expected 1, got ZeroDivisionError: division by zero (+1 more)",
+        WARN,
+      },
+      {
+        { ok = true, passed = 0, failed = 1, skipped = 0, examples = {
+          { line = 0, ok = false, skipped = false, want = "[1,\n 2]\n", got = "" },
+        } },
+        "✗ 1 of 1 failed · line 1: expected [1, 2], got nothing",
+        WARN,
+      },
+      { { ok = true, passed = 2, failed = 0, skipped = 1, examples = {} }, "✓ 2/2 examples passed, 1 skipped", INFO },
+      {
+        { ok = false, passed = 1, failed = 1, skipped = 0, examples = {},
+          error = { type = "KeyboardInterrupt", message = "" } },
+        "✗ KeyboardInterrupt · 2 examples ran, 1 failed",
+        WARN,
+      },
+      {
+        { ok = true, passed = 0, failed = 0, skipped = 0, examples = {} },
+        "no docstring in this buffer has >>> examples",
+        INFO,
+        true, -- the whole buffer
+      },
+    }
+    for _, case in ipairs(cases) do
+      local text, level = summary(case[1], case[4])
+      expect(text == case[2] and level == case[3], vim.inspect(text) .. " at " .. tostring(level) .. ", not " .. case[2])
+    end
+  end)
+
+  step("doctest: a file with two docstrings with examples attaches; their lenses say Run examples", function()
+    vim.cmd("edit " .. vim.fn.fnameescape(path))
+    bufnr = api.nvim_get_current_buf()
+    expect(wait(10000, function()
+      local client = evalens.get_client(bufnr)
+      return client and client.initialized ~= false and client.server_capabilities ~= nil
+    end), "no evalens client attached")
+    expect(vim.fn.exists(":EvalensDoctest") == 2 and vim.fn.exists(":EvalensDoctestUpdate") == 2, "no commands")
+    expect(wait(10000, function()
+      return lens_title(2) == "Run examples" and lens_title(15) == "Run examples"
+    end), "lenses: " .. vim.inspect(vim.lsp.codelens.get(bufnr)))
+  end)
+
+  step("doctest: :EvalensDoctest tells the failure in one line; its diagnostic is on the >>> line", function()
+    api.nvim_win_set_cursor(0, { 3, 0 }) -- in the docstring
+    vim.cmd("EvalensDoctest")
+    wait_told("✗ 1 of 3 failed · line 6: expected 16, got 15", WARN)
+    expect(wait(10000, function()
+      return diagnostics() == "6: expected 16, got 15"
+    end), "diagnostics: " .. diagnostics())
+    local d = vim.diagnostic.get(bufnr, { lnum = 5 })[1]
+    expect(d.col == 4 and d.severity == vim.diagnostic.severity.ERROR, "diagnostic " .. vim.inspect(d))
+    expect(wait(10000, function()
+      return lens_title(2) == "✗ 1 of 3 failed" and lens_title(15) == "Run examples"
+    end), "lens titles " .. tostring(lens_title(2)) .. ", " .. tostring(lens_title(15)))
+    local out = output_text()
+    local expected = "── examples arith.py:3\nline 6: >>> add(7, 8)\n  expected:\n    16\n  got:\n    15\n"
+      .. "✗ 1 of 3 failed · line 6: expected 16, got 15"
+    expect(out:find(expected, 1, true), "output: " .. out)
+  end)
+
+  step("doctest: the Update expected output quick fix through vim.lsp.buf.code_action(); then they pass", function()
+    local offered = {}
+    vim.ui.select = function(items, opts, on_choice)
+      local chosen
+      for i, item in ipairs(items) do
+        local title = opts.format_item(item)
+        table.insert(offered, title)
+        if title == "Update expected output" then
+          chosen = chosen or i
+        end
+      end
+      on_choice(items[chosen], chosen)
+    end
+    api.nvim_win_set_cursor(0, { 6, 8 })
+    vim.lsp.buf.code_action()
+    expect(wait(10000, function()
+      return lines(6, 7) == "    >>> add(7, 8)\n    15"
+    end), "offered " .. table.concat(offered, ", ") .. "; lines 6-7: " .. lines(6, 7))
+    for _, title in ipairs({ "evalens: Run examples", "Update all expected output in this docstring" }) do
+      expect(vim.tbl_contains(offered, title), "offered " .. table.concat(offered, ", "))
+    end
+    expect(lines(1, 22) == table.concat(source, "\n"):gsub("    16", "    15", 1), "buffer: " .. lines(1, 22))
+    expect(wait(10000, function()
+      return diagnostics() == ""
+    end), "the changed docstring's diagnostics stay: " .. diagnostics())
+    vim.cmd("EvalensDoctest")
+    wait_told("✓ 3/3 examples passed", INFO)
+    expect(diagnostics() == "", "diagnostics: " .. diagnostics())
+  end)
+
+  step("doctest: :EvalensDoctestUpdate applies Update all expected output in this docstring", function()
+    api.nvim_buf_set_lines(bufnr, 4, 5, false, { "    30" }) -- add(1, 2) expects 30
+    api.nvim_buf_set_lines(bufnr, 8, 9, false, { "    40" }) -- add(2, 2) expects 40
+    api.nvim_win_set_cursor(0, { 1, 0 }) -- the def line: its docstring
+    vim.cmd("EvalensDoctest")
+    wait_told("✗ 2 of 3 failed · line 4: expected 30, got 3 (+1 more)", WARN)
+    expect(wait(10000, function()
+      return diagnostics() == "4: expected 30, got 3 | 8: expected 40, got 4"
+    end), "diagnostics: " .. diagnostics())
+    seen = #messages
+    vim.cmd("EvalensDoctestUpdate")
+    wait_told("updated the expected output of 2 examples", INFO)
+    local updated = "    >>> add(1, 2)\n    3\n    >>> add(7, 8)\n    15\n    >>> add(2, 2)\n    4"
+    expect(lines(4, 9) == updated, "lines 4-9: " .. lines(4, 9))
+    vim.cmd("EvalensDoctest")
+    wait_told("✓ 3/3 examples passed", INFO)
+  end)
+
+  step("doctest: the lens and :EvalensDoctest! run through the plugin; a line in no docstring is told", function()
+    api.nvim_buf_set_lines(bufnr, 16, 17, false, { "    10" }) -- square(3) expects 10
+    expect(wait(10000, function()
+      return lens_title(15) == "Run examples"
+    end), "lens on line 15: " .. tostring(lens_title(15)))
+    api.nvim_win_set_cursor(0, { 15, 0 })
+    vim.lsp.codelens.run()
+    wait_told("✗ 1 of 1 failed · line 16: expected 10, got 9", WARN)
+    seen = #messages
+    vim.cmd("EvalensDoctest!")
+    wait_told("✗ 1 of 4 failed · line 16: expected 10, got 9", WARN)
+    seen = #messages
+    api.nvim_win_set_cursor(0, { 22, 0 })
+    vim.cmd("EvalensDoctest")
+    wait_told("line 22 is in no docstring with >>> examples; they start at lines 2, 15", WARN)
+    seen = #messages
+    vim.cmd("EvalensDoctestUpdate")
+    wait_told("line 22 is in no docstring with >>> examples", WARN)
+  end)
+
+  local client = evalens.get_client(bufnr)
+  if client then
+    vim.lsp.stop_client(client.id)
+    vim.wait(2000, function()
+      return evalens.get_client(bufnr) == nil
+    end, 50)
+  end
+  log("messages: " .. table.concat(messages, " / "))
+end
+
 local function main()
   local messages = {}
   local levels = {} -- message -> the level it was told at
@@ -454,6 +687,9 @@ local function main()
   end
   if os.getenv("EVALENS_SCENARIO") == "display" then
     return rich_output(evalens, workspace, messages)
+  end
+  if os.getenv("EVALENS_SCENARIO") == "doctest" then
+    return doctests(evalens, workspace, messages, levels)
   end
   -- The README's setup, literally: the server is the `evalens` on PATH (`pipx install .`).
   evalens.setup({ trusted = true })

@@ -31,7 +31,10 @@ token; `(evalens-select-kernel nil)` back to evalens' own interpreter); an untru
 workspace's message and trusting it as the message says; plain eglot
 configured by the top README's snippet; the server's workspace/codeLens/refresh answered;
 the server ending later (its exit and last stderr lines; its last answer handled after it
-ended sends nothing more); no error escaping a process filter or sentinel.
+ended sends nothing more); no error escaping a process filter or sentinel. With
+EVALENS_SCENARIO=doctest the script plays docstring examples instead
+(tests/editors/emacs_doctest_test.el: `C-c . d`, its Flymake diagnostic, the Update expected
+output quick fix through `eglot-code-actions`, `C-c . u`).
 
 The mode is evalens.el and the files it loads from its own folder: each byte-compiles
 without a warning in an Emacs of its own, evalens.el finds them whether it is required (the
@@ -141,6 +144,43 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
     assert "error in process" not in proc.stderr, log
     # The README's Jupyter kernels section gives the install the kernel steps had.
     assert " ".join(INSTALL_JUPYTER) in (EDITORS / "emacs" / "README.md").read_text()
+
+
+@pytest.mark.timeout(60)
+def test_emacs_doctest(editor_env: dict[str, str], tmp_path: Path) -> None:
+    """Docstring examples (tests/editors/emacs_doctest_test.el): `C-c . d` tells a failing
+    example in the echo area and eglot's Flymake diagnostic is on its `>>>` line; `Update
+    expected output` chosen through `eglot-code-actions` writes what it printed and a re-run
+    passes; `C-c . u`, the lens, `C-u C-c . d` and a line in no docstring."""
+    binary = emacs()
+    if not has_eglot(binary):
+        pytest.skip("eglot is not installed (apt-get install elpa-eglot; run .ci/editors.sh)")
+    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "emacs"), EVALENS_SCENARIO="doctest")
+    proc = subprocess.run(
+        [binary, "--batch", "-l", str(SCRIPT)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        stdin=subprocess.DEVNULL,
+    )
+    log = run_log(env, proc.stdout, proc.stderr)
+    assert proc.returncode == 0, f"emacs exited {proc.returncode}\n{log}"
+    report = Path(env["EVALENS_REPORT"]).read_text()
+    assert "FAIL" not in report, log
+    for step in [
+        "load evalens.el with the README's Setup, taken literally",
+        "doctest: the one-line outcome of an exception, no output, skipped examples, an interrupt",
+        "doctest: a file with two docstrings with examples",
+        "doctest: C-c . d tells the failure in the echo area",
+        "doctest: Update expected output through eglot-code-actions",
+        "doctest: C-c . u applies",
+        "doctest: the lens (C-c . l) and C-u C-c . d run here",
+        "doctest: no error escaped",
+    ]:
+        assert f"ok {step}" in report, log
+    assert "error in process" not in proc.stderr, log
 
 
 #: Every file of the mode: evalens.el, the entry point a user loads, and the files it loads

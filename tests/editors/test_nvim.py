@@ -15,7 +15,9 @@ vim.ui.select, code runs there, a Jupyter Server's URL and token are asked and i
 at ERROR without the token, :EvalensKernel null goes back to evalens' own interpreter). A
 second scenario is what a user sees when evalens cannot run; a third, rich output (a
 matplotlib plot saved as a PNG file and opened, image.nvim as a stub, a DataFrame-like value
-as text). `.ci/editors.sh` installs both Neovims.
+as text); a fourth, docstring examples (:EvalensDoctest, its diagnostic, the Update expected
+output quick fix through vim.lsp.buf.code_action(), :EvalensDoctestUpdate). `.ci/editors.sh`
+installs both Neovims.
 """
 
 from __future__ import annotations
@@ -148,6 +150,25 @@ def test_nvim_rich_output(which: str, editor_env: dict[str, str], tmp_path: Path
         "display: a Result's display shows only the bundles no notification brought",
         "display: cells that plot",
         "display: the image folder is removed on VimLeavePre",
+    ]:
+        assert f"ok {step}" in report, report
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("which", ["system", "binwheels-0.11"])
+def test_nvim_doctest(which: str, editor_env: dict[str, str], tmp_path: Path) -> None:
+    """Docstring examples: :EvalensDoctest tells a failing example in one line and the server's
+    diagnostic is on its `>>>` line; the Update expected output quick fix chosen through
+    vim.lsp.buf.code_action() writes what it printed and a re-run passes; :EvalensDoctestUpdate,
+    the lens, :EvalensDoctest! and a line in no docstring."""
+    report = run_script(which, "doctest", editor_env, tmp_path)
+    for step in [
+        "doctest: the one-line outcome of an exception, no output, skipped examples, an interrupt",
+        "doctest: a file with two docstrings with examples attaches",
+        "doctest: :EvalensDoctest tells the failure in one line",
+        "doctest: the Update expected output quick fix through vim.lsp.buf.code_action()",
+        "doctest: :EvalensDoctestUpdate applies",
+        "doctest: the lens and :EvalensDoctest! run through the plugin",
     ]:
         assert f"ok {step}" in report, report
 

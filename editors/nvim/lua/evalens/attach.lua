@@ -9,6 +9,7 @@ local cells = require("evalens.cells")
 local commands = require("evalens.commands")
 local config = require("evalens.config")
 local display = require("evalens.display")
+local doctest = require("evalens.doctest")
 local lenses = require("evalens.lenses")
 local lsp = require("evalens.lsp")
 local protocol = require("evalens.protocol")
@@ -114,7 +115,7 @@ local function client_config(root)
     init_options = settings,
     settings = { evalens = settings },
     capabilities = capabilities,
-    commands = vim.tbl_extend("error", run.client_commands, cells.client_commands),
+    commands = vim.tbl_extend("error", run.client_commands, cells.client_commands, doctest.client_commands),
     handlers = {
       [protocol.output_notification] = on_output,
       [protocol.display_notification] = display.on_notification,

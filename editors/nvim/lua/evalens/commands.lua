@@ -2,6 +2,7 @@
 
 local api = vim.api
 local cells = require("evalens.cells")
+local doctest = require("evalens.doctest")
 local kernels = require("evalens.kernels")
 local run = require("evalens.run")
 local symbols = require("evalens.symbols")
@@ -64,6 +65,13 @@ function M.create(bufnr)
   cell_command("EvalensRunAbove", "above", "the cells above the cursor's")
   cell_command("EvalensRunBelow", "below", "the cursor's cell and the cells below it")
   cell_command("EvalensRunAll", "all", "every cell")
+  -- Docstring examples: the cursor's docstring, or (!) every docstring of the buffer.
+  cmd("EvalensDoctest", function(opts)
+    doctest.run(0, nil, opts.bang)
+  end, { bang = true, desc = "evalens: run the examples of the cursor's docstring (!: of every docstring)" })
+  cmd("EvalensDoctestUpdate", function()
+    doctest.update(0)
+  end, { desc = "evalens: update the expected output of the cursor's docstring's failing examples" })
   cmd("EvalensInterrupt", function()
     run.interrupt(0)
   end, { desc = "evalens: interrupt the running evaluation" })

@@ -6,6 +6,7 @@
 --   lsp.lua       finding the client and sending it requests (0.7 and 0.11 call styles)
 --   run.lua       evaluate, call, run the module, interrupt, restart, status
 --   cells.lua     `# %%` cells: run them (results under each cell), ]c / [c
+--   doctest.lua   docstring examples: run them (the outcome told), update their expected output
 --   commands.lua  the buffer-local :Evalens* commands
 --   kernels.lua   Jupyter kernels: :EvalensKernel picks one (evalens.kernels, evalens.attach)
 --   display.lua   rich output: images saved to files (image.nvim draws them), text/plain
@@ -25,6 +26,7 @@ local attach = require("evalens.attach")
 local cells = require("evalens.cells")
 local config = require("evalens.config")
 local display = require("evalens.display")
+local doctest = require("evalens.doctest")
 local kernels = require("evalens.kernels")
 local lenses = require("evalens.lenses")
 local lsp = require("evalens.lsp")
@@ -45,6 +47,8 @@ M.call = run.call
 M.run_module = run.run_module
 M.run_cell = cells.run
 M.jump_cell = cells.jump
+M.doctest = doctest.run -- (bufnr, line, whole, callback): the examples of a docstring, or every one
+M.doctest_update = doctest.update -- (bufnr, line, callback): Update all expected output in this docstring
 M.interrupt = run.interrupt
 M.restart = run.restart
 M.status = run.status

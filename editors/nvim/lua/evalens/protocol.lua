@@ -10,12 +10,17 @@ M.commands = {
   call = "evalens.call",
   runModule = "evalens.runModule",
   runCell = "evalens.runCell",
+  doctest = "evalens.doctest",
   interrupt = "evalens.interrupt",
   restart = "evalens.restart",
   status = "evalens.status",
   kernels = "evalens.kernels",
   attach = "evalens.attach",
 }
+
+--- The title of the server's quick fix that `:EvalensDoctestUpdate` applies (docs/protocol.md,
+--- "Docstring examples").
+M.update_all_title = "Update all expected output in this docstring"
 
 --- The notification that streams what the running code prints.
 M.output_notification = "evalens/output"
