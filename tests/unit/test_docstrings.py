@@ -126,7 +126,12 @@ def test_after_an_update_doctest_expects_exactly_what_was_printed(got: str, old:
     try:
         new = updated(source, got)
     except CannotExpect:
-        assert ">>>" in got or (raw and ('"""' in got or got.rstrip("\n").endswith('"'))) or got == "" == "".join(old)
+        assert (
+            ">>>" in got
+            or got.lstrip(" ").startswith("...")
+            or (raw and ('"""' in got or got.rstrip("\n").endswith('"')))
+            or got == "" == "".join(old)
+        )
         return
     (docstring,) = docstrings.find(new) or []
     (example,) = docstring.examples
@@ -139,6 +144,8 @@ def test_after_an_update_doctest_expects_exactly_what_was_printed(got: str, old:
     [
         ("\tx\n", "tab"),
         (">>> x\n", "starts with >>>"),
+        ("...\nx\n", "starts with \\.\\.\\."),
+        ("  ... more\n", "starts with \\.\\.\\."),
         ("x\nTraceback (most recent call last):\n    ...\nValueError: v\n", "cannot expect both"),
     ],
 )

@@ -24,7 +24,7 @@ from . import backends, reloads, results
 from .backend import InterpreterDied, RunEvents, Session, SessionConfig, SessionState, Shown
 from .backends import BackendFactory
 from .mirror import WorkerMirror
-from .results import Result
+from .results import Finished
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class Engine:
 
     async def run(
         self, doc: Document | None, action: messages.Action, tag: Any = None, title: str = "", cell: bool = False
-    ) -> Result:
+    ) -> Finished:
         """Queue one run of ``action`` in ``doc``'s module (None: an exit); runs go in arrival order.
         A ``cell`` run does not bring ``doc`` itself up to date (what runs in a document with
         cell markers is what the user runs), only the modules it imports."""
@@ -226,12 +226,12 @@ class Engine:
             self.running_title = None
             self._queue.release()
 
-    async def run_in_turn(self, doc: Document | None, action: messages.Action, cell: bool = False) -> Result:
+    async def run_in_turn(self, doc: Document | None, action: messages.Action, cell: bool = False) -> Finished:
         """``run``, for a caller that holds a ``turn``."""
         assert self._queue.locked(), "run_in_turn outside a turn"
         return await self._run(doc, action, cell)
 
-    async def _run(self, doc: Document | None, action: messages.Action, cell: bool) -> Result:
+    async def _run(self, doc: Document | None, action: messages.Action, cell: bool) -> Finished:
         started = time.perf_counter()
         self._reaching = reaching = _Reaching()
         try:

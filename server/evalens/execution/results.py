@@ -40,14 +40,20 @@ class Result(_ResultFields, total=False):
     valueName: str | None
     #: a call's only: where the called function is defined, when known
     target: messages.Location | None
+
+
+class Finished(Result, total=False):
+    """A Result as a run gives it to the command that asked for it, which may take from it
+    what only that command answers before it answers (not part of any Result answered)."""
+
     #: a doctest run's only: each example's outcome (``evalens.doctest`` answers with its fields)
     doctest: DoctestOutcome
 
 
-def finished(outcome: RunOutcome, duration_ms: float) -> Result:
+def finished(outcome: RunOutcome, duration_ms: float) -> Finished:
     """The Result of a run the interpreter answered."""
     outcome_result = outcome.reply["result"]
-    result: Result = {
+    result: Finished = {
         "ok": outcome_result["ok"],
         # the session put a long repr there as the JSON literal it came as (a JsonString)
         "value": outcome_result["value"],  # type: ignore[typeddict-item]
@@ -67,7 +73,7 @@ def finished(outcome: RunOutcome, duration_ms: float) -> Result:
     return result
 
 
-def nothing_run() -> Result:
+def nothing_run() -> Finished:
     """The Result of a request that had nothing to run (a markdown cell): ok, no value."""
     return {
         "ok": True,
@@ -82,7 +88,7 @@ def nothing_run() -> Result:
     }
 
 
-def interrupted_before_it_ran(duration_ms: float) -> Result:
+def interrupted_before_it_ran(duration_ms: float) -> Finished:
     """The Result of a run interrupted while its interpreter was still starting: it never ran."""
     return {
         **nothing_run(),
@@ -99,7 +105,7 @@ def interrupted_before_it_ran(duration_ms: float) -> Result:
 
 def died(
     message: str, duration_ms: float, stdout: str = "", stderr: str = "", display: list[Shown] | None = None
-) -> Result:
+) -> Finished:
     """The Result of a run whose interpreter ended (or could not start)."""
     shown = message if "fresh interpreter" in message else f"{message}; the next request starts a fresh interpreter"
     return {

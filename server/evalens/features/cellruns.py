@@ -37,7 +37,8 @@ async def run_cell(runs: Runs, args: tuple[Any, ...]) -> RunCellResult:
         raise _in_no_cell(request.line, cells)
     chosen_cells = in_scope(cells, chosen, request.scope)
     if not chosen_cells:
-        return {**nothing_run(), "cells": []}
+        nothing: Result = nothing_run()
+        return {**nothing, "cells": []}
     steps = []
     for number, cell in enumerate(chosen_cells, start=1):
         code, first_line = cell_code(doc, cell)
@@ -48,7 +49,8 @@ async def run_cell(runs: Runs, args: tuple[Any, ...]) -> RunCellResult:
     done = await runs.run_steps(doc, steps, cell=True)
     runs.after_response(runs.host.refresh.hints)
     ran = [_entry(cell, result) for cell, result in zip(chosen_cells, done, strict=False)]
-    return {**done[-1], "cells": ran}
+    last: Result = done[-1]
+    return {**last, "cells": ran}
 
 
 def _entry(cell: Cell, result: Result) -> CellRun:

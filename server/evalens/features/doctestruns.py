@@ -47,7 +47,8 @@ async def run_doctest(runs: Runs, args: tuple[Any, ...]) -> DoctestResult:
         ran = found if only is None else [found[only]]
         features.record(doc, ran, outcome, whole=only is None)
     runs.after_response(runs.host.refresh.lenses)
-    answer: DoctestResult = {**result, **outcome}
+    answered: Result = result  # without its doctest outcome now, which goes in as the fields below
+    answer: DoctestResult = {**answered, **outcome}
     return answer
 
 

@@ -20,7 +20,7 @@ from pygls.workspace import TextDocument
 
 from ..execution import requests
 from ..execution.engine import Engine, EngineStatus
-from ..execution.results import Result
+from ..execution.results import Finished, Result
 from ..lsp.protocol import EvalensProtocol
 from ..lsp.refresh import ClientRefresh
 from ..settings import Settings
@@ -161,11 +161,11 @@ class Runs:
             if task is not None:
                 task.cancel()
 
-    async def run(self, doc: Document | None, action: messages.Action) -> Result:
+    async def run(self, doc: Document | None, action: messages.Action) -> Finished:
         """Run ``action`` for the request being handled, then record its outcome."""
         return (await self.run_steps(doc, [Step(describe_run(doc, action), action)]))[0]
 
-    async def run_steps(self, doc: Document | None, steps: list[Step], cell: bool = False) -> list[Result]:
+    async def run_steps(self, doc: Document | None, steps: list[Step], cell: bool = False) -> list[Finished]:
         """Run ``steps`` back to back for the request being handled, in one turn of the
         interpreter, each outcome recorded as it comes; the first that fails, or a
         cancellation, ends the sequence. The Results of the steps run, in order."""
@@ -178,7 +178,7 @@ class Runs:
         if task is not None:
             self.waiting[msg_id] = task
         progress = RunProgress(self.host.run_progress(), steps[0].title, lambda: self.cancel(msg_id))
-        done: list[Result] = []
+        done: list[Finished] = []
         engine = self.host.engine
         try:
             async with engine.turn(doc.uri if doc is not None else None, msg_id, steps[0].title) as entry:

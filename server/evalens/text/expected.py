@@ -72,6 +72,8 @@ def _want_lines(docstring: Docstring, example: Example, got: str) -> str:
     lines = got.split("\n")  # doctest's lines: split at \n only
     if lines[-1] == "":
         lines.pop()
+    if lines and lines[0].lstrip().startswith("..."):
+        raise CannotExpect("its output starts with ..., which doctest reads as more of the example's source")
     for line in lines:
         if not line.strip():
             if not blank_allowed:
