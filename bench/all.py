@@ -5,7 +5,8 @@
 Runs, in order: round trip (bench/roundtrip.py), startup and restart
 (bench/startup.py), interrupt latency (bench/interrupt.py), completion and
 hover (bench/completion.py, evalens and jedi-language-server only), a 1 MB
-value (bench/bigvalue.py), rich output (bench/display.py), memory (bench/memory.py), and the keystroke and
+value (bench/bigvalue.py), rich output (bench/display.py), docstring examples
+(bench/doctests.py), memory (bench/memory.py), and the keystroke and
 reload cost curves (bench/curves.py, which also writes bench/results/curves.png
 and curves.json). A few minutes on a 2-core machine; ``--quick`` uses fewer
 runs and 300 documents instead of 1,000 for memory. The table is also written
@@ -28,6 +29,7 @@ import bigvalue
 import completion
 import curves
 import display
+import doctests
 import interrupt
 import memory
 import reload
@@ -161,6 +163,16 @@ def run_display(runs: int) -> list[Row]:
     ]
 
 
+def run_doctest(runs: int) -> list[Row]:
+    samples, examples = asyncio.run(doctests.measure(runs))
+    ours = median(samples["evalens.doctest"])
+    figure = f"all {examples} docstring examples, median ms"
+    return [
+        (figure, ours, "doctest.testmod, warm", median(samples["doctest.testmod, warm"]), "<= 1.2x"),
+        (figure, ours, "python -m doctest (wall)", median(samples["python -m doctest"]), "well under 1x"),
+    ]
+
+
 def run_memory(documents: int) -> list[Row]:
     table = memory.measure(documents)
     ours, kernel = table["evalens"], table["ipykernel"]
@@ -290,6 +302,7 @@ def main() -> None:
         ("completion and hover", lambda: run_completion(python)),
         ("1 MB value", lambda: run_bigvalue(5 if quick else 20)),
         ("rich output", lambda: run_display(10 if quick else 30)),
+        ("docstring examples", lambda: run_doctest(5 if quick else 15)),
         ("memory", lambda: run_memory(300 if quick else 1000)),
         (
             "keystroke and reload curves",

@@ -93,6 +93,41 @@ async def test_every_docstring_runs_with_doctests_semantics(editor: Editor) -> N
     assert result["examples"][9]["got"] == "2\n"
 
 
+async def test_an_exception_is_got_as_doctest_expects_it_with_its_traceback_when_it_fails(editor: Editor) -> None:
+    text = (
+        "def half(n):\n"  # 0
+        '    """\n'  # 1
+        "    >>> half(None)\n"  # 2
+        "    Traceback (most recent call last):\n"
+        "    TypeError: unsupported operand type(s) for /: 'NoneType' and 'int'\n"
+        "    >>> half('x')\n"  # 5
+        "    0.5\n"
+        '    """\n'
+        "    return n / 2\n"  # 8
+    )
+    uri = editor.open("half.py", text)
+    expected, unexpected = (await doctest(editor, uri))["examples"]
+    got = "Traceback (most recent call last):\n    ...\nTypeError: unsupported operand type(s) for /: '{}' and 'int'\n"
+    assert expected == {
+        "line": 2,
+        "source": "half(None)\n",
+        "want": "Traceback (most recent call last):\nTypeError: unsupported operand type(s) for /: 'NoneType' and 'int'\n",
+        "got": got.format("NoneType"),
+        "ok": True,
+        "skipped": False,
+    }
+    assert (unexpected["ok"], unexpected["got"]) == (False, got.format("str"))
+    lines = unexpected["traceback"].splitlines()
+    assert [line for line in lines if line.strip(" ~^")] == [  # without 3.11's markers under the expression
+        "Traceback (most recent call last):",
+        '  File "<doctest half.half[1]>", line 1, in <module>',
+        "    half('x')",
+        f'  File "{editor.root / "half.py"}", line 9, in half',
+        "    return n / 2",
+        "TypeError: unsupported operand type(s) for /: 'str' and 'int'",
+    ]
+
+
 async def test_one_docstring_runs_alone_from_any_of_its_lines(editor: Editor) -> None:
     uri = editor.open("shapes.py", SHAPES)
     for line in (8, 9, 20, 27):  # the def line, the docstring's first, an example, the closing quotes

@@ -45,7 +45,8 @@ async def run_doctest(runs: Runs, args: tuple[Any, ...]) -> DoctestResult:
         outcome = {"passed": 0, "failed": 0, "skipped": 0, "examples": []}
     else:
         ran = found if only is None else [found[only]]
-        features.record(doc, ran, outcome, whole=only is None)
+        recorded = outcome  # the answer first; the diagnostics and lenses right after it
+        runs.after_response(lambda: features.record(doc, ran, recorded, whole=only is None))
     runs.after_response(runs.host.refresh.lenses)
     answered: Result = result  # without its doctest outcome now, which goes in as the fields below
     answer: DoctestResult = {**answered, **outcome}

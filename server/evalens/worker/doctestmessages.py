@@ -38,7 +38,7 @@ class _ExampleFields(TypedDict):
 
 
 class ExampleOutcome(_ExampleFields, total=False):
-    traceback: str  # the exception's whole traceback, when it raised one
+    traceback: str  # the exception's whole traceback, when a failing example raised one
 
 
 class DoctestOutcome(TypedDict):

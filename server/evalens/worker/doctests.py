@@ -61,17 +61,15 @@ def _chosen_tests(
     name = module.__name__
     found = doctest.DocTestFinder().find(module, name)
     statics = action["docstrings"]
-    unclaimed = list(range(len(statics)))
+    unclaimed: Dict[Tuple[str, int], List[int]] = {}  # (name, line count) -> the docstrings', in order
+    for index, info in enumerate(statics):
+        unclaimed.setdefault((info["name"], len(info["documentLines"])), []).append(index)
     paired: List[Tuple[Any, Optional[int]]] = []
     for test in found:
         relative = test.name[len(name) + 1 :] if test.name.startswith(name + ".") else ""
         lines = test.docstring.count("\n") + 1 if test.docstring is not None else -1
-        match = next(
-            (i for i in unclaimed if (statics[i]["name"], len(statics[i]["documentLines"])) == (relative, lines)), None
-        )
-        if match is not None:
-            unclaimed.remove(match)
-        paired.append((test, match))
+        candidates = unclaimed.get((relative, lines))
+        paired.append((test, candidates.pop(0) if candidates else None))
     only = action["only"]
     if only is None:
         return [(test, None if index is None else statics[index]) for test, index in paired]
@@ -168,7 +166,8 @@ class _Recorder:
         raised = got[len(output) :] if got.startswith(output) else ""
         if raised:
             entry["got"] = output + expected_form(raised)
-            entry["traceback"] = without_frame(raised, self.own_frame)
+            if not ok:  # what went wrong, in full; an exception that was expected needs no explaining
+                entry["traceback"] = without_frame(raised, self.own_frame)
         self.recorded[id(example)] = entry
         self.outcome["passed" if ok else "failed"] += 1
         self.outcome["examples"].append(entry)
