@@ -109,6 +109,7 @@ class Editor:
         self.versions: dict[str, int] = {}  # uri -> the version last sent
         self.output: list[dict[str, Any]] = []  # evalens/output params, in order
         self.displays: list[dict[str, Any]] = []  # evalens/display params, in order
+        self.changes: list[dict[str, Any]] = []  # evalens/variablesChanged params, in order
         self.refreshes: list[str] = []  # "codeLens" / "inlayHint", one per refresh request
         self.published: dict[str, int] = {}  # uri -> diagnostics publications so far
         self._publication = asyncio.Event()
@@ -132,6 +133,7 @@ class Editor:
         keep_evalens_params_as_json(client)
         listen(client, "evalens/output", on_output)
         listen(client, "evalens/display", on_display)
+        listen(client, "evalens/variablesChanged", lambda params: self.changes.append(plain(params)))
         listen(client, types.WORKSPACE_CODE_LENS_REFRESH, on_lens_refresh)
         listen(client, types.WORKSPACE_INLAY_HINT_REFRESH, on_hint_refresh)
         listen(client, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, on_diagnostics)

@@ -36,6 +36,7 @@ from .features.editor import EditorFeatures
 from .features.history import RunHistory
 from .features.output import OutputChannel
 from .features.runs import AnalysisStatus, Runs
+from .features.variables import VariablesView
 from .intelligence import IDLE_DELAY, LazyIntelligence
 from .intelligence.caches import place_jedi_cache
 from .intelligence.clientcaps import ClientFeatures
@@ -70,6 +71,8 @@ class EvalensServer(LanguageServer):
         self.refresh = ClientRefresh(self)
         self.cells = CellFeatures(lambda: self.settings)
         self.doctests = DoctestFeatures(self.board, self.client_units, lambda: self.edit_support)
+        self.variables = VariablesView(self.store, self.notify_after_response)
+        self.engine.on_changed = self.variables.run_changed
         self.editor = EditorFeatures(
             self.store,
             self.history,
@@ -198,6 +201,10 @@ class EvalensServer(LanguageServer):
         """``evalens/display`` ``{uri, data, metadata}``, after the output printed before it."""
         self.output.flush()
         self.protocol.notify("evalens/display", shown.with_uri(uri))
+
+    def notify_after_response(self, method: str, params: Any) -> None:
+        """A notification, once the request being handled (if any) has been answered."""
+        self.protocol.after_current_response(lambda: self.protocol.notify(method, params))
 
     def publish_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))

@@ -12,7 +12,7 @@ import pytest
 from evalens.execution import results
 from evalens.features import cells, commands, doctestruns, output
 from evalens.settings import KEYS
-from evalens.worker import doctestmessages, messages
+from evalens.worker import doctestmessages, messages, variablemessages
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "protocol.md").read_text()
@@ -48,6 +48,8 @@ def test_every_setting_is_documented(key: str) -> None:
         cells.CellRun,
         doctestruns.DoctestResult,
         doctestmessages.ExampleOutcome,
+        variablemessages.Variable,
+        variablemessages.VariablesPage,
     ],
 )
 def test_every_field_is_documented(typed: type) -> None:

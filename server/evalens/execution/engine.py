@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 OutputListener = Callable[[str | None, str, str], None]  # (uri, stream, text)
 DisplayListener = Callable[[str | None, Shown], None]  # (uri, what was shown)
+ChangeListener = Callable[[str, list[str]], None]  # (uri, names of its module a run rebound or deleted)
 
 
 class Queued(TypedDict):
@@ -68,6 +69,8 @@ class Engine:
         self.on_output = on_output
         #: where the MIME bundles a run shows go, as they are shown
         self.on_display: DisplayListener | None = None
+        #: told, after each run in a document, which names of its module the run changed
+        self.on_changed: ChangeListener | None = None
         #: the backend's factory; None: the one ``backends.choose`` picks for the settings in force
         self._fixed = backend
         self._factory = backend or backends.choose(settings)
@@ -267,6 +270,9 @@ class Engine:
             self._mirror = None
             return results.died(str(exc), (time.perf_counter() - started) * 1000, **exc.output, display=exc.display)
         mirror.learn(outcome.reply)
+        changed = outcome.reply.get("changed")
+        if changed is not None and uri is not None and self.on_changed is not None:
+            self.on_changed(uri, changed)
         duration = (time.perf_counter() - started) * 1000
         return results.finished(outcome, duration)
 
@@ -276,17 +282,38 @@ class Engine:
         Lookups do not queue behind each other: the hover, signature help and completion an
         editor sends at once are all answered (one in flight made the others static). A
         run that starts meanwhile is written after them and runs once they are answered."""
-        session = self.backend.session
-        if session is None or not session.alive or self._queue.locked() or session.state is not SessionState.IDLE:
+        try:
+            return await self.look(query, timeout)
+        except (InterpreterBusy, asyncio.TimeoutError):
             return None
+        except LookupFailed as failed:
+            log.warning("live lookup failed in the interpreter: %s", failed)
+            return None
+
+    async def look(self, query: messages.Query, timeout: float) -> Any:
+        """``inspect``, for a caller that says why there is no answer: None when no
+        interpreter runs; ``InterpreterBusy`` while a run holds it, ``asyncio.TimeoutError``
+        past ``timeout``, ``LookupFailed`` when the lookup raised in the interpreter."""
+        session = self.backend.session
+        if session is None or not session.alive:
+            return None
+        if self._queue.locked() or session.state is not SessionState.IDLE:
+            raise InterpreterBusy(self.running_title["title"] if self.running_title is not None else "")
         try:
             answer = await asyncio.wait_for(session.inspect(query), timeout)
-        except (asyncio.TimeoutError, InterpreterDied):
+        except InterpreterDied:
             return None
         if isinstance(answer, dict) and "failed" in answer:
-            log.warning("live lookup failed in the interpreter: %s", answer["failed"])
-            return None
+            raise LookupFailed(str(answer["failed"]))
         return answer
+
+
+class InterpreterBusy(Exception):
+    """A run holds the interpreter; the message is its title ("" when not known)."""
+
+
+class LookupFailed(Exception):
+    """A lookup of live values raised in the interpreter (a bug of evalens' to report)."""
 
 
 class _Reaching:

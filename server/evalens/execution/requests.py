@@ -251,3 +251,50 @@ def parse_empty(command: str, arguments: tuple[Any, ...] | list[Any]) -> None:
         return
     if len(arguments) != 1 or not isinstance(arguments[0], (dict, type(None))):
         raise BadRequest(f"{command} takes `arguments` as [{{}}]; got {_short(list(arguments))}")
+
+
+@dataclass(frozen=True)
+class VariablesRequest:
+    uri: str | None
+    ref: int | None
+    start: int
+    count: int
+    everything: bool  # `all`
+    repr_chars: int
+
+
+#: the most entries one page of `evalens.variables` holds
+MAX_PAGE = 1000
+
+
+def parse_variables(arguments: tuple[Any, ...] | list[Any], default_count: int, default_chars: int) -> VariablesRequest:
+    """``evalens.variables`` takes ``[{uri?, ref?, start?, count?, all?, reprChars?}]`` (or no
+    arguments: the namespace of the last run's module)."""
+    command = "evalens.variables"
+    obj = single_object(command, arguments) if arguments else {}
+    uri = _string(obj, "uri", command, required=False)
+    if uri == "":
+        raise BadRequest(f"{command}: `uri` is empty; pass the URI of a document, or none for the last run's")
+
+    def integer(key: str, default: int | None, least: int, most: int | None, what: str) -> int | None:
+        value = obj.get(key, default)
+        if value is None:
+            return None
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value < least
+            or (most is not None and value > most)
+        ):
+            raise BadRequest(f"{command}: `{key}` must be {what}; not {_short(value)}")
+        return value
+
+    ref = integer("ref", None, 1, None, "a `ref` from an earlier answer (an integer >= 1), or absent")
+    start = integer("start", 0, 0, None, "the index of the page's first entry (an integer >= 0)")
+    count = integer("count", default_count, 0, MAX_PAGE, f"how many entries the page holds (0 to {MAX_PAGE})")
+    chars = integer("reprChars", default_chars, 1, None, "the longest repr of an entry (an integer >= 1)")
+    everything = obj.get("all", False)
+    if not isinstance(everything, bool):
+        raise BadRequest(f"{command}: `all` must be true or false; not {_short(everything)}")
+    assert start is not None and count is not None and chars is not None
+    return VariablesRequest(uri, ref, start, count, everything, chars)

@@ -25,6 +25,7 @@ from . import kernels
 from .cellruns import run_cell
 from .doctestruns import run_doctest
 from .runs import REQUEST_FAILED, Runs, Status, bad_request
+from .variablepages import list_variables
 
 Handler = Callable[[Runs, tuple[Any, ...]], Awaitable[Any] | Any]
 
@@ -129,6 +130,7 @@ COMMANDS: dict[str, Handler] = {
     "evalens.runModule": run_module,
     "evalens.runCell": run_cell,
     "evalens.doctest": run_doctest,
+    "evalens.variables": list_variables,
     "evalens.exit": exit_context,
     "evalens.document": document,
     "evalens.interrupt": interrupt,

@@ -36,6 +36,7 @@ from .progress import RunProgress
 if TYPE_CHECKING:
     from .cells import CellFeatures  # which runs cells through Runs
     from .doctests import DoctestFeatures  # whose examples run through Runs
+    from .variables import VariablesView  # whose pages are read between runs
 
 #: JSON-RPC error code for requests refused by policy (LSP's RequestFailed).
 REQUEST_FAILED = -32803
@@ -88,6 +89,7 @@ class RunHost(Protocol):
     editor: EditorFeatures
     cells: CellFeatures
     doctests: DoctestFeatures
+    variables: VariablesView
     output: OutputChannel
     refresh: ClientRefresh
     protocol: EvalensProtocol

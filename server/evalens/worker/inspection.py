@@ -42,14 +42,21 @@ _SAFE_TYPES = frozenset(
 _SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset, range)
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
+    """The value's type, qualified by its module unless a builtin (read from the type itself:
+    a C type's module comes from its name)."""
     cls = type(value)
-    module = cls.__dict__.get("__module__", "builtins") if isinstance(cls.__dict__, types.MappingProxyType) else "?"
+    try:
+        module = type.__dict__["__module__"].__get__(cls)
+    except AttributeError:  # a class whose namespace lost its __module__
+        module = "?"
     qualname = type.__dict__["__qualname__"].__get__(cls)
+    if type(module) is not str:
+        module = "?"
     return qualname if module == "builtins" else f"{module}.{qualname}"
 
 
-def _safe_repr(value: Any) -> str:
+def safe_repr(value: Any) -> str:
     if type(value) in _SAFE_TYPES:
         return repr(value)
     return object.__repr__(value)
@@ -71,12 +78,12 @@ def describe(module_name: str, name: str, limit: int) -> Optional[Dict[str, Any]
 
     def own_repr(item: Any) -> str:
         known = libraries.summary(item)
-        return known[0] if known is not None else _safe_repr(item)
+        return known[0] if known is not None else safe_repr(item)
 
     text, truncated = bounded_repr(value, limit, seconds=0.2, own_repr=own_repr)
     known = libraries.summary(value)
     size = len(value) if type(value) in _SIZED else known[1] if known is not None else None
-    return {"repr": text, "type": _type_name(value), "len": size, "truncated": truncated}
+    return {"repr": text, "type": type_name(value), "len": size, "truncated": truncated}
 
 
 def _static_dict(obj: Any) -> Optional[Dict[str, Any]]:

@@ -18,7 +18,7 @@ import threading
 import types
 from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union, cast
 
-from . import collection, doctests, figures, importhook, inspection, messages, planning, updates
+from . import collection, doctests, figures, importhook, inspection, messages, planning, updates, variables
 from .displays import Displays
 from .doctestmessages import ACTION_DOCTEST
 from .importhook import DocumentTable
@@ -37,6 +37,7 @@ from .messages import (
 )
 from .running import Interruptible, Runner
 from .streams import Budget, StreamKeeper
+from .variablemessages import QUERY_VARIABLES
 
 RUN_WHOLE = 'the `reload` setting is "module": its whole text ran again'
 
@@ -65,6 +66,7 @@ class Worker:
         #: its signals and matplotlib; the worker only answers
         self.in_kernel = in_kernel
         self.table = DocumentTable()
+        self.variables = variables.Variables()
         self.guard = Interruptible()
         self.runner = Runner(self.table, self.guard, 10000)
         self.token = b""
@@ -309,6 +311,8 @@ class Worker:
         try:
             if query["kind"] == messages.QUERY_DESCRIBE:
                 return inspection.describe(query["module"], query["name"], min(self.runner.repr_chars, 2000))
+            if query["kind"] == QUERY_VARIABLES:
+                return self.variables.answer(query)
             return inspection.attributes(query["module"], query["expression"])
         except Exception as exc:  # report, never crash the session over a lookup
             return {"failed": f"{type(exc).__name__}: {exc}"}
@@ -364,6 +368,9 @@ class Worker:
         self.budget.reset(self.output_bytes)
         self.reloaded = []
         self.displays.begin(request["id"])
+        self.variables.forget()
+        module = request["run"]["module"]
+        before = variables.snapshot(module)
         try:
             result = self.run(request["run"])
         except KeyboardInterrupt as exc:  # the interrupt landed between user code and us
@@ -375,6 +382,8 @@ class Worker:
         self.displays.end()
         result["reloaded"] = self.reloaded
         reply: RunReply = {"id": request["id"], "result": result, "held": [], "marked": []}
+        if module is not None:
+            reply["changed"] = variables.changed(module, before)
         if self.keeper is not None:
             self.keeper.flush()
             repaired = self.keeper.restore()

@@ -1,6 +1,7 @@
 """Message definitions shared by the evalens server and its interpreter worker.
 
-This module and ``doctestmessages`` (a doctest run's) are the only ones the two sides share. It is stdlib-only and runs on
+This module, ``doctestmessages`` (a doctest run's) and ``variablemessages`` (the variables
+view's) are the only ones the two sides share. It is stdlib-only and runs on
 CPython 3.9+, because the worker imports it inside the user's interpreter.
 
 The channel is a pair of private pipes carrying one JSON object per line. The
@@ -23,6 +24,7 @@ import json
 from typing import Any, Dict, Final, List, Literal, Optional, TypedDict, Union
 
 from .doctestmessages import DoctestAction, DoctestOutcome
+from .variablemessages import VariablesQuery
 
 #: Requests the worker answers.
 OP_HELLO: Final = "hello"
@@ -167,7 +169,7 @@ class AttributesQuery(TypedDict):
     expression: str  # a dotted name
 
 
-Query = Union[DescribeQuery, AttributesQuery]
+Query = Union[DescribeQuery, AttributesQuery, VariablesQuery]
 
 
 def describe_query(module: str, name: str) -> DescribeQuery:
@@ -275,7 +277,7 @@ class HelloReply(TypedDict):
 
 class InspectReply(TypedDict):
     id: int
-    inspected: Any  # Description, a list of names, None, or {"failed": message}
+    inspected: Any  # Description, a list of names, a VariablesAnswer, None, or {"failed": message}
 
 
 class Value(TypedDict):
@@ -364,6 +366,7 @@ class RunReply(_RunReplyRequired, total=False):
     loaded: Dict[str, int]  # modules (re)executed since the last reply -> the revision they ran
     unloaded: List[str]  # modules no longer loaded since the last reply
     repaired: List[str]  # what user code did to the streams that was undone after the run
+    changed: List[str]  # names of the run's module it rebound, bound or deleted
 
 
 class RunStarted(TypedDict):
