@@ -6,7 +6,7 @@ Runs, in order: round trip (bench/roundtrip.py), startup and restart
 (bench/startup.py), interrupt latency (bench/interrupt.py), completion and
 hover (bench/completion.py, evalens and jedi-language-server only), a 1 MB
 value (bench/bigvalue.py), rich output (bench/display.py), docstring examples
-(bench/doctests.py), memory (bench/memory.py), and the keystroke and
+(bench/doctests.py), the variables view (bench/variables.py), memory (bench/memory.py), and the keystroke and
 reload cost curves (bench/curves.py, which also writes bench/results/curves.png
 and curves.json). A few minutes on a 2-core machine; ``--quick`` uses fewer
 runs and 300 documents instead of 1,000 for memory. The table is also written
@@ -35,6 +35,7 @@ import memory
 import reload
 import roundtrip
 import startup
+import variables
 from lsp_session import start_like_a_user
 from peers import ensure_peers
 
@@ -173,6 +174,27 @@ def run_doctest(runs: int) -> list[Row]:
     ]
 
 
+def run_variables(runs: int) -> list[Row]:
+    table = variables.measure(runs)
+    ours, kernel = table["evalens.variables"], table["ipykernel (explorer code)"]
+    return [
+        (
+            f"variables: first page of {variables.NAMES:,} names, median ms",
+            median(ours["namespace"]),
+            "ipykernel, explorer code",
+            median(kernel["namespace"]),
+            "< 20 ms",
+        ),
+        (
+            "variables: first page of a 1,000,000-item list, median ms",
+            median(ours["items"]),
+            "ipykernel, explorer code",
+            median(kernel["items"]),
+            "< 20 ms",
+        ),
+    ]
+
+
 def run_memory(documents: int) -> list[Row]:
     table = memory.measure(documents)
     ours, kernel = table["evalens"], table["ipykernel"]
@@ -303,6 +325,7 @@ def main() -> None:
         ("1 MB value", lambda: run_bigvalue(5 if quick else 20)),
         ("rich output", lambda: run_display(10 if quick else 30)),
         ("docstring examples", lambda: run_doctest(5 if quick else 15)),
+        ("variables view", lambda: run_variables(20 if quick else 50)),
         ("memory", lambda: run_memory(300 if quick else 1000)),
         (
             "keystroke and reload curves",
