@@ -73,6 +73,7 @@ class EvalensServer(LanguageServer):
         self.doctests = DoctestFeatures(self.board, self.client_units, lambda: self.edit_support)
         self.variables = VariablesView(self.store, self.notify_after_response)
         self.engine.on_changed = self.variables.run_changed
+        self.engine.on_reset = self.variables.reset
         self.editor = EditorFeatures(
             self.store,
             self.history,

@@ -259,3 +259,16 @@ async def test_library_values_are_read_through_the_library(editor: Editor) -> No
         ("1", "int", "4", None),
         ("2", "int", "5", None),
     ]
+
+
+async def test_a_restart_tells_views_that_every_entry_is_gone(editor: Editor) -> None:
+    uri = editor.open("restarted.py", "kept = 1\n")
+    await editor.eval(uri, "1")
+    await wait_until(lambda: len(editor.changes) == 1)
+    await editor.command("evalens.restart", {})
+    await wait_until(lambda: len(editor.changes) == 2)
+    assert editor.changes[1] == {"uri": uri, "names": [], "reset": True}
+    assert await variables(editor) == {"variables": [], "total": 0}  # a fresh interpreter: nothing loaded
+    await editor.eval(uri, "1")
+    await wait_until(lambda: len(editor.changes) == 3)
+    assert "kept" in editor.changes[2]["names"]

@@ -71,6 +71,8 @@ class Engine:
         self.on_display: DisplayListener | None = None
         #: told, after each run in a document, which names of its module the run changed
         self.on_changed: ChangeListener | None = None
+        #: told when a new interpreter replaced one that ran code (a restart, a death): all is gone
+        self.on_reset: Callable[[], None] | None = None
         #: the backend's factory; None: the one ``backends.choose`` picks for the settings in force
         self._fixed = backend
         self._factory = backend or backends.choose(settings)
@@ -120,6 +122,8 @@ class Engine:
     def mirror(self, session: Session) -> WorkerMirror:
         """What the worker of ``session`` holds; a new session starts with a new mirror."""
         if self._mirror is None or self._mirror[0] is not session:
+            if self._mirror is not None and self.on_reset is not None:
+                self.on_reset()
             self._mirror = (session, WorkerMirror(session.config.roots))
         return self._mirror[1]
 
@@ -148,6 +152,7 @@ class Engine:
     async def restart(self) -> int:
         session = await self.backend.restart()
         assert session.pid is not None
+        self.mirror(session)  # a new mirror for the new session: ``on_reset`` is told now
         return session.pid
 
     def interrupt(self) -> bool:
@@ -268,6 +273,8 @@ class Engine:
             outcome = await session.run(body, RunEvents(output, display))
         except InterpreterDied as exc:
             self._mirror = None
+            if self.on_reset is not None:
+                self.on_reset()
             return results.died(str(exc), (time.perf_counter() - started) * 1000, **exc.output, display=exc.display)
         mirror.learn(outcome.reply)
         changed = outcome.reply.get("changed")

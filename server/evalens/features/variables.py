@@ -30,6 +30,12 @@ class VariablesView:
             self.last = (uri, doc.module.name)
         self.notify("evalens/variablesChanged", {"uri": uri, "names": names})
 
+    def reset(self) -> None:
+        """The interpreter that ran code is gone (restarted, or it died): every entry of the
+        last run's module went with it."""
+        if self.last is not None:
+            self.notify("evalens/variablesChanged", {"uri": self.last[0], "names": [], "reset": True})
+
     def module_of(self, uri: str | None) -> str:
         if uri is None:
             if self.last is None:
