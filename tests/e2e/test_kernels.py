@@ -17,7 +17,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.conftest import SERVER, session
 from tests.e2e.test_lifecycle import send_command, wait_for_state
-from tests.harness import Editor
+from tests.harness import Editor, wait_until
 
 pytest.importorskip("jupyter_client")
 pytest.importorskip("ipykernel")
@@ -74,6 +74,21 @@ async def test_hover_shows_live_values_from_the_idle_kernel(kernel: Editor) -> N
         types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 2))
     )
     assert hover is not None and "42" in str(hover.contents)
+
+
+async def test_the_variables_view_reads_the_idle_kernel(kernel: Editor) -> None:
+    uri = kernel.open("names.py", "numbers = [1, 2]\n")
+    await kernel.eval(uri, "1")
+    await kernel.eval(uri, "label = 'kernel'")
+    await wait_until(lambda: {"uri": uri, "names": ["label"]} in kernel.changes)
+    page = await kernel.command("evalens.variables", {"uri": uri})
+    assert [(entry["name"], entry["repr"]) for entry in page["variables"]] == [
+        ("label", "'kernel'"),
+        ("numbers", "[1, 2]"),
+    ]
+    (numbers,) = [entry for entry in page["variables"] if entry["ref"] is not None]
+    items = await kernel.command("evalens.variables", {"ref": numbers["ref"]})
+    assert [(entry["name"], entry["repr"]) for entry in items["variables"]] == [("0", "1"), ("1", "2")]
 
 
 async def test_displays_come_from_the_kernel(kernel: Editor) -> None:
@@ -231,6 +246,9 @@ async def test_a_kernel_busy_with_another_clients_code_answers_hover_statically_
         busy = await editor.client.text_document_hover_async(position)
         assert loop.time() - asked < 1.0  # not queued behind the other client's sleep
         assert busy is not None and "'live'" not in str(busy.contents)  # static only
+        with pytest.raises(JsonRpcException) as refused:  # answered at once, not queued
+            await editor.command("evalens.variables", {"uri": uri})
+        assert refused.value.data == {"reason": "busy"}
         result = await editor.eval(uri, "value * 2")
         assert result["value"]["repr"] == "'livelive'"
         assert result["stderr"] == ""
