@@ -22,9 +22,9 @@ import pytest
 
 import evalens
 from evalens.execution import engine, results
-from evalens.features import cells, commands, output, runs
+from evalens.features import cells, commands, doctestruns, output, runs
 from evalens.text.jsontext import JsonString, JsonValue
-from evalens.worker import messages
+from evalens.worker import doctestmessages, messages
 
 from .support import EDITORS
 
@@ -59,6 +59,8 @@ INTERFACES: dict[str, Any] = {
     "CellRun": cells.CellRun,
     "RunCellResult": cells.RunCellResult,  # the answer of evalens.runCell
     "DisplayBundle": messages.DisplayBundle,  # an entry of Result.display
+    "ExampleOutcome": doctestmessages.ExampleOutcome,  # an entry of DoctestResult.examples
+    "DoctestResult": doctestruns.DoctestResult,  # the answer of evalens.doctest
 }
 #: protocol.ts interfaces that are not the server's own types.
 CLIENT_INTERFACES = {"JsonRange"}  # an LSP Range

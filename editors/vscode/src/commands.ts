@@ -1,16 +1,18 @@
 // The evalens editor commands (evaluate the selection or line, call a function, run the
-// file, run cells, interrupt, restart, clear results, show output or the server's problem,
-// select the kernel: kernelpicker.ts).
+// file, run cells, run docstring examples, interrupt, restart, clear results, show output or
+// the server's problem, select the kernel: kernelpicker.ts).
 
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import type { CellIndex } from "./cellindex";
 import type { KernelPicker } from "./kernelpicker";
 import { type Cell, cellAt, codeStart, nextCodeCell } from "./cells";
+import type { DoctestMarks } from "./doctestmarks";
+import { notificationText, wentWrong } from "./doctests";
 import { pickTarget } from "./functions";
 import type { OutputLog } from "./output";
 import type { DisplayPanel } from "./panel";
-import { type CellScope, Command, type JsonRange, type Result } from "./protocol";
+import { type CellScope, Command, type DoctestResult, type JsonRange, type Result } from "./protocol";
 import type { InlineResults } from "./results";
 import { type RunArgument, type Runner, errorText, sendCommand } from "./runs";
 import type { ServerConnection } from "./server";
@@ -28,6 +30,8 @@ export const EditorCommand = {
   runCellsAbove: "evalens.runCellsAbove",
   runCellAndBelow: "evalens.runCellAndBelow",
   runAllCells: "evalens.runAllCells",
+  runDocstringExamples: "evalens.runDocstringExamples",
+  runAllExamples: "evalens.runAllExamples",
   interruptRun: "evalens.interruptRun",
   restartInterpreter: "evalens.restartInterpreter",
   clearResults: "evalens.clearResults",
@@ -47,6 +51,7 @@ export class EditorCommands {
     private readonly cells: CellIndex,
     private readonly displays: DisplayPanel,
     private readonly kernels: KernelPicker,
+    private readonly doctests: DoctestMarks,
   ) {}
 
   register(context: vscode.ExtensionContext): void {
@@ -60,9 +65,15 @@ export class EditorCommands {
     command(EditorCommand.runCellsAbove, () => this.runCells("above", "stay"));
     command(EditorCommand.runCellAndBelow, () => this.runCells("below", "stay"));
     command(EditorCommand.runAllCells, () => this.runCells("all", "stay"));
+    command(EditorCommand.runDocstringExamples, () => this.runExamples(false));
+    command(EditorCommand.runAllExamples, (arg?: unknown) => this.runExamples(true, arg));
     command(EditorCommand.interruptRun, () => this.interrupt());
     command(EditorCommand.restartInterpreter, () => this.restart());
-    command(EditorCommand.clearResults, () => this.results.clear(vscode.window.activeTextEditor?.document.uri));
+    command(EditorCommand.clearResults, () => {
+      const uri = vscode.window.activeTextEditor?.document.uri;
+      this.results.clear(uri);
+      this.doctests.clear(uri);
+    });
     command(EditorCommand.showOutput, () => this.output.show());
     command(EditorCommand.showDisplays, () => this.displays.show(false));
     command(EditorCommand.clearDisplays, () => this.displays.clear());
@@ -195,6 +206,44 @@ export class EditorCommands {
       line: scope === "all" ? cell.line : line,
       scope,
     });
+  }
+
+  /**
+   * Runs the `>>>` examples of the docstring at the cursor (its lines, or those of what it
+   * documents), or with `whole` of every docstring of the file (`arg`: a file's URI, as the
+   * explorer gives it; else the active editor's), through evalens.doctest, then says how it
+   * went in a notification: the lenses, diagnostics and inline marks show the rest.
+   */
+  private async runExamples(whole: boolean, arg?: unknown): Promise<DoctestResult | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    const uri = whole && arg instanceof vscode.Uri ? arg : editor?.document.uri;
+    if (!uri) {
+      return undefined;
+    }
+    const client = await this.server.ready();
+    if (!client) {
+      return undefined;
+    }
+    const document = await vscode.workspace.openTextDocument(uri);
+    const argument: RunArgument = { uri: uriOf(client, document) };
+    if (!whole && editor) {
+      argument.line = editor.selection.active.line;
+    }
+    const answer = (await this.runner.runAndSend(client, Command.doctest, argument)) as DoctestResult | undefined;
+    if (answer) {
+      const file = document.uri.path.split("/").pop() ?? document.uri.path;
+      const text = `evalens: ${notificationText(answer, file, whole)}`;
+      if (wentWrong(answer)) {
+        void vscode.window.showWarningMessage(text, "Show Problems").then((choice) => {
+          if (choice) {
+            void vscode.commands.executeCommand("workbench.actions.view.problems");
+          }
+        });
+      } else {
+        void vscode.window.showInformationMessage(text);
+      }
+    }
+    return answer;
   }
 
   /** The cursor is in no cell: the key does what it does elsewhere, else the status bar says why. */

@@ -4,6 +4,7 @@
 //   commands.ts  the editor commands;  functions.ts  the function picker (document symbols)
 //   runs.ts      running a command that answers a Result, and where it is shown
 //   cellindex.ts the cells (# %%) the server finds: context key, marker lines; cells.ts (no vscode import)
+//   doctestmarks.ts failing docstring examples marked inline; doctests.ts (no vscode import)
 //   results.ts   inline results;  inline.ts  a Result in one line (no vscode import)
 //   output.ts    the output channel;  status.ts  the status items (state; where code runs)
 //   kernelpicker.ts evalens: Select Kernel (Jupyter kernels): kernels.ts (no vscode import)
@@ -16,6 +17,7 @@
 import type * as vscode from "vscode";
 import { CellIndex } from "./cellindex";
 import { EditorCommands } from "./commands";
+import { DoctestMarks } from "./doctestmarks";
 import { ImageFiles } from "./imagefiles";
 import { OutputLog } from "./output";
 import { DisplayPanel } from "./panel";
@@ -34,6 +36,7 @@ class Extension implements vscode.Disposable {
   private readonly images = new ImageFiles();
   private readonly results = new InlineResults(this.images);
   private readonly displays = new DisplayPanel();
+  private readonly doctests = new DoctestMarks();
   private readonly cells: CellIndex;
   private readonly runner: Runner = new Runner(
     this.output,
@@ -41,6 +44,7 @@ class Extension implements vscode.Disposable {
     () => this.server.client,
     (document) => this.cells.cellsOf(document),
     this.displays,
+    this.doctests,
   );
   private readonly status: StatusItem;
   private readonly kernelStatus: KernelStatusItem;
@@ -62,9 +66,16 @@ class Extension implements vscode.Disposable {
   }
 
   register(context: vscode.ExtensionContext): void {
-    new EditorCommands(this.server, this.runner, this.output, this.results, this.cells, this.displays, this.kernels).register(
-      context,
-    );
+    new EditorCommands(
+      this.server,
+      this.runner,
+      this.output,
+      this.results,
+      this.cells,
+      this.displays,
+      this.kernels,
+      this.doctests,
+    ).register(context);
     this.server.watchPythonExtension();
   }
 
@@ -74,7 +85,7 @@ class Extension implements vscode.Disposable {
 
   dispose(): void {
     this.server.dispose(); // stops the client first
-    [this.output, this.results, this.cells, this.running, this.runner, this.status, this.kernelStatus, this.displays].forEach((d) => d.dispose());
+    [this.output, this.results, this.doctests, this.cells, this.running, this.runner, this.status, this.kernelStatus, this.displays].forEach((d) => d.dispose());
     this.images.dispose(); // the session's image files
   }
 }

@@ -11,6 +11,7 @@ export const Command = {
   call: "evalens.call",
   runModule: "evalens.runModule",
   runCell: "evalens.runCell",
+  doctest: "evalens.doctest", // answer: DoctestResult
   exit: "evalens.exit",
   interrupt: "evalens.interrupt",
   restart: "evalens.restart",
@@ -30,10 +31,14 @@ export const RESULT_COMMANDS: ReadonlySet<string> = new Set<ServerCommand>([
 ]);
 
 /**
- * Server commands that run user code and answer with a Result or more: RESULT_COMMANDS and
- * evalens.runCell, whose answer is a Result with `cells` (RunCellResult).
+ * Server commands that run user code and answer with a Result or more: RESULT_COMMANDS,
+ * evalens.runCell, whose answer is a Result with `cells` (RunCellResult), and evalens.doctest,
+ * a Result with each example's outcome (DoctestResult).
  */
-export const RUN_COMMANDS: ReadonlySet<string> = new Set<string>([...RESULT_COMMANDS, Command.runCell]);
+export const RUN_COMMANDS: ReadonlySet<string> = new Set<string>([...RESULT_COMMANDS, Command.runCell, Command.doctest]);
+
+/** The `source` of the server's diagnostics on failing docstring examples (code `example-failed`). */
+export const DOCTEST_SOURCE = "evalens.doctest";
 
 /** The notification that streams what the running code prints. */
 export const OUTPUT_NOTIFICATION = "evalens/output";
@@ -110,6 +115,26 @@ export interface CellRun {
 // cell run plus `cells`, one entry per cell run, in order
 export interface RunCellResult extends Result {
   cells?: CellRun[];
+}
+
+// evalens.worker.doctestmessages.ExampleOutcome: one example of an evalens.doctest answer
+export interface ExampleOutcome {
+  line: number; // the 0-based document line of its `>>>`
+  source: string;
+  want: string; // as doctest parsed it (`<BLANKLINE>` markers, the docstring's indentation removed)
+  got: string; // what it printed; an exception as doctest expects it (header, `...`, its lines)
+  ok: boolean;
+  skipped: boolean;
+  traceback?: string; // the exception's whole traceback, when it raised one
+}
+
+// evalens.features.doctestruns.DoctestResult: the answer of evalens.doctest, the run's Result
+// (`value` null) plus the counts and each example's outcome, in document order
+export interface DoctestResult extends Result {
+  passed?: number;
+  failed?: number;
+  skipped?: number;
+  examples?: ExampleOutcome[];
 }
 
 /** The `scope` of evalens.runCell: the cell, the code cells before it, it and those after, or all. */

@@ -1,16 +1,20 @@
 // Running code through the server: each command that answers a Result is
 // counted (for the status item), logged to the output channel, and shown inline where
 // it belongs (the evaluated range, the called function's `def`, or the failing line; each
-// cell an evalens.runCell ran: after its last line that is not blank).
+// cell an evalens.runCell ran: after its last line that is not blank; for an evalens.doctest,
+// its summary in the status bar and each failing example marked after its `>>>` line:
+// doctestmarks.ts).
 
 import * as vscode from "vscode";
 import { ExecuteCommandRequest, type LanguageClient } from "vscode-languageclient/node";
 import { type Cell, cellLine, cellResults, describeCellRun, resultLine, scopeOf } from "./cells";
+import type { DoctestMarks } from "./doctestmarks";
+import { describeDoctestRun, failureDetails, lineOf, noDocstringMessage, summary, wentWrong } from "./doctests";
 import { defLine } from "./functions";
 import { FAILED, inlineText } from "./inline";
 import type { OutputLog } from "./output";
 import type { DisplayPanel } from "./panel";
-import { Command, type JsonRange, type Result, type RunCellResult, type ServerCommand, isResult } from "./protocol";
+import { Command, type DoctestResult, type JsonRange, type Result, type RunCellResult, type ServerCommand, isResult } from "./protocol";
 import type { InlineResults } from "./results";
 
 /** The one argument object of an evalens command. */
@@ -47,6 +51,8 @@ export class Runner implements vscode.Disposable {
     /** The cells of a document as the server finds them (undefined: it cannot say). */
     private readonly cellsOf: (document: vscode.TextDocument) => Promise<Cell[] | undefined>,
     private readonly displays: DisplayPanel,
+    /** Failing docstring examples marked inline. */
+    private readonly doctests: DoctestMarks,
   ) {}
 
   get busy(): boolean {
@@ -82,6 +88,13 @@ export class Runner implements vscode.Disposable {
       if (!ended) {
         this.displays.finish(shown, undefined);
       }
+      const refused = command === Command.doctest ? noDocstringMessage(error, lineOf(argument)) : undefined;
+      if (refused) {
+        // Not a failure: the cursor was in no docstring with examples.
+        this.output.line(refused);
+        void vscode.window.showInformationMessage(`evalens: ${refused}`);
+        return undefined;
+      }
       const message = errorText(error);
       this.output.line(`${FAILED} ${message}`);
       void vscode.window.showErrorMessage(`evalens: ${message}`);
@@ -113,6 +126,10 @@ export class Runner implements vscode.Disposable {
     const generation = this.results.arrived(result);
     if (command === Command.runCell) {
       await this.showCells(argument, result as RunCellResult, generation);
+      return;
+    }
+    if (command === Command.doctest) {
+      this.showDoctest(argument, result as DoctestResult, generation);
       return;
     }
     if (result.error) {
@@ -159,6 +176,36 @@ export class Runner implements vscode.Disposable {
     for (const { line, result } of ran) {
       const cell = cells.find((c) => c.line === line) ?? { line, end: line, name: "" };
       this.results.show(document.uri, cell.line, resultLine(cell, text), result, generation);
+    }
+  }
+
+  /**
+   * An evalens.doctest answer: each failing example in full and the summary in the output
+   * channel, the summary in the status bar, the failing examples marked inline (where the
+   * server's diagnostics are), and a run that did not complete shown as any run's failure.
+   */
+  private showDoctest(argument: RunArgument, answer: DoctestResult, generation: number): void {
+    const line = lineOf(argument);
+    const whole = line === undefined;
+    this.output.text(failureDetails(answer));
+    if (answer.error) {
+      this.output.traceback(answer.error.traceback || `${answer.error.type}: ${answer.error.message}`);
+    }
+    const text = summary(answer, whole);
+    this.output.line(text);
+    vscode.window.setStatusBarMessage(`${wentWrong(answer) ? "$(error)" : "$(pass)"} evalens: ${text}`, 10000);
+    const document = typeof argument.uri === "string" ? this.openDocument(argument.uri) : undefined;
+    if (!document) {
+      return;
+    }
+    this.doctests.answered(document.uri, answer, whole);
+    if (!answer.ok) {
+      // Where run failures show: the innermost frame in the document, else the docstring's
+      // line, else the cursor's.
+      const frames = answer.error?.frames.filter((f) => f.uri === argument.uri) ?? [];
+      const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+      const at = frames[frames.length - 1]?.line ?? line ?? editor?.selection.active.line ?? 0;
+      this.results.show(document.uri, at, at, answer, generation);
     }
   }
 
@@ -240,6 +287,8 @@ function describeRun(command: string, argument: RunArgument): string {
       return `run ${file}`;
     case Command.runCell:
       return describeCellRun(file, typeof argument.line === "number" ? argument.line : undefined, scopeOf(argument));
+    case Command.doctest:
+      return describeDoctestRun(file, lineOf(argument));
     default:
       return command;
   }

@@ -14,7 +14,10 @@
 // the user story of results going stale: a loop builds up a
 // counter and is interrupted, the counter's value is shown, an unrelated function is
 // edited (not saved) and run, and the counter keeps its value while its old result is
-// shown stale; Jupyter kernels: "evalens: Select Kernel" says what to install where the
+// shown stale; docstring examples: the server's Run examples lens runs a docstring's `>>>`
+// examples, one of which fails (the lens says so, the Problems panel lists it, its line is
+// marked inline), the Update expected output quick fix (Ctrl+.) rewrites what it expects, and
+// "evalens: Run Examples in Docstring" then passes them all; Jupyter kernels: "evalens: Select Kernel" says what to install where the
 // server's Python has no jupyter_client, then, the server run by a Python with ipykernel, starts
 // its python3 kernelspec, code runs in the kernel and the status bar says so, a Jupyter Server
 // that cannot be reached (URL and token asked) gives the server's message and the token is
@@ -221,6 +224,24 @@ import sys
 in_kernel = "ipykernel" in sys.modules
 `;
 
+// Docstring examples (lines 1-based): the docstring of add() (its lens on line 5) holds three
+// examples, the second of which fails (it expects 16, add(7, 8) gives 15).
+const DOCTESTS = `"""Docstring examples for the evalens VS Code test: one of them is wrong."""
+
+
+def add(a, b):
+    """Add two numbers.
+
+    >>> add(2, 3)
+    5
+    >>> add(7, 8)
+    16
+    >>> add("a", "b")
+    'ab'
+    """
+    return a + b
+`;
+
 // -- the workspace, code-server's folders and settings ----------------------------------
 const tmp = mkdtempSync(join(tmpdir(), "evalens-e2e-"));
 const home = join(tmp, "home");
@@ -237,6 +258,7 @@ writeFileSync(join(workspace, "main.py"), MAIN);
 writeFileSync(join(workspace, "cells.py"), CELLS_ON_DISK);
 writeFileSync(join(workspace, "display.py"), DISPLAY);
 writeFileSync(join(workspace, "kernel.py"), KERNEL);
+writeFileSync(join(workspace, "doctests.py"), DOCTESTS);
 if (process.env.USER_VENV) {
   symlinkSync(resolve(process.env.USER_VENV), join(workspace, ".venv"), "dir");
 }
@@ -735,6 +757,26 @@ async function evaluateLine(line) {
   await focusEditor();
   await goToLine(line);
   await page.keyboard.press("Shift+Enter");
+}
+
+/** Whether the text editor shows its light bulb (beside the code, or in the gutter) on the line holding `onLine`. */
+async function lightBulbOn(onLine) {
+  return page.evaluate((onLine) => {
+    const editor = document.querySelector(".part.editor .monaco-editor");
+    const line = [...(editor?.querySelectorAll(".view-lines .view-line") ?? [])].find((l) =>
+      l.textContent.replace(/\u00a0/g, " ").includes(onLine),
+    );
+    if (!line) return false;
+    const { top, bottom } = line.getBoundingClientRect();
+    const bulbs = [...editor.querySelectorAll("[class]")].filter(
+      (el) => /light-?bulb/i.test(String(el.className)) && getComputedStyle(el).visibility !== "hidden",
+    );
+    return bulbs.some((el) => {
+      const rect = el.getBoundingClientRect();
+      const middle = (rect.top + rect.bottom) / 2;
+      return rect.height > 0 && middle >= top && middle <= bottom;
+    });
+  }, onLine);
 }
 
 /** Whether the keyboard focus is in a text editor (not the panel). */
@@ -1252,6 +1294,141 @@ try {
     await dismissHover();
   });
 
+
+  // Docstring examples, in doctests.py (edited, never saved).
+  await step("doctests: the Run examples lens runs the docstring's examples: ✗ 1 of 3 failed, a diagnostic in the Problems panel, the failing >>> line marked in the error colour", async () => {
+    await openFile("doctests.py", "def add");
+    const lens = page.locator(".codelens-decoration a", { hasText: "Run examples" }).first();
+    await lens.waitFor({ state: "visible", timeout: 30000 });
+    await lens.click();
+    await waitFor("the lens '✗ 1 of 3 failed'", async () => (await lensTexts()).includes("✗ 1 of 3 failed"), 30000);
+    await waitFor("'✗ expected 16, got 15' after >>> add(7, 8)", async () =>
+      JSON.stringify(await decorationTexts(">>> add(7, 8)")) === JSON.stringify(["✗ expected 16, got 15"]),
+    15000);
+    // Drawn as a failed run is (evalens.errorForeground), and only on the failing example's line.
+    const [style] = await decorationStyles(">>> add(7, 8)");
+    if (style.color !== "rgb(248, 81, 73)") {
+      throw new Error(`the failing example is marked ${JSON.stringify(style)}`);
+    }
+    const others = [...(await decorationTexts(">>> add(2, 3)")), ...(await decorationTexts('>>> add("a", "b")'))];
+    if (others.length > 0) {
+      throw new Error(`passing examples are marked: ${JSON.stringify(others)}`);
+    }
+    await waitFor("the summary in the status bar", async () => (await statusText()).includes("evalens: ✓ 2 passed · ✗ 1 failed"), 10000);
+    // The mark's hover: the example, what it expected and what it printed.
+    await hoverDecoration(">>> add(7, 8)", "✗ expected 16, got 15");
+    const hover = await hoverText("the mark's hover", (t) => t.includes("Example failed"));
+    if (!/>>> add\(7, 8\)[\s\S]*expected[\s\S]*16[\s\S]*got[\s\S]*15/.test(hover)) {
+      throw new Error(`the mark's hover: ${hover}`);
+    }
+    await dismissHover();
+    await page.locator(".part.editor .monaco-editor .squiggly-error").first().waitFor({ timeout: 10000 });
+    // The Problems panel (Ctrl+Shift+M) lists the server's diagnostic on line 9.
+    await focusEditor();
+    await page.keyboard.press("Control+Shift+M");
+    const problems = await waitFor("the failing example in the Problems panel", async () => {
+      const rows = await page.locator(".markers-panel .monaco-list-row").allTextContents();
+      const row = rows.find((r) => r.includes("expected 16, got 15"));
+      return row && row.includes("evalens.doctest") && /Ln 9\b/.test(row) ? rows : false;
+    }, 15000);
+    log(`Problems: ${JSON.stringify(problems)}`);
+    // Each failing example in full in the output channel, then the summary.
+    await runCommand("evalens: Show Output");
+    await waitFor("the run in the evalens output channel", async () => {
+      const lines = await outputLines();
+      const run = lines.slice(lines.lastIndexOf("▶ examples doctests.py:5"));
+      return JSON.stringify(run.filter(Boolean)) ===
+        JSON.stringify(["▶ examples doctests.py:5", "line 9: >>> add(7, 8)", "expected:", "16", "got:", "15", "✓ 2 passed · ✗ 1 failed"]);
+    }, 10000);
+  });
+
+  await step("doctests: Quick Fix (Ctrl+.) on the failing example offers Update expected output; picking it writes 15 in the editor", async () => {
+    // The cursor at the end of >>> add(7, 8) (not in its indentation), the keyboard focus back
+    // in the editor once Go to Line closes (Ctrl+.'s keybinding needs it), and the light bulb
+    // there: 250 ms after the cursor moves VS Code asks for the code actions at it by itself (in
+    // the indentation: it drops them), and that replaces a Ctrl+. made before it that is still
+    // unanswered (no menu ever shows).
+    const onTheFailingExample = async () => {
+      await focusEditor();
+      await goToLine(9);
+      await page.keyboard.press("End");
+      await waitFor("the focus in the editor, at the end of line 9", async () =>
+        (await focusInEditor()) && /^Ln 9, Col 18\b/.test((await cursorText()) ?? ""),
+      10000);
+      await waitFor("the light bulb on >>> add(7, 8)", () => lightBulbOn(">>> add(7, 8)"), 10000);
+    };
+    await onTheFailingExample();
+    const widget = page.locator(".action-widget:not(.action-list-submenu-panel)").first();
+    // Ctrl+. asks the server for its code actions at the cursor; once more if no menu came.
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press("Control+.");
+      try {
+        await widget.waitFor({ state: "visible", timeout: 8000 });
+        break;
+      } catch (error) {
+        if (attempt === 3) throw error;
+        const focused = await page.evaluate(() => document.activeElement?.className ?? null);
+        const said = await page.locator(".monaco-editor-overlaymessage").allTextContents();
+        log(`no code action menu after Ctrl+. (attempt ${attempt}); the focus: ${JSON.stringify(focused)}, the editor says: ${JSON.stringify(said)}`);
+        await page.keyboard.press("Escape");
+        await onTheFailingExample();
+      }
+    }
+    const offered = await waitFor("the quick fixes in the code action menu", async () => {
+      const rows = await widget.locator(".monaco-list-row").allTextContents();
+      return rows.some((r) => r.includes("Update all expected output in this docstring")) ? rows : false;
+    }, 10000);
+    if (!offered.some((r) => r.startsWith("Update expected output"))) {
+      throw new Error(`the code actions offered: ${JSON.stringify(offered)}`);
+    }
+    log(`code actions: ${JSON.stringify(offered)}`);
+    await widget.locator(".monaco-list-row", { hasText: /^Update expected output/ }).first().click();
+    await widget.waitFor({ state: "hidden", timeout: 10000 });
+    const updated = DOCTESTS.replace("    16\n", "    15\n");
+    await waitFor("the expected output updated in the editor", async () =>
+      JSON.stringify(await editorLines()) === JSON.stringify(updated.split("\n")),
+    10000);
+    await page.locator(".tab.dirty", { hasText: "doctests.py" }).first().waitFor({ timeout: 10000 });
+    if (readFileSync(join(workspace, "doctests.py"), "utf8") !== DOCTESTS) {
+      throw new Error("doctests.py was saved");
+    }
+    // The docstring's text changed: its outcome, diagnostic and mark go.
+    await waitFor("the lens back to 'Run examples'", async () => (await lensTexts()).includes("Run examples"), 15000);
+    await waitFor("the mark gone", async () => (await decorationTexts(">>> add(7, 8)")).length === 0, 10000);
+    await page.locator(".part.editor .monaco-editor .squiggly-error").first().waitFor({ state: "detached", timeout: 10000 });
+  });
+
+  await step("doctests: evalens: Run Examples in Docstring at the cursor runs them again: ✓ 3/3, a notification ✓ 3 passed; Run All Examples in File says the same", async () => {
+    await clearNotifications().catch(() => undefined);
+    await focusEditor();
+    await goToLine(11); // >>> add("a", "b")
+    await runCommand("evalens: Run Examples in Docstring");
+    await waitFor("the lens '✓ 3/3'", async () => (await lensTexts()).includes("✓ 3/3"), 30000);
+    await toast("the notification", "evalens: examples at doctests.py:7: ✓ 3 passed", 15000);
+    const marks = await decorationTexts(">>>");
+    if (marks.length > 0) {
+      throw new Error(`examples still marked: ${JSON.stringify(marks)}`);
+    }
+    await runCommand("evalens: Run All Examples in File");
+    await toast("the notification", "evalens: examples in doctests.py: ✓ 3 passed", 30000);
+    // The cursor in no docstring with examples: the command says where they are.
+    await focusEditor();
+    await goToLine(1);
+    await runCommand("evalens: Run Examples in Docstring");
+    await toast(
+      "the notification",
+      "evalens: line 1 is in no docstring with >>> examples; the docstrings with examples start at line 5 (or run all examples in the file)",
+      15000,
+    );
+    await clearNotifications();
+    await runCommand("File: Revert File");
+    await page.locator(".tab.dirty", { hasText: "doctests.py" }).first().waitFor({ state: "detached", timeout: 10000 });
+    // Closed by its tab's close button (story.py, edited, stays open beside it).
+    const tab = page.locator('.tab[data-resource-name="doctests.py"]').first();
+    await tab.hover();
+    await tab.locator(".tab-actions .action-label").first().click();
+    await tab.waitFor({ state: "detached", timeout: 10000 });
+  });
 
   await step("display: Shift+Enter on plt.plot([1, 3, 2]) shows the figure in the evalens display panel beside the editor (a PNG data: URI); the editor keeps the focus", async () => {
     await openFile("display.py", "class Badge");
