@@ -39,6 +39,9 @@
 ;;   d  run the examples of the docstring at point (C-u: of every docstring)
 ;;   u  make its failing examples expect what they printed
 ;;
+;; and for the module's variables, read without running any code:
+;;   v  list them in *evalens-variables* (RET expands an entry)
+;;
 ;; This file is the entry point: the options, the server commands by role,
 ;; the settings, eglot's registration and the evalens server's handlers,
 ;; and `evalens-mode'.  It finds the rest beside it, loaded with `require'
@@ -54,6 +57,7 @@
 ;;   evalens-cells.el     cells: run them, each result as it comes; move between them
 ;;   evalens-doctest.el   docstring examples: run them, update their expected output
 ;;   evalens-kernels.el   Jupyter kernels: pick one (or a Jupyter Server) to run code in
+;;   evalens-variables.el the variables view: the module's namespace, entries expandable
 ;;   evalens-commands.el  the interactive commands
 
 ;;; Code:
@@ -84,6 +88,7 @@
 (require 'evalens-cells)
 (require 'evalens-doctest)
 (require 'evalens-kernels)
+(require 'evalens-variables)
 (require 'evalens-commands)
 
 (defgroup evalens nil
@@ -145,6 +150,7 @@ They are refreshed after each run and on save."
     (run-module . "evalens.runModule")
     (run-cell . "evalens.runCell")
     (doctest . "evalens.doctest")
+    (variables . "evalens.variables")
     (interrupt . "evalens.interrupt")
     (restart . "evalens.restart")
     (status . "evalens.status")
@@ -239,6 +245,14 @@ A project's own `eglot-workspace-configuration' takes precedence."
   "Show what the running code showed (an image, a table) in `*evalens-output*'."
   (evalens--output-display uri data metadata))
 
+(cl-defmethod eglot-handle-notification
+  ((_server evalens-server) (_method (eql evalens/variablesChanged)) &key uri names reset &allow-other-keys)
+  "A run in the module of URI ended having changed NAMES.
+`*evalens-variables*' asks again for what it shows; RESET: it starts
+over (a new interpreter replaced the one that ran code)."
+  (ignore names)
+  (evalens--variables-changed uri (eq reset t)))
+
 (cl-defmethod eglot-handle-request
   ((server evalens-server) (_method (eql workspace/codeLens/refresh)) &rest _params)
   "The server's lenses changed: ask again for those of every buffer it manages."
@@ -269,6 +283,7 @@ A project's own `eglot-workspace-configuration' takes precedence."
     (define-key map "j" #'evalens-select-kernel)
     (define-key map "d" #'evalens-doctest)
     (define-key map "u" #'evalens-doctest-update)
+    (define-key map "v" #'evalens-variables)
     map)
   "Keymap of evalens commands, under C-c . in `evalens-mode'.")
 (fset 'evalens-command-map evalens-command-map)

@@ -206,6 +206,11 @@ sentinel run, and say what it says, during the next step."
   (load (expand-file-name "emacs_doctest_test.el" (file-name-directory (or load-file-name buffer-file-name))) nil t)
   (evalens-test-finish))
 
+;; EVALENS_SCENARIO=variables: the variables view only (emacs_variables_test.el), then exit.
+(when (equal (getenv "EVALENS_SCENARIO") "variables")
+  (load (expand-file-name "emacs_variables_test.el" (file-name-directory (or load-file-name buffer-file-name))) nil t)
+  (evalens-test-finish))
+
 (defconst evalens-test-install-hint
   "Install it: pipx install . in the evalens clone, or set evalens-command.")
 

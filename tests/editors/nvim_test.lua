@@ -631,6 +631,266 @@ local function doctests(evalens, workspace, messages, levels)
   log("messages: " .. table.concat(messages, " / "))
 end
 
+-- The variables view (docs/protocol.md, "Variables"): :EvalensVariables after a run lists the
+-- module's variables in evalens://variables, <CR> expands `numbers` into its items, a run that
+-- rebinds names refreshes the view through evalens/variablesChanged (the expanded entry expanded
+-- again from fresh refs), `… N more` loads the next page, `a` lists every name, and a busy
+-- interpreter is told in one line.
+local function variables_view(evalens, workspace, messages, levels)
+  local WARN = vim.log.levels.WARN
+  local view = require("evalens.variables")
+  local source = {
+    "numbers = [10, 20, 30]", -- 1
+    'table = {"a": 1}', -- 2
+    "", -- 3
+    "", -- 4
+    "def helper():", -- 5
+    "    pass", -- 6
+    "", -- 7
+    "", -- 8
+    "def later():  # lines evaluated one by one", -- 9
+    "    numbers = [10, 20, 30, 40]", -- 10
+    "    del table; big = list(range(105))", -- 11
+    "    while True: pass", -- 12
+  }
+  local path = workspace .. "/session.py"
+  vim.fn.writefile(source, path)
+  evalens.setup({ trusted = true })
+  local bufnr, source_win
+  local seen = 0
+  local function shown()
+    return table.concat(view.lines(), "\n")
+  end
+  local function step(name, fn)
+    seen = #messages
+    run_step(name, fn, function()
+      log("  messages: " .. table.concat(messages, " / "))
+      log("  view:\n" .. shown())
+    end)
+  end
+  local function wait_shown(expected, ms)
+    local text = table.concat(expected, "\n")
+    expect(wait(ms or 10000, function()
+      return shown() == text
+    end), "the view shows:\n" .. shown() .. "\nnot:\n" .. text)
+  end
+  local function press(keys) -- in the view's window, as typed
+    expect(api.nvim_get_current_buf() == view.buffer(), "the view is not the current buffer")
+    api.nvim_feedkeys(api.nvim_replace_termcodes(keys, true, false, true), "x", false)
+  end
+  local function in_source(command)
+    local view_win = api.nvim_get_current_win()
+    api.nvim_set_current_win(source_win)
+    vim.cmd(command)
+    api.nvim_set_current_win(view_win)
+  end
+  local function wait_mark(line)
+    expect(wait(10000, function()
+      local text = mark_text(evalens, bufnr, line)
+      return text and text ~= "⋯"
+    end), "no result on line " .. line .. ": " .. vim.inspect(evalens.ui.marks(bufnr)))
+  end
+  local function items(count, depth) -- the lines of a list 0..count-1's items
+    local out = {}
+    for i = 0, count - 1 do
+      table.insert(out, string.rep("  ", depth) .. "  " .. i .. "  int  " .. i)
+    end
+    return out
+  end
+  local function big_repr() -- list(range(105)) as the server cuts it: 200 characters, the last `…`
+    local parts = {}
+    for i = 0, 104 do
+      table.insert(parts, tostring(i))
+    end
+    local full = "[" .. table.concat(parts, ", ") .. "]"
+    return full:sub(1, 199) .. "…"
+  end
+
+  step("variables: :EvalensVariables after a run lists the module's variables", function()
+    vim.cmd("edit " .. vim.fn.fnameescape(path))
+    bufnr = api.nvim_get_current_buf()
+    source_win = api.nvim_get_current_win()
+    expect(wait(10000, function()
+      local client = evalens.get_client(bufnr)
+      return client and client.initialized ~= false and client.server_capabilities ~= nil
+    end), "no evalens client attached")
+    vim.cmd("1,2EvalensEval")
+    wait_mark(2)
+    vim.cmd("EvalensVariables")
+    expect(api.nvim_buf_get_name(0) == "evalens://variables", "the current buffer is " .. api.nvim_buf_get_name(0))
+    expect(api.nvim_get_current_win() ~= source_win, "the view is not in a window of its own")
+    wait_shown({
+      "session.py · 2 variables",
+      "▸ numbers  list  len 3  [10, 20, 30]",
+      "▸ table  dict  len 1  {'a': 1}",
+    })
+  end)
+
+  step("variables: <CR> expands numbers into its items, and collapses it", function()
+    api.nvim_win_set_cursor(0, { 2, 0 })
+    press("<CR>")
+    wait_shown({
+      "session.py · 2 variables",
+      "▾ numbers  list  len 3  [10, 20, 30]",
+      "    0  int  10",
+      "    1  int  20",
+      "    2  int  30",
+      "▸ table  dict  len 1  {'a': 1}",
+    })
+    expect(api.nvim_win_get_cursor(0)[1] == 2, "the cursor moved to " .. api.nvim_win_get_cursor(0)[1])
+    press("<CR>")
+    wait_shown({
+      "session.py · 2 variables",
+      "▸ numbers  list  len 3  [10, 20, 30]",
+      "▸ table  dict  len 1  {'a': 1}",
+    })
+    press("<CR>")
+    expect(wait(10000, function()
+      return #view.lines() == 6
+    end), "numbers is not expanded again: " .. shown())
+    api.nvim_win_set_cursor(0, { 6, 0 })
+    press("<CR>")
+    wait_shown({
+      "session.py · 2 variables",
+      "▾ numbers  list  len 3  [10, 20, 30]",
+      "    0  int  10",
+      "    1  int  20",
+      "    2  int  30",
+      "▾ table  dict  len 1  {'a': 1}",
+      "    'a'  int  1",
+    })
+  end)
+
+  step("variables: a run that rebinds numbers refreshes the view (evalens/variablesChanged)", function()
+    in_source("10EvalensEval")
+    wait_shown({
+      "session.py · 2 variables",
+      "▾ numbers  list  len 4  [10, 20, 30, 40]",
+      "    0  int  10",
+      "    1  int  20",
+      "    2  int  30",
+      "    3  int  40",
+      "▾ table  dict  len 1  {'a': 1}",
+      "    'a'  int  1",
+    })
+    in_source("11EvalensEval")
+    wait_shown({
+      "session.py · 2 variables",
+      "▸ big  list  len 105  " .. big_repr(),
+      "▾ numbers  list  len 4  [10, 20, 30, 40]",
+      "    0  int  10",
+      "    1  int  20",
+      "    2  int  30",
+      "    3  int  40",
+    })
+  end)
+
+  step("variables: a long list shows a page and `… N more`; <CR> on it loads the next page", function()
+    api.nvim_win_set_cursor(0, { 3, 0 })
+    press("<CR>") -- numbers collapses
+    wait_shown({
+      "session.py · 2 variables",
+      "▸ big  list  len 105  " .. big_repr(),
+      "▸ numbers  list  len 4  [10, 20, 30, 40]",
+    })
+    api.nvim_win_set_cursor(0, { 2, 0 })
+    press("<CR>")
+    local expected = { "session.py · 2 variables", "▾ big  list  len 105  " .. big_repr() }
+    vim.list_extend(expected, items(100, 1))
+    table.insert(expected, "    … 5 more")
+    vim.list_extend(expected, { "▸ numbers  list  len 4  [10, 20, 30, 40]" })
+    wait_shown(expected)
+    api.nvim_win_set_cursor(0, { 103, 0 })
+    press("<CR>")
+    expected = { "session.py · 2 variables", "▾ big  list  len 105  " .. big_repr() }
+    vim.list_extend(expected, items(105, 1))
+    vim.list_extend(expected, { "▸ numbers  list  len 4  [10, 20, 30, 40]" })
+    wait_shown(expected)
+    api.nvim_win_set_cursor(0, { 2, 0 })
+    press("<CR>")
+    wait_shown({
+      "session.py · 2 variables",
+      "▸ big  list  len 105  " .. big_repr(),
+      "▸ numbers  list  len 4  [10, 20, 30, 40]",
+    })
+  end)
+
+  step("variables: `a` lists every name (functions, `_` names), `a` again variables only", function()
+    press("a")
+    local function normalized() -- addresses vary
+      local out = {}
+      for _, line in ipairs(view.lines()) do
+        out[(line:gsub(" at 0x%x+>", " at 0x…>"))] = true
+      end
+      return out
+    end
+    expect(wait(10000, function()
+      return view.lines()[1] == "session.py · 12 names (all)"
+    end), "the view shows:\n" .. shown())
+    for _, line in ipairs({
+      "  __name__  str  len 7  'session'",
+      "  helper  function  <function helper at 0x…>",
+      "  later  function  <function later at 0x…>",
+      "▸ big  list  len 105  " .. big_repr(),
+      "▸ numbers  list  len 4  [10, 20, 30, 40]",
+    }) do
+      expect(normalized()[line], "no line " .. line .. " in:\n" .. shown())
+    end
+    press("a")
+    wait_shown({
+      "session.py · 2 variables",
+      "▸ big  list  len 105  " .. big_repr(),
+      "▸ numbers  list  len 4  [10, 20, 30, 40]",
+    })
+  end)
+
+  step("variables: while code runs `R` says so in one line; <CR> then expands when the run ends", function()
+    in_source("12EvalensEval")
+    local busy = "evalens: " .. view.busy_message
+    expect(wait(10000, function()
+      press("R")
+      vim.wait(100, function()
+        return levels[busy] ~= nil
+      end, 20)
+      return levels[busy] == WARN
+    end), "messages: " .. table.concat(messages, " / "))
+    for i = seen + 1, #messages do
+      expect(not messages[i]:find("\n", 1, true), "a message of more than one line: " .. messages[i])
+    end
+    expect(shown() == table.concat({
+      "session.py · 2 variables",
+      "▸ big  list  len 105  " .. big_repr(),
+      "▸ numbers  list  len 4  [10, 20, 30, 40]",
+    }, "\n"), "the view changed: " .. shown())
+    api.nvim_win_set_cursor(0, { 3, 0 })
+    press("<CR>") -- numbers: refused too; expanded once the run ends
+    in_source("EvalensInterrupt")
+    wait_shown({
+      "session.py · 2 variables",
+      "▸ big  list  len 105  " .. big_repr(),
+      "▾ numbers  list  len 4  [10, 20, 30, 40]",
+      "    0  int  10",
+      "    1  int  20",
+      "    2  int  30",
+      "    3  int  40",
+    })
+  end)
+
+  step("variables: :EvalensRestart empties the view (evalens/variablesChanged, reset)", function()
+    in_source("EvalensRestart")
+    wait_shown({ "session.py · 0 variables", "(no variables)" })
+  end)
+
+  local client = evalens.get_client(bufnr)
+  if client then
+    vim.lsp.stop_client(client.id)
+    vim.wait(2000, function()
+      return evalens.get_client(bufnr) == nil
+    end, 50)
+  end
+  log("messages: " .. table.concat(messages, " / "))
+end
+
 local function main()
   local messages = {}
   local levels = {} -- message -> the level it was told at
@@ -690,6 +950,9 @@ local function main()
   end
   if os.getenv("EVALENS_SCENARIO") == "doctest" then
     return doctests(evalens, workspace, messages, levels)
+  end
+  if os.getenv("EVALENS_SCENARIO") == "variables" then
+    return variables_view(evalens, workspace, messages, levels)
   end
   -- The README's setup, literally: the server is the `evalens` on PATH (`pipx install .`).
   evalens.setup({ trusted = true })

@@ -34,7 +34,8 @@ the server ending later (its exit and last stderr lines; its last answer handled
 ended sends nothing more); no error escaping a process filter or sentinel. With
 EVALENS_SCENARIO=doctest the script plays docstring examples instead
 (tests/editors/emacs_doctest_test.el: `C-c . d`, its Flymake diagnostic, the Update expected
-output quick fix through `eglot-code-actions`, `C-c . u`).
+output quick fix through `eglot-code-actions`, `C-c . u`), and with EVALENS_SCENARIO=variables
+the variables view (tests/editors/emacs_variables_test.el: `C-c . v`, RET, `a`, `g`).
 
 The mode is evalens.el and the files it loads from its own folder: each byte-compiles
 without a warning in an Emacs of its own, evalens.el finds them whether it is required (the
@@ -178,6 +179,46 @@ def test_emacs_doctest(editor_env: dict[str, str], tmp_path: Path) -> None:
         "doctest: C-c . u applies",
         "doctest: the lens (C-c . l) and C-u C-c . d run here",
         "doctest: no error escaped",
+    ]:
+        assert f"ok {step}" in report, log
+    assert "error in process" not in proc.stderr, log
+
+
+@pytest.mark.timeout(60)
+def test_emacs_variables(editor_env: dict[str, str], tmp_path: Path) -> None:
+    """The variables view (tests/editors/emacs_variables_test.el): `C-c . v` after a run lists
+    the module's variables in *evalens-variables* (Name, Type, Size, Value); RET expands
+    `numbers` into its items and collapses it; runs that rebind names refresh the view through
+    evalens/variablesChanged, expanded entries expanded again from fresh refs (a deleted one
+    gone); `… 5 more` loads the next page; `a` lists every name; while code runs `g` is told in
+    one line and a RET takes effect when the run ends."""
+    binary = emacs()
+    if not has_eglot(binary):
+        pytest.skip("eglot is not installed (apt-get install elpa-eglot; run .ci/editors.sh)")
+    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "emacs"), EVALENS_SCENARIO="variables")
+    proc = subprocess.run(
+        [binary, "--batch", "-l", str(SCRIPT)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        stdin=subprocess.DEVNULL,
+    )
+    log = run_log(env, proc.stdout, proc.stderr)
+    assert proc.returncode == 0, f"emacs exited {proc.returncode}\n{log}"
+    report = Path(env["EVALENS_REPORT"]).read_text()
+    assert "FAIL" not in report, log
+    for step in [
+        "load evalens.el with the README's Setup, taken literally",
+        "variables: C-c . v after a run lists the module's variables",
+        "variables: RET expands numbers into its items, and collapses it",
+        "variables: a run that rebinds numbers refreshes the view (evalens/variablesChanged)",
+        "variables: a long list shows a page and `… N more'; RET on it loads the next page",
+        "variables: `a' lists every name (functions, `_' names), `a' again variables only",
+        "variables: while code runs `g' says so in one line; RET then expands when the run ends",
+        "variables: C-c . R empties the view (evalens/variablesChanged, reset)",
+        "variables: no error escaped",
     ]:
         assert f"ok {step}" in report, log
     assert "error in process" not in proc.stderr, log

@@ -16,7 +16,8 @@ at ERROR without the token, :EvalensKernel null goes back to evalens' own interp
 second scenario is what a user sees when evalens cannot run; a third, rich output (a
 matplotlib plot saved as a PNG file and opened, image.nvim as a stub, a DataFrame-like value
 as text); a fourth, docstring examples (:EvalensDoctest, its diagnostic, the Update expected
-output quick fix through vim.lsp.buf.code_action(), :EvalensDoctestUpdate). `.ci/editors.sh`
+output quick fix through vim.lsp.buf.code_action(), :EvalensDoctestUpdate); a fifth, the
+variables view (:EvalensVariables, <CR>, `a`, `R`, evalens/variablesChanged). `.ci/editors.sh`
 installs both Neovims.
 """
 
@@ -169,6 +170,27 @@ def test_nvim_doctest(which: str, editor_env: dict[str, str], tmp_path: Path) ->
         "doctest: the Update expected output quick fix through vim.lsp.buf.code_action()",
         "doctest: :EvalensDoctestUpdate applies",
         "doctest: the lens and :EvalensDoctest! run through the plugin",
+    ]:
+        assert f"ok {step}" in report, report
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("which", ["system", "binwheels-0.11"])
+def test_nvim_variables(which: str, editor_env: dict[str, str], tmp_path: Path) -> None:
+    """The variables view: :EvalensVariables after a run lists the module's variables in
+    evalens://variables; <CR> expands `numbers` into its items and collapses it; runs that rebind
+    names refresh the view through evalens/variablesChanged, expanded entries expanded again from
+    fresh refs (a deleted one gone); `… 5 more` loads the next page; `a` lists every name; while
+    code runs, `R` is told in one line and a <CR> takes effect when the run ends."""
+    report = run_script(which, "variables", editor_env, tmp_path)
+    for step in [
+        "variables: :EvalensVariables after a run lists the module's variables",
+        "variables: <CR> expands numbers into its items, and collapses it",
+        "variables: a run that rebinds numbers refreshes the view (evalens/variablesChanged)",
+        "variables: a long list shows a page and `… N more`; <CR> on it loads the next page",
+        "variables: `a` lists every name (functions, `_` names), `a` again variables only",
+        "variables: while code runs `R` says so in one line; <CR> then expands when the run ends",
+        "variables: :EvalensRestart empties the view (evalens/variablesChanged, reset)",
     ]:
         assert f"ok {step}" in report, report
 

@@ -16,6 +16,7 @@ local protocol = require("evalens.protocol")
 local run = require("evalens.run")
 local server = require("evalens.server")
 local ui = require("evalens.ui")
+local variables = require("evalens.variables")
 
 local M = {}
 
@@ -119,6 +120,7 @@ local function client_config(root)
     handlers = {
       [protocol.output_notification] = on_output,
       [protocol.display_notification] = display.on_notification,
+      [protocol.variables_notification] = variables.on_changed,
       ["workspace/codeLens/refresh"] = function()
         vim.schedule(lenses.refresh_all)
         return vim.NIL

@@ -7,6 +7,7 @@ local kernels = require("evalens.kernels")
 local run = require("evalens.run")
 local symbols = require("evalens.symbols")
 local ui = require("evalens.ui")
+local variables = require("evalens.variables")
 
 local M = {}
 
@@ -72,6 +73,9 @@ function M.create(bufnr)
   cmd("EvalensDoctestUpdate", function()
     doctest.update(0)
   end, { desc = "evalens: update the expected output of the cursor's docstring's failing examples" })
+  cmd("EvalensVariables", function()
+    variables.open(0)
+  end, { desc = "evalens: list this module's variables in evalens://variables (<CR> expands)" })
   cmd("EvalensInterrupt", function()
     run.interrupt(0)
   end, { desc = "evalens: interrupt the running evaluation" })

@@ -7,6 +7,7 @@
 --   run.lua       evaluate, call, run the module, interrupt, restart, status
 --   cells.lua     `# %%` cells: run them (results under each cell), ]c / [c
 --   doctest.lua   docstring examples: run them (the outcome told), update their expected output
+--   variables.lua the variables view: evalens://variables, the module's namespace, expandable
 --   commands.lua  the buffer-local :Evalens* commands
 --   kernels.lua   Jupyter kernels: :EvalensKernel picks one (evalens.kernels, evalens.attach)
 --   display.lua   rich output: images saved to files (image.nvim draws them), text/plain
@@ -32,6 +33,7 @@ local lenses = require("evalens.lenses")
 local lsp = require("evalens.lsp")
 local run = require("evalens.run")
 local ui = require("evalens.ui")
+local variables = require("evalens.variables")
 
 local M = {}
 
@@ -49,6 +51,7 @@ M.run_cell = cells.run
 M.jump_cell = cells.jump
 M.doctest = doctest.run -- (bufnr, line, whole, callback): the examples of a docstring, or every one
 M.doctest_update = doctest.update -- (bufnr, line, callback): Update all expected output in this docstring
+M.variables = variables.open -- (bufnr, callback): the :EvalensVariables view of the buffer's module
 M.interrupt = run.interrupt
 M.restart = run.restart
 M.status = run.status

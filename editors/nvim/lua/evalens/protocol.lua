@@ -11,6 +11,7 @@ M.commands = {
   runModule = "evalens.runModule",
   runCell = "evalens.runCell",
   doctest = "evalens.doctest",
+  variables = "evalens.variables",
   interrupt = "evalens.interrupt",
   restart = "evalens.restart",
   status = "evalens.status",
@@ -27,5 +28,8 @@ M.output_notification = "evalens/output"
 
 --- The notification of each MIME bundle a run shows (an image, a DataFrame): display.lua.
 M.display_notification = "evalens/display"
+
+--- The notification after each run in a document, with the names it rebound: variables.lua.
+M.variables_notification = "evalens/variablesChanged"
 
 return M
