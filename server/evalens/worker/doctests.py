@@ -155,15 +155,17 @@ class _Recorder:
         return self.lines[number] if number < len(self.lines) else self.start + number
 
     def record(self, example: Any, ok: bool, output: str, got: str) -> None:
+        number: int = example.lineno
+        lines = self.lines
         entry: ExampleOutcome = {
-            "line": self.line_of(example),
+            "line": lines[number] if number < len(lines) else self.start + number,
             "source": example.source,
             "want": example.want,
             "got": got,
             "ok": ok,
             "skipped": False,
         }
-        raised = got[len(output) :] if got.startswith(output) else ""
+        raised = got[len(output) :] if len(got) != len(output) and got.startswith(output) else ""
         if raised:
             entry["got"] = output + expected_form(raised)
             if not ok:  # what went wrong, in full; an exception that was expected needs no explaining
@@ -174,6 +176,8 @@ class _Recorder:
 
     def finish(self, test: Any) -> None:
         """The examples that did not run (skipped, or after a failure under FAIL_FAST), in place."""
+        if len(self.recorded) == len(test.examples):  # every example ran, and reported in order
+            return
         examples = self.outcome["examples"]
         ran = [self.recorded[id(example)] for example in test.examples if id(example) in self.recorded]
         del examples[len(examples) - len(ran) :]
