@@ -76,15 +76,15 @@ def has_eglot(binary: str) -> bool:
     return probe.returncode == 0
 
 
-@pytest.mark.timeout(150)
-def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
+def play(editor_env: dict[str, str], tmp_path: Path, steps: list[str], timeout: int, **extra: str) -> None:
+    """Play tests/editors/emacs_test.el in a batch Emacs with eglot (the scenario and settings
+    in ``extra``), then hold its report to every one of ``steps`` and to no failure."""
     binary = emacs()
     if not has_eglot(binary):
         pytest.skip("eglot is not installed (apt-get install elpa-eglot; run .ci/editors.sh)")
-    # The rich output steps set the `interpreter' setting to this venv's Python (matplotlib
-    # is in the test extra), as a user points evalens at a project's environment.
-    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "emacs"), EVALENS_TEST_PYTHON=sys.executable)
-    install_kernelspec(env)  # the kernel steps choose the `python3` kernelspec
+    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "emacs"), **extra)
+    if "EVALENS_SCENARIO" not in extra:
+        install_kernelspec(env)  # the kernel steps choose the `python3` kernelspec
     # Not -Q: Debian's site-start puts eglot on the load path.
     proc = subprocess.run(
         [binary, "--batch", "-l", str(SCRIPT)],
@@ -92,14 +92,23 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
     log = run_log(env, proc.stdout, proc.stderr)
     assert proc.returncode == 0, f"emacs exited {proc.returncode}\n{log}"
     report = Path(env["EVALENS_REPORT"]).read_text()
     assert "FAIL" not in report, log
-    for step in [
+    for step in steps:
+        assert f"ok {step}" in report, log
+    assert "error in process" not in proc.stderr, log
+
+
+@pytest.mark.timeout(150)
+def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
+    # The rich output steps set the `interpreter' setting to this venv's Python (matplotlib
+    # is in the test extra), as a user points evalens at a project's environment.
+    steps = [
         "load evalens.el with the README's Setup, taken literally",
         "no evalens on exec-path: the message says so",
         "a server that exits at once: its stderr and the fix",
@@ -140,9 +149,8 @@ def test_emacs_mode(editor_env: dict[str, str], tmp_path: Path) -> None:
         "workspace/codeLens/refresh: the server asks",
         "the server ends later: its exit and last stderr lines",
         "no error escaped a server's process filter or sentinel",
-    ]:
-        assert f"ok {step}" in report, log
-    assert "error in process" not in proc.stderr, log
+    ]
+    play(editor_env, tmp_path, steps, 120, EVALENS_TEST_PYTHON=sys.executable)
     # The README's Jupyter kernels section gives the install the kernel steps had.
     assert " ".join(INSTALL_JUPYTER) in (EDITORS / "emacs" / "README.md").read_text()
 
@@ -153,24 +161,7 @@ def test_emacs_doctest(editor_env: dict[str, str], tmp_path: Path) -> None:
     example in the echo area and eglot's Flymake diagnostic is on its `>>>` line; `Update
     expected output` chosen through `eglot-code-actions` writes what it printed and a re-run
     passes; `C-c . u`, the lens, `C-u C-c . d` and a line in no docstring."""
-    binary = emacs()
-    if not has_eglot(binary):
-        pytest.skip("eglot is not installed (apt-get install elpa-eglot; run .ci/editors.sh)")
-    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "emacs"), EVALENS_SCENARIO="doctest")
-    proc = subprocess.run(
-        [binary, "--batch", "-l", str(SCRIPT)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=50,
-        stdin=subprocess.DEVNULL,
-    )
-    log = run_log(env, proc.stdout, proc.stderr)
-    assert proc.returncode == 0, f"emacs exited {proc.returncode}\n{log}"
-    report = Path(env["EVALENS_REPORT"]).read_text()
-    assert "FAIL" not in report, log
-    for step in [
+    steps = [
         "load evalens.el with the README's Setup, taken literally",
         "doctest: the one-line outcome of an exception, no output, skipped examples, an interrupt",
         "doctest: a file with two docstrings with examples",
@@ -179,9 +170,8 @@ def test_emacs_doctest(editor_env: dict[str, str], tmp_path: Path) -> None:
         "doctest: C-c . u applies",
         "doctest: the lens (C-c . l) and C-u C-c . d run here",
         "doctest: no error escaped",
-    ]:
-        assert f"ok {step}" in report, log
-    assert "error in process" not in proc.stderr, log
+    ]
+    play(editor_env, tmp_path, steps, 50, EVALENS_SCENARIO="doctest")
 
 
 @pytest.mark.timeout(60)
@@ -192,24 +182,7 @@ def test_emacs_variables(editor_env: dict[str, str], tmp_path: Path) -> None:
     evalens/variablesChanged, expanded entries expanded again from fresh refs (a deleted one
     gone); `… 5 more` loads the next page; `a` lists every name; while code runs `g` is told in
     one line and a RET takes effect when the run ends."""
-    binary = emacs()
-    if not has_eglot(binary):
-        pytest.skip("eglot is not installed (apt-get install elpa-eglot; run .ci/editors.sh)")
-    env = dict(editor_env, EVALENS_PLUGIN=str(EDITORS / "emacs"), EVALENS_SCENARIO="variables")
-    proc = subprocess.run(
-        [binary, "--batch", "-l", str(SCRIPT)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=50,
-        stdin=subprocess.DEVNULL,
-    )
-    log = run_log(env, proc.stdout, proc.stderr)
-    assert proc.returncode == 0, f"emacs exited {proc.returncode}\n{log}"
-    report = Path(env["EVALENS_REPORT"]).read_text()
-    assert "FAIL" not in report, log
-    for step in [
+    steps = [
         "load evalens.el with the README's Setup, taken literally",
         "variables: C-c . v after a run lists the module's variables",
         "variables: RET expands numbers into its items, and collapses it",
@@ -219,9 +192,8 @@ def test_emacs_variables(editor_env: dict[str, str], tmp_path: Path) -> None:
         "variables: while code runs `g' says so in one line; RET then expands when the run ends",
         "variables: C-c . R empties the view (evalens/variablesChanged, reset)",
         "variables: no error escaped",
-    ]:
-        assert f"ok {step}" in report, log
-    assert "error in process" not in proc.stderr, log
+    ]
+    play(editor_env, tmp_path, steps, 50, EVALENS_SCENARIO="variables")
 
 
 #: Every file of the mode: evalens.el, the entry point a user loads, and the files it loads

@@ -60,8 +60,9 @@ def version(nvim: str) -> str:
     return out.splitlines()[0] if out else "unknown"
 
 
-def run_script(which: str, scenario: str, editor_env: dict[str, str], tmp_path: Path) -> str:
-    """Run nvim_test.lua's `scenario` in the `which` Neovim; its report."""
+def run_script(which: str, scenario: str, editor_env: dict[str, str], tmp_path: Path, steps: list[str]) -> None:
+    """Run nvim_test.lua's `scenario` in the `which` Neovim, hold its report to every one of
+    ``steps`` and to no failure."""
     nvim = system_nvim() if which == "system" else binwheels_nvim()
     if nvim is None:
         pytest.skip(f"no {which} Neovim installed (run .ci/editors.sh)")
@@ -88,14 +89,14 @@ def run_script(which: str, scenario: str, editor_env: dict[str, str], tmp_path: 
     assert proc.returncode == 0, f"{version(nvim)} exited {proc.returncode}\n{log}"
     report = Path(env["EVALENS_REPORT"]).read_text()
     assert "FAIL" not in report, log
-    return report + "\n" + log
+    for step in steps:
+        assert f"ok {step}" in report, report + "\n" + log
 
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("which", ["system", "binwheels-0.11"])
 def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> None:
-    report = run_script(which, "main", editor_env, tmp_path)
-    for step in [
+    steps = [
         "a Result in one line",
         "eval a line range",
         "run a lens",
@@ -128,8 +129,8 @@ def test_nvim_plugin(which: str, editor_env: dict[str, str], tmp_path: Path) -> 
         "kernels: a Jupyter Server asks its URL",
         "kernels: with a Jupyter Server in use",
         "kernels: :EvalensKernel null goes back",
-    ]:
-        assert f"ok {step}" in report, report
+    ]
+    run_script(which, "main", editor_env, tmp_path, steps)
     # The README's Jupyter kernels section gives the install these steps had.
     assert " ".join(INSTALL_JUPYTER) in (EDITORS / "nvim" / "README.md").read_text()
 
@@ -141,8 +142,7 @@ def test_nvim_rich_output(which: str, editor_env: dict[str, str], tmp_path: Path
     :EvalensOpenImage / <CR> opening it, image.nvim (a stub) drawing it, a DataFrame-like
     value shown as its text/plain; the Lua base64 decoder of 0.7-0.9."""
     pytest.importorskip("matplotlib")
-    report = run_script(which, "display", editor_env, tmp_path)
-    for step in [
+    steps = [
         "display: the Lua base64 decoder",
         "display: a matplotlib plot is saved as a PNG file",
         "display: :EvalensOpenImage opens it",
@@ -151,8 +151,8 @@ def test_nvim_rich_output(which: str, editor_env: dict[str, str], tmp_path: Path
         "display: a Result's display shows only the bundles no notification brought",
         "display: cells that plot",
         "display: the image folder is removed on VimLeavePre",
-    ]:
-        assert f"ok {step}" in report, report
+    ]
+    run_script(which, "display", editor_env, tmp_path, steps)
 
 
 @pytest.mark.timeout(60)
@@ -162,16 +162,15 @@ def test_nvim_doctest(which: str, editor_env: dict[str, str], tmp_path: Path) ->
     diagnostic is on its `>>>` line; the Update expected output quick fix chosen through
     vim.lsp.buf.code_action() writes what it printed and a re-run passes; :EvalensDoctestUpdate,
     the lens, :EvalensDoctest! and a line in no docstring."""
-    report = run_script(which, "doctest", editor_env, tmp_path)
-    for step in [
+    steps = [
         "doctest: the one-line outcome of an exception, no output, skipped examples, an interrupt",
         "doctest: a file with two docstrings with examples attaches",
         "doctest: :EvalensDoctest tells the failure in one line",
         "doctest: the Update expected output quick fix through vim.lsp.buf.code_action()",
         "doctest: :EvalensDoctestUpdate applies",
         "doctest: the lens and :EvalensDoctest! run through the plugin",
-    ]:
-        assert f"ok {step}" in report, report
+    ]
+    run_script(which, "doctest", editor_env, tmp_path, steps)
 
 
 @pytest.mark.timeout(60)
@@ -182,8 +181,7 @@ def test_nvim_variables(which: str, editor_env: dict[str, str], tmp_path: Path) 
     names refresh the view through evalens/variablesChanged, expanded entries expanded again from
     fresh refs (a deleted one gone); `… 5 more` loads the next page; `a` lists every name; while
     code runs, `R` is told in one line and a <CR> takes effect when the run ends."""
-    report = run_script(which, "variables", editor_env, tmp_path)
-    for step in [
+    steps = [
         "variables: :EvalensVariables after a run lists the module's variables",
         "variables: <CR> expands numbers into its items, and collapses it",
         "variables: a run that rebinds numbers refreshes the view (evalens/variablesChanged)",
@@ -191,8 +189,8 @@ def test_nvim_variables(which: str, editor_env: dict[str, str], tmp_path: Path) 
         "variables: `a` lists every name (functions, `_` names), `a` again variables only",
         "variables: while code runs `R` says so in one line; <CR> then expands when the run ends",
         "variables: :EvalensRestart empties the view (evalens/variablesChanged, reset)",
-    ]:
-        assert f"ok {step}" in report, report
+    ]
+    run_script(which, "variables", editor_env, tmp_path, steps)
 
 
 @pytest.mark.timeout(90)
@@ -200,10 +198,9 @@ def test_nvim_variables(which: str, editor_env: dict[str, str], tmp_path: Path) 
 def test_nvim_when_evalens_cannot_run(which: str, editor_env: dict[str, str], tmp_path: Path) -> None:
     """A server not installed, one that exits with an error, an untrusted workspace: what the
     user is told, the commands that say why, and :checkhealth evalens."""
-    report = run_script(which, "failures", editor_env, tmp_path)
-    for step in [
+    steps = [
         "a missing server executable",
         "a server that exits with an error",
         "an untrusted workspace",
-    ]:
-        assert f"ok {step}" in report, report
+    ]
+    run_script(which, "failures", editor_env, tmp_path, steps)
