@@ -200,6 +200,17 @@ async def test_each_run_says_which_names_of_its_module_it_changed(editor: Editor
     await editor.eval(uri, "a = 2\ndel c\nd = 4\nb = [1, 2]")
     await wait_until(lambda: len(editor.changes) == 3)
     assert editor.changes[1:] == [{"uri": uri, "names": []}, {"uri": uri, "names": ["a", "b", "c", "d"]}]
+    # A view refreshes those entries alone: the names still bound, whatever they hold, sorted.
+    fresh = await variables(editor, uri=uri, names=["d", "c", "b", "a", "d", "_private_unbound", "__name__"])
+    assert rows(fresh) == [
+        ("__name__", "str", "'changes'", 7),
+        ("a", "int", "2", None),
+        ("b", "list", "[1, 2]", 2),
+        ("d", "int", "4", None),
+    ]
+    assert fresh["total"] == 4
+    with pytest.raises(JsonRpcException, match="`names` picks entries of a namespace"):
+        await variables(editor, ref=1, names=["a"])
 
 
 async def test_a_busy_interpreter_answers_that_it_is_busy(editor: Editor) -> None:

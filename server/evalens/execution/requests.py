@@ -261,6 +261,7 @@ class VariablesRequest:
     count: int
     everything: bool  # `all`
     repr_chars: int
+    names: list[str] | None
 
 
 #: the most entries one page of `evalens.variables` holds
@@ -268,8 +269,8 @@ MAX_PAGE = 1000
 
 
 def parse_variables(arguments: tuple[Any, ...] | list[Any], default_count: int, default_chars: int) -> VariablesRequest:
-    """``evalens.variables`` takes ``[{uri?, ref?, start?, count?, all?, reprChars?}]`` (or no
-    arguments: the namespace of the last run's module)."""
+    """``evalens.variables`` takes ``[{uri?, ref?, start?, count?, all?, reprChars?, names?}]``
+    (or no arguments: the namespace of the last run's module)."""
     command = "evalens.variables"
     obj = single_object(command, arguments) if arguments else {}
     uri = _string(obj, "uri", command, required=False)
@@ -296,5 +297,10 @@ def parse_variables(arguments: tuple[Any, ...] | list[Any], default_count: int, 
     everything = obj.get("all", False)
     if not isinstance(everything, bool):
         raise BadRequest(f"{command}: `all` must be true or false; not {_short(everything)}")
+    names = obj.get("names")
+    if names is not None and (not isinstance(names, list) or not all(isinstance(name, str) for name in names)):
+        raise BadRequest(f"{command}: `names` must be a list of names (strings), or absent; not {_short(names)}")
+    if names is not None and ref is not None:
+        raise BadRequest(f"{command}: `names` picks entries of a namespace; it does not go with `ref`")
     assert start is not None and count is not None and chars is not None
-    return VariablesRequest(uri, ref, start, count, everything, chars)
+    return VariablesRequest(uri, ref, start, count, everything, chars, names)

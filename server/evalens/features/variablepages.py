@@ -28,7 +28,7 @@ async def list_variables(runs: Runs, args: tuple[Any, ...]) -> VariablesPage:
     await host.ready()
     module = host.variables.module_of(request.uri) if request.ref is None else None
     chars = min(request.repr_chars, host.settings.limits.repr_chars)
-    query = variables_query(module, request.ref, request.start, request.count, request.everything, chars)
+    query = variables_query(module, request.ref, request.start, request.count, request.everything, chars, request.names)
     try:
         answer = await host.engine.look(query, TIMEOUT)
     except InterpreterBusy as busy:

@@ -23,10 +23,17 @@ class VariablesQuery(TypedDict):
     count: int
     all: bool  # names starting with ``_``, modules, functions and classes too
     reprChars: int
+    names: Optional[List[str]]  # only these names of the namespace (those still bound), whatever they hold
 
 
 def variables_query(
-    module: Optional[str], ref: Optional[int], start: int, count: int, everything: bool, repr_chars: int
+    module: Optional[str],
+    ref: Optional[int],
+    start: int,
+    count: int,
+    everything: bool,
+    repr_chars: int,
+    names: Optional[List[str]] = None,
 ) -> VariablesQuery:
     return {
         "kind": QUERY_VARIABLES,
@@ -36,6 +43,7 @@ def variables_query(
         "count": count,
         "all": everything,
         "reprChars": repr_chars,
+        "names": names,
     }
 
 

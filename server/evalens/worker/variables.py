@@ -62,8 +62,12 @@ class Variables:
             total, page = found if found is not None else (0, _no_children)
             entries = page(start, count)
         else:
-            names = namespace_names(query["module"], query["all"])
             namespace = _namespace(query["module"]) or {}
+            asked = query.get("names")
+            if asked is not None:
+                names = sorted(name for name in set(asked) if type(name) is str and name in namespace)
+            else:
+                names = namespace_names(query["module"], query["all"])
             total = len(names)
             entries = [(name, namespace[name]) for name in names[start : start + count] if name in namespace]
         result: VariablesPage = {
