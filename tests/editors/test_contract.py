@@ -24,7 +24,7 @@ import evalens
 from evalens.execution import engine, results
 from evalens.features import cells, commands, doctestruns, output, runs
 from evalens.text.jsontext import JsonString, JsonValue
-from evalens.worker import doctestmessages, messages
+from evalens.worker import doctestmessages, messages, variablemessages
 
 from .support import EDITORS
 
@@ -61,6 +61,8 @@ INTERFACES: dict[str, Any] = {
     "DisplayBundle": messages.DisplayBundle,  # an entry of Result.display
     "ExampleOutcome": doctestmessages.ExampleOutcome,  # an entry of DoctestResult.examples
     "DoctestResult": doctestruns.DoctestResult,  # the answer of evalens.doctest
+    "Variable": variablemessages.Variable,  # an entry of VariablesPage.variables
+    "VariablesPage": variablemessages.VariablesPage,  # the answer of evalens.variables
 }
 #: protocol.ts interfaces that are not the server's own types.
 CLIENT_INTERFACES = {"JsonRange"}  # an LSP Range

@@ -19,7 +19,7 @@ import type { ServerConnection } from "./server";
 
 /**
  * The extension's own commands (contributed in package.json, plus showProblem for the status
- * item): editor commands, not the server's (those are `Command` in protocol.ts).
+ * item and loadMoreVariables for the Variables view's "Load more…" row): editor commands, not the server's (those are `Command` in protocol.ts).
  */
 export const EditorCommand = {
   evaluateSelection: "evalens.evaluateSelection",
@@ -40,6 +40,13 @@ export const EditorCommand = {
   clearDisplays: "evalens.clearDisplays",
   showProblem: "evalens.showProblem",
   selectKernel: "evalens.selectKernel",
+  // the Variables view (variablesview.ts)
+  showVariables: "evalens.showVariables",
+  refreshVariables: "evalens.refreshVariables",
+  showAllNames: "evalens.showAllNames",
+  showFewerNames: "evalens.showFewerNames",
+  showFullValue: "evalens.showFullValue",
+  loadMoreVariables: "evalens.loadMoreVariables", // the "Load more…" row's, not contributed
 } as const;
 
 export class EditorCommands {

@@ -10,6 +10,7 @@
 //   kernelpicker.ts evalens: Select Kernel (Jupyter kernels): kernels.ts (no vscode import)
 //   panel.ts     the display panel (rich output): display.ts, displaypage.ts (no vscode import)
 //   imagefiles.ts images too large for a hover's markdown, as files of the session
+//   variablesview.ts the evalens Variables view (the Explorer): variables.ts (no vscode import)
 //   running.ts   the context key `evalens:running` (the interrupt keybinding's `when`)
 //   protocol.ts  the server's command names and the shapes of their answers
 //   settings.ts  the settings sent to the server
@@ -27,6 +28,7 @@ import { RunningContext } from "./running";
 import { Runner } from "./runs";
 import { ServerConnection } from "./server";
 import { KernelStatusItem, StatusItem } from "./status";
+import { VariablesView } from "./variablesview";
 
 export { serverSettings } from "./settings";
 
@@ -50,6 +52,7 @@ class Extension implements vscode.Disposable {
   private readonly kernelStatus: KernelStatusItem;
   private readonly kernels: KernelPicker;
   private readonly running = new RunningContext(this.runner);
+  private readonly variables: VariablesView;
 
   constructor(context: vscode.ExtensionContext) {
     this.server = new ServerConnection(
@@ -63,6 +66,7 @@ class Extension implements vscode.Disposable {
     this.kernelStatus = new KernelStatusItem(this.server, this.runner);
     this.kernels = new KernelPicker(this.server, this.output, this.kernelStatus, context);
     this.cells = new CellIndex(this.server);
+    this.variables = new VariablesView(this.server);
   }
 
   register(context: vscode.ExtensionContext): void {
@@ -76,6 +80,7 @@ class Extension implements vscode.Disposable {
       this.kernels,
       this.doctests,
     ).register(context);
+    this.variables.register(context);
     this.server.watchPythonExtension();
   }
 
@@ -85,7 +90,7 @@ class Extension implements vscode.Disposable {
 
   dispose(): void {
     this.server.dispose(); // stops the client first
-    [this.output, this.results, this.doctests, this.cells, this.running, this.runner, this.status, this.kernelStatus, this.displays].forEach((d) => d.dispose());
+    [this.output, this.results, this.doctests, this.cells, this.running, this.runner, this.status, this.kernelStatus, this.displays, this.variables].forEach((d) => d.dispose());
     this.images.dispose(); // the session's image files
   }
 }

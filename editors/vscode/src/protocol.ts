@@ -18,6 +18,7 @@ export const Command = {
   status: "evalens.status",
   kernels: "evalens.kernels", // answer: kernels.ts' KernelsAnswer
   attach: "evalens.attach", // answer: Status
+  variables: "evalens.variables", // answer: VariablesPage; never runs user code
 } as const;
 
 export type ServerCommand = (typeof Command)[keyof typeof Command];
@@ -45,6 +46,19 @@ export const OUTPUT_NOTIFICATION = "evalens/output";
 
 /** The notification of each MIME bundle a run shows, as it is shown (DisplayBundle with its `uri`). */
 export const DISPLAY_NOTIFICATION = "evalens/display";
+
+/** The notification after each run (and a restart): which names of a document's module changed. */
+export const VARIABLES_NOTIFICATION = "evalens/variablesChanged";
+
+/**
+ * The params of evalens/variablesChanged (a dict literal on the server, evalens.features.variables,
+ * so no TypedDict to mirror): the names of `uri`'s module the run bound, rebound or deleted;
+ * `reset` when a new interpreter replaced the one that ran code (every entry is gone).
+ */
+export type VariablesChanged = { uri: string; names: string[]; reset?: boolean };
+
+/** The `data.reason` of evalens.variables' InvalidParams errors that are not mistakes of ours. */
+export type VariablesRefusal = "busy" | "staleRef";
 
 // evalens.execution.results.Value
 export interface Value {
@@ -135,6 +149,22 @@ export interface DoctestResult extends Result {
   failed?: number;
   skipped?: number;
   examples?: ExampleOutcome[];
+}
+
+// evalens.worker.variablemessages.Variable: an entry of a VariablesPage
+export interface Variable {
+  name: string; // a namespace's or an attribute's name, an item's index, a dict key's repr
+  type: string; // the value's type, qualified by its module unless a builtin
+  repr: string; // at most reprChars characters, ending with … when cut
+  ref: number | null; // expands into its children (until the next run); null: nothing to expand
+  size: number | null; // len() of a builtin container or string, a DataFrame's or array's rows
+  truncated?: boolean; // the repr was cut at reprChars: ask for this entry alone with more
+}
+
+// evalens.worker.variablemessages.VariablesPage: the answer of evalens.variables
+export interface VariablesPage {
+  variables: Variable[];
+  total: number; // entries in all pages
 }
 
 /** The `scope` of evalens.runCell: the cell, the code cells before it, it and those after, or all. */

@@ -22,7 +22,14 @@ import { redactTokens } from "./kernels";
 import type { Launch } from "./launch";
 import type { OutputLog } from "./output";
 import type { DisplayParams } from "./display";
-import { DISPLAY_NOTIFICATION, OUTPUT_NOTIFICATION, type OutputParams, RUN_COMMANDS } from "./protocol";
+import {
+  DISPLAY_NOTIFICATION,
+  OUTPUT_NOTIFICATION,
+  type OutputParams,
+  RUN_COMMANDS,
+  VARIABLES_NOTIFICATION,
+  type VariablesChanged,
+} from "./protocol";
 import { LAUNCH_SETTINGS, findLaunch, onDidChangePythonExtensionInterpreter } from "./python";
 import { type RunArgument, errorText } from "./runs";
 import { KERNEL_SETTING, UNTRUSTED, serverSettings, setPickedKernel } from "./settings";
@@ -55,6 +62,9 @@ export class ServerConnection implements vscode.Disposable {
   private readonly settingsSent = new vscode.EventEmitter<void>();
   /** Fires once changed settings were sent to the running server (the kernel in force may be another). */
   readonly onDidSendSettings = this.settingsSent.event;
+  private readonly variablesChanged = new vscode.EventEmitter<VariablesChanged>();
+  /** The evalens/variablesChanged notification: after each run, and when a new interpreter replaced the old. */
+  readonly onDidChangeVariables = this.variablesChanged.event;
   private readonly disposables: vscode.Disposable[] = [];
   /** The extension's copy of the server and its dependencies. */
   private readonly libs: string;
@@ -222,6 +232,7 @@ export class ServerConnection implements vscode.Disposable {
     const started = session;
     client.onNotification(OUTPUT_NOTIFICATION, (output: OutputParams) => this.output.onOutput(output));
     client.onNotification(DISPLAY_NOTIFICATION, (params: DisplayParams) => this.onDisplay(params));
+    client.onNotification(VARIABLES_NOTIFICATION, (params: VariablesChanged) => this.variablesChanged.fire(params));
     client.onDidChangeState((event) => {
       if (this.session !== started) {
         return;
@@ -382,6 +393,7 @@ export class ServerConnection implements vscode.Disposable {
     this.disposables.forEach((d) => d.dispose());
     this.changed.dispose();
     this.settingsSent.dispose();
+    this.variablesChanged.dispose();
   }
 }
 

@@ -17,7 +17,12 @@
 // shown stale; docstring examples: the server's Run examples lens runs a docstring's `>>>`
 // examples, one of which fails (the lens says so, the Problems panel lists it, its line is
 // marked inline), the Update expected output quick fix (Ctrl+.) rewrites what it expects, and
-// "evalens: Run Examples in Docstring" then passes them all; Jupyter kernels: "evalens: Select Kernel" says what to install where the
+// "evalens: Run Examples in Docstring" then passes them all; the evalens Variables view (in the
+// Explorer): empty with its welcome text before anything ran, the rows a line binds, a list
+// expanded into its items, a rebinding shown with the list still expanded, Show All Names and
+// back, Show Full Value in a read-only editor, a busy interpreter said in the view (no popup)
+// until the interrupted run ends, a 250-item list read a hundred at a time with Load more…;
+// Jupyter kernels: "evalens: Select Kernel" says what to install where the
 // server's Python has no jupyter_client, then, the server run by a Python with ipykernel, starts
 // its python3 kernelspec, code runs in the kernel and the status bar says so, a Jupyter Server
 // that cannot be reached (URL and token asked) gives the server's message and the token is
@@ -242,6 +247,23 @@ def add(a, b):
     return a + b
 `;
 
+// The Variables view (lines 1-based): the module itself binds no variable (double() is a function,
+// the view leaves it out); the lines under `if __name__` run one by one. `values` sorts last: its
+// items and their Load more… row end the view.
+const VARIABLES = `"""What runs here shows in the evalens Variables view."""
+
+
+def double(n):
+    return 2 * n
+
+
+if __name__ == "__main__":
+    numbers = [10, 20, 30]; table = {"a": 1}
+    numbers = [1]
+    values = list(range(250))
+    while True: pass
+`;
+
 // -- the workspace, code-server's folders and settings ----------------------------------
 const tmp = mkdtempSync(join(tmpdir(), "evalens-e2e-"));
 const home = join(tmp, "home");
@@ -259,6 +281,7 @@ writeFileSync(join(workspace, "cells.py"), CELLS_ON_DISK);
 writeFileSync(join(workspace, "display.py"), DISPLAY);
 writeFileSync(join(workspace, "kernel.py"), KERNEL);
 writeFileSync(join(workspace, "doctests.py"), DOCTESTS);
+writeFileSync(join(workspace, "variables.py"), VARIABLES);
 if (process.env.USER_VENV) {
   symlinkSync(resolve(process.env.USER_VENV), join(workspace, ".venv"), "dir");
 }
@@ -777,6 +800,57 @@ async function lightBulbOn(onLine) {
       return rect.height > 0 && middle >= top && middle <= bottom;
     });
   }, onLine);
+}
+
+/** The header of the Explorer's section of the workspace's folders. */
+function folderSection() {
+  return page.locator(".part.sidebar .pane-header", { hasText: /^\s*workspace/i }).first();
+}
+
+/** The evalens Variables view's pane in the Explorer. */
+function variablesPane() {
+  return page.locator(".pane", { has: page.locator(".pane-header", { hasText: /evalens Variables/i }) }).first();
+}
+
+/**
+ * The rows the Variables view draws, top to bottom: `name description` (`numbers list (3) = [10,
+ * 20, 30]`), the level (1: the namespace), how many rows that level's listing has, and whether
+ * the row is expanded ("true", "false", or null: nothing to expand).
+ */
+async function variableRows() {
+  return variablesPane().locator(".monaco-list-row").evaluateAll((rows) =>
+    rows
+      .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
+      .map((row) => {
+        const clean = (text) => (text ?? "").replace(/\u00a0/g, " ").trim();
+        const name = clean(row.querySelector(".label-name")?.textContent);
+        const description = clean(row.querySelector(".label-description")?.textContent);
+        return {
+          text: description ? `${name} ${description}` : name,
+          level: Number(row.getAttribute("aria-level")),
+          setsize: Number(row.getAttribute("aria-setsize")),
+          expanded: row.getAttribute("aria-expanded"),
+        };
+      }),
+  );
+}
+
+/** Waits until the Variables view's rows (their text) are `expected`; answers them. */
+async function variableRowsAre(what, expected, timeoutMs = 20000) {
+  let last;
+  try {
+    return await waitFor(what, async () => {
+      last = await variableRows();
+      return JSON.stringify(last.map((r) => r.text)) === JSON.stringify(expected) ? last : false;
+    }, timeoutMs);
+  } catch (error) {
+    throw new Error(`${error.message}; the rows: ${JSON.stringify(last)}`);
+  }
+}
+
+/** The Variables view's row whose name is `name`. */
+function variableRow(name) {
+  return variablesPane().locator(".monaco-list-row", { has: page.locator(".label-name", { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) }) }).first();
 }
 
 /** Whether the keyboard focus is in a text editor (not the panel). */
@@ -1425,6 +1499,140 @@ try {
     await page.locator(".tab.dirty", { hasText: "doctests.py" }).first().waitFor({ state: "detached", timeout: 10000 });
     // Closed by its tab's close button (story.py, edited, stays open beside it).
     const tab = page.locator('.tab[data-resource-name="doctests.py"]').first();
+    await tab.hover();
+    await tab.locator(".tab-actions .action-label").first().click();
+    await tab.waitFor({ state: "detached", timeout: 10000 });
+  });
+
+  // The evalens Variables view, on variables.py (its module loaded by the first run in it).
+  const NUMBERS = "numbers list (3) = [10, 20, 30]";
+  const TABLE = "table dict (1) = {'a': 1}";
+  await step("variables: evalens: Show Variables opens the view in the Explorer; nothing ran in variables.py yet: empty, with the welcome text", async () => {
+    await openFile("variables.py", "def double");
+    await runCommand("evalens: Show Variables");
+    const pane = variablesPane();
+    await pane.waitFor({ timeout: 15000 });
+    if (!(await pane.locator(".pane-header").evaluate((h) => Boolean(h.closest(".part.sidebar"))))) {
+      throw new Error("the view is not in the side bar");
+    }
+    // Room for its rows: the folders' section of the Explorer folded (unfolded again at the end).
+    await folderSection().click();
+    await folderSection().locator("xpath=..").locator(".pane-body").waitFor({ state: "hidden", timeout: 10000 }).catch(() => undefined);
+    await pane.locator(".welcome-view-content", { hasText: "No variables yet: run code in this file" }).waitFor({ timeout: 15000 });
+    await pane.locator(".pane-header", { hasText: "variables.py" }).waitFor({ timeout: 10000 });
+    if ((await variableRows()).length !== 0) {
+      throw new Error(`rows before any run: ${JSON.stringify(await variableRows())}`);
+    }
+  });
+
+  await step("variables: Shift+Enter on the line binding numbers and table shows their rows (double(), a function, left out)", async () => {
+    await evaluateLine(9);
+    await waitFor("a decoration '✓' after the line", async () => (await decorationTexts("numbers = [10, 20, 30]")).some((t) => t.trim() === "✓"), 30000);
+    const rows = await variableRowsAre("the rows of numbers and table", [NUMBERS, TABLE]);
+    if (JSON.stringify(rows.map((r) => [r.level, r.expanded])) !== JSON.stringify([[1, "false"], [1, "false"]])) {
+      throw new Error(`the rows: ${JSON.stringify(rows)}`);
+    }
+    await variableRow("table").hover();
+    await hoverText("the row's tooltip: type, size and value", (t) => t.includes("table") && t.includes("dict, 1 item") && t.includes("{'a': 1}"));
+    await page.mouse.move(1000, 830);
+  });
+
+  await step("variables: expanding numbers lists its items, read when expanded", async () => {
+    await variableRow("numbers").locator(".monaco-tl-twistie").click();
+    const rows = await variableRowsAre("numbers' items under it", [NUMBERS, "0 int = 10", "1 int = 20", "2 int = 30", TABLE]);
+    if (JSON.stringify(rows.map((r) => r.level)) !== JSON.stringify([1, 2, 2, 2, 1]) || rows[0].expanded !== "true") {
+      throw new Error(`the rows: ${JSON.stringify(rows)}`);
+    }
+  });
+
+  await step("variables: Shift+Enter on numbers = [1] updates the view; numbers stays expanded, its item read again", async () => {
+    await evaluateLine(10);
+    await variableRowsAre("numbers rebound, still expanded", ["numbers list (1) = [1]", "0 int = 1", TABLE]);
+  });
+
+  await step("variables: Show Full Value on table opens its value in a read-only editor titled by its path and type", async () => {
+    const row = variableRow("table");
+    await row.hover();
+    await row.locator('.action-label[aria-label*="Show Full Value"]').click();
+    const tab = page.locator(".tab", { hasText: "table (dict (1))" }).first();
+    await tab.waitFor({ timeout: 15000 });
+    await waitFor("the value in the editor", async () => JSON.stringify(await editorLines()) === JSON.stringify(["{'a': 1}"]), 10000);
+    await page.locator(".part.editor .monaco-editor").first().click();
+    await page.keyboard.type("x");
+    await waitFor("the editor refusing the edit (read-only)", async () =>
+      (await page.locator(".monaco-editor-overlaymessage").allTextContents()).some((t) => /read-?only/i.test(t)), 10000);
+    if (JSON.stringify(await editorLines()) !== JSON.stringify(["{'a': 1}"])) {
+      throw new Error(`the value was edited: ${JSON.stringify(await editorLines())}`);
+    }
+    await page.keyboard.press("Escape");
+    await page.locator(".monaco-editor-overlaymessage").first().waitFor({ state: "detached", timeout: 10000 }).catch(() => undefined);
+    await tab.hover({ force: true });
+    await tab.locator(".tab-actions .action-label").first().click();
+    await tab.waitFor({ state: "detached", timeout: 10000 });
+    await page.locator(".tab.active", { hasText: "variables.py" }).first().waitFor({ timeout: 10000 });
+  });
+
+  await step("variables: Show All Names (the view's title bar) adds double() and the module's dunders; Show Fewer Names takes them away", async () => {
+    const header = variablesPane().locator(".pane-header");
+    await header.hover();
+    await header.locator('.action-label[aria-label*="Show All Names"]').click();
+    const rows = await waitFor("double and __name__ listed", async () => {
+      const texts = (await variableRows()).map((r) => r.text);
+      return texts.some((t) => t.startsWith("double function = <function double at 0x")) && texts.some((t) => t.startsWith("__name__ str")) ? texts : false;
+    }, 15000);
+    log(`all names: ${JSON.stringify(rows)}`);
+    await header.hover();
+    await header.locator('.action-label[aria-label*="Show Fewer Names"]').click();
+    await variableRowsAre("the fewer names again", ["numbers list (1) = [1]", "0 int = 1", TABLE]);
+  });
+
+  await step("variables: while a run holds the interpreter the view says so (no popup); when it ends (Ctrl+Alt+C) the view is read again", async () => {
+    await clearNotifications().catch(() => undefined);
+    await evaluateLine(12); // while True: pass
+    await waitFor("status item 'evalens: busy'", async () => (await statusText()).includes("evalens: busy"), 15000);
+    await runCommand("evalens: Refresh Variables");
+    await variableRowsAre("the busy message", ["The interpreter is busy; the view refreshes when the run ends"]);
+    const toasts = await toastMessages();
+    if (toasts.length > 0) {
+      throw new Error(`notifications while busy: ${JSON.stringify(toasts)}`);
+    }
+    await focusEditor();
+    await page.keyboard.press("Control+Alt+C");
+    await waitFor("a decoration '✗ KeyboardInterrupt' after the loop", async () =>
+      (await decorationTexts("while True: pass")).some((t) => t === "✗ KeyboardInterrupt"), 20000);
+    await variableRowsAre("the rows again after the run", ["numbers list (1) = [1]", "0 int = 1", TABLE]);
+  });
+
+  await step("variables: a 250-item list expands a hundred items at a time: Load more… (100 of 250), (200 of 250), then all", async () => {
+    await evaluateLine(11); // values = list(range(250))
+    const values = await waitFor("the row of values", async () => (await variableRows()).find((r) => r.text.startsWith("values list (250) = [0, 1, 2, ")), 20000);
+    if (!values.text.endsWith("…")) {
+      throw new Error(`the repr of values is not cut: ${values.text}`);
+    }
+    await variableRow("values").locator(".monaco-tl-twistie").click();
+    // The items of values: the rows of level 2 but numbers' one item (0 int = 1).
+    const itemsOfValues = async () => (await variableRows()).filter((r) => r.level === 2 && r.text !== "0 int = 1");
+    await waitFor("the first page of values: 100 items and Load more", async () => (await itemsOfValues())[0]?.setsize === 101, 15000);
+    for (const [shown, size] of [[100, 201], [200, 250]]) {
+      // The view's last row in view: End in the tree.
+      await variablesPane().locator(".monaco-list").first().focus();
+      await page.keyboard.press("End");
+      const more = variablesPane().locator(".monaco-list-row", { hasText: `Load more… (${shown} of 250)` }).first();
+      await more.waitFor({ timeout: 10000 });
+      await more.click();
+      await waitFor(`the items of values read up to ${shown + 100 > 250 ? "the end" : shown + 100}`, async () =>
+        (await itemsOfValues()).some((r) => r.setsize === size), 15000);
+    }
+    await variablesPane().locator(".monaco-list").first().focus();
+    await page.keyboard.press("End");
+    await waitFor("the last item, 249, at the end", async () => {
+      const rows = await variableRows();
+      return rows[rows.length - 1]?.text === "249 int = 249" && !rows.some((r) => r.text.startsWith("Load more")) ? rows : false;
+    }, 10000);
+    // Done: the folders' section back, variables.py closed (story.py, still open, is the editor the
+    // next steps go back to).
+    await folderSection().click();
+    const tab = page.locator('.tab[data-resource-name="variables.py"]').first();
     await tab.hover();
     await tab.locator(".tab-actions .action-label").first().click();
     await tab.waitFor({ state: "detached", timeout: 10000 });
