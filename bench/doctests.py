@@ -15,7 +15,10 @@ Three measurements, taking turns run by run (each meets the same moment of the m
    is reloaded), in the steady state (analysis idle, warm-up runs unmeasured);
 2. ``doctest.testmod(module)`` in a warm plain interpreter of the same Python (a subprocess
    that imported the module once and ran testmod a few times first);
-3. ``python -m doctest file.py``: the wall time of the whole command, start-up included.
+3. ``python -m doctest file.py``: the wall time of the whole command, start-up included;
+4. the floor for carrying the answer: a bare pygls server (bench/floor_server.py) answering
+   ``evalens.doctest`` with evalens' own last answer, read once from a file, through the same
+   client. 2. + 4. is what an editor could at best get from a server that ran testmod for it.
 
 Targets: 1. at most 1.2x 2. (median), and well under 3.
 
@@ -32,8 +35,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from lsp_session import Editor, connect, disconnect, field, percentile, start_like_a_user
+from lsp_session import Editor, connect, disconnect, field, percentile, plain, start_like_a_user
+
+HERE = Path(__file__).resolve().parent
 
 MODULE = "generated_examples"
 TESTMOD = """
@@ -157,34 +163,52 @@ def python_m_doctest(path: Path) -> float:
     return elapsed
 
 
-async def evalens_doctest(editor: Editor, uri: str, examples: int) -> float:
-    """Milliseconds of one `evalens.doctest` round trip, which must have passed every example."""
+async def evalens_doctest(editor: Editor, uri: str, examples: int) -> tuple[float, Any]:
+    """Milliseconds of one `evalens.doctest` round trip, which must have passed every example,
+    and its answer."""
     started = time.perf_counter()
     result = await editor.execute("evalens.doctest", {"uri": uri})
     elapsed = (time.perf_counter() - started) * 1000
     outcome = (field(result, "ok"), field(result, "passed"), field(result, "failed"))
     if outcome != (True, examples, 0):
         raise RuntimeError(f"evalens.doctest: ok, passed, failed = {outcome} (expected {examples} passing)")
-    return elapsed
+    return elapsed, result
+
+
+async def floor_doctest(floor: Editor, answer_file: Path) -> float:
+    """Milliseconds of one `evalens.doctest` round trip to the bare pygls floor server."""
+    started = time.perf_counter()
+    await floor.execute("evalens.doctest", {"floorAnswerFile": str(answer_file)})
+    return (time.perf_counter() - started) * 1000
 
 
 async def measure(runs: int, functions: int = 60, warmup: int = 3) -> tuple[dict[str, list[float]], int]:
-    """Milliseconds per run of each of the three, and the module's example count."""
+    """Milliseconds per run of each of the four, and the module's example count."""
     text, examples = module_text(functions)
-    samples: dict[str, list[float]] = {"evalens.doctest": [], "doctest.testmod, warm": [], "python -m doctest": []}
+    samples: dict[str, list[float]] = {
+        "evalens.doctest": [],
+        "doctest.testmod, warm": [],
+        "python -m doctest": [],
+        "floor: the answer alone": [],
+    }
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         path = folder / f"{MODULE}.py"
+        answer_file = folder / "answer.json"
         editor = await connect([sys.executable, "-m", "evalens"], folder)
+        floor = await connect([sys.executable, str(HERE / "floor_server.py")], folder)
         testmod = Testmod(folder, warmup)
         try:
             uri = editor.open(path.name, text, on_disk=True)
             await editor.settled()  # the document's diagnostics, jedi's start: over before anything is timed
+            _, answer = await evalens_doctest(editor, uri, examples)
+            answer_file.write_text(json.dumps(plain(answer)))
             for run in range(warmup + runs):
                 timed = {
-                    "evalens.doctest": await evalens_doctest(editor, uri, examples),
+                    "evalens.doctest": (await evalens_doctest(editor, uri, examples))[0],
                     "doctest.testmod, warm": testmod.run(examples),
                     "python -m doctest": python_m_doctest(path),
+                    "floor: the answer alone": await floor_doctest(floor, answer_file),
                 }
                 if run >= warmup:
                     for key, value in timed.items():
@@ -192,6 +216,7 @@ async def measure(runs: int, functions: int = 60, warmup: int = 3) -> tuple[dict
         finally:
             testmod.close()
             await disconnect(editor.client)
+            await disconnect(floor.client)
     return samples, examples
 
 
@@ -213,6 +238,8 @@ def main() -> None:
     fastest = min(samples["evalens.doctest"]) / min(samples["doctest.testmod, warm"])
     print(f"evalens.doctest / testmod (warm)    fastest against fastest {fastest:.2f}")
     print(f"evalens.doctest / python -m doctest median ratio {ours / wall:.2f} (target well under 1)")
+    floor = statistics.median(samples["floor: the answer alone"])
+    print(f"(testmod + the answer's floor) / testmod     {(testmod + floor) / testmod:.2f}: no server does better")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,13 @@ same command with a constant Result, without evaluating anything.
 An argument object with ``"floorReprChars": N`` gets a Result whose repr is N
 characters long (built once per size), the floor for carrying a big value; one with
 ``"floorDisplayChars": N`` a Result whose ``display`` holds one bundle with an
-``image/png`` of N base64 characters, the floor for carrying an image."""
+``image/png`` of N base64 characters, the floor for carrying an image. ``evalens.doctest``
+with ``"floorAnswerFile": path`` answers what that JSON file holds (read once), the floor for
+carrying a doctest run's answer."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pygls.lsp.server import LanguageServer
@@ -25,6 +28,7 @@ RESULT = {
 server = LanguageServer("floor", "0")
 _sized: dict[int, dict[str, Any]] = {}
 _shown: dict[int, dict[str, Any]] = {}
+_answers: dict[str, Any] = {}
 
 
 @server.command("evalens.eval")
@@ -42,6 +46,15 @@ def evaluate(ls: LanguageServer, *args: Any) -> dict[str, Any]:
     if size not in _sized:
         _sized[size] = {**RESULT, "value": {"repr": repr("x" * (size - 2)), "type": "str"}}
     return _sized[size]
+
+
+@server.command("evalens.doctest")
+def doctest(ls: LanguageServer, *args: Any) -> Any:
+    path = args[0]["floorAnswerFile"]
+    if path not in _answers:
+        with open(path) as file:
+            _answers[path] = json.load(file)
+    return _answers[path]
 
 
 if __name__ == "__main__":

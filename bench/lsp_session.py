@@ -24,6 +24,7 @@ if str(ROOT) not in sys.path:
 from tests.harness import Editor as Editor  # noqa: E402
 from tests.harness import field as field  # noqa: E402
 from tests.harness import initialize_params as initialize_params  # noqa: E402
+from tests.harness import plain as plain  # noqa: E402
 
 
 async def connect(command: list[str], workspace: Path, options: dict[str, Any] | None = None) -> Editor:
