@@ -13,6 +13,7 @@ branch not taken) is parsed and run all the same: the user asked for it.
 
 from __future__ import annotations
 
+import sys
 import traceback
 import types
 from typing import Any, Dict, List, Optional, Tuple
@@ -22,6 +23,8 @@ from .messages import RunResult, ok_result
 from .running import Runner
 
 _HEADER = "Traceback (most recent call last):\n"
+#: the class ``DocTestRunner.run`` makes each docstring's debugger of (doctest's own, private)
+_DEBUGGER = "_OutputRedirectingPdb"
 
 
 def run_result(module: types.ModuleType, action: DoctestAction, runner: Runner) -> RunResult:
@@ -45,13 +48,47 @@ def run(module: types.ModuleType, action: DoctestAction, outcome: DoctestOutcome
     import doctest
 
     runner = _Recorder(doctest, outcome)
+    made = getattr(doctest, _DEBUGGER, None)
+    if made is not None:  # each docstring's debugger made when an example asks for it
+        setattr(doctest, _DEBUGGER, _debugger_on_demand(made))
     try:
         for test, info in _chosen_tests(doctest, module, action):
             runner.place(test, info)
             runner.run(test, clear_globs=True)
             runner.finish(test)
     finally:
+        if made is not None:
+            setattr(doctest, _DEBUGGER, made)
         outcome["examples"].sort(key=lambda entry: entry["line"])  # doctest runs them by name
+
+
+def _debugger_on_demand(made: Any) -> Any:
+    """What ``DocTestRunner.run`` makes for each docstring in place of its debugger
+    (``made``, for an example's ``pdb.set_trace()``): one that makes that debugger when an
+    example first calls it. Making and resetting one cost more than a quarter of a
+    docstring's time (``Bdb.reset`` checks every file ``linecache`` holds against the disk),
+    for a debugger hardly any example calls; until one does, doctest's own does nothing
+    after each example either (its ``set_continue`` acts only once it has been used)."""
+
+    class DebuggerOnDemand:
+        def __init__(self, out: Any) -> None:
+            self.out = out
+            self.debugger: Any = None
+
+        def reset(self) -> None:
+            """Done when the debugger is made."""
+
+        def set_trace(self, frame: Any = None) -> None:
+            if self.debugger is None:
+                self.debugger = made(self.out)
+                self.debugger.reset()
+            self.debugger.set_trace(frame if frame is not None else sys._getframe().f_back)
+
+        def set_continue(self) -> None:
+            if self.debugger is not None:
+                self.debugger.set_continue()
+
+    return DebuggerOnDemand
 
 
 def _chosen_tests(
