@@ -15,6 +15,7 @@ stale and says so). Each run also reports which names of its module it rebound o
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import sys
 import types
@@ -26,12 +27,8 @@ from .reprs import bounded_repr
 from .variablemessages import StaleRef, Variable, VariablesAnswer, VariablesPage, VariablesQuery
 
 Page = libraries.Page
-#: values a snapshot keeps themselves (compared by identity after the run): immutable, no
-#: finalizer, and cheap to hold; others are kept as their id and type (holding them could
-#: keep alive, and delay the finalizer of, what the run deletes)
-_HELD = (int, float, complex, bool, type(None))
-_HELD_TEXT = (str, bytes)
-_HELD_TEXT_LIMIT = 1000
+#: values a snapshot holds until the run ends (``Snapshot``): immutable, without finalizers
+_HELD = frozenset({int, float, complex, bool, type(None), str, bytes})
 #: the longest name of a dict item (its key's repr)
 KEY_CHARS = 100
 _SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset, range)
@@ -221,23 +218,30 @@ def _slot_names(slots: Any, class_name: str) -> List[str]:
 # -- what a run changed ---------------------------------------------------------------
 
 
-Snapshot = Dict[str, Tuple[Any, bool]]
+class Snapshot:
+    """A module's bindings before a run: its names in order with each value's identity and
+    type, and the values of the immutable builtin scalars, held until the run ends so that
+    their addresses cannot be taken by the run's new values. Other values are not held
+    (holding them could keep alive, and delay the finalizer of, what the run deletes): one
+    freed by the run whose address and type the name's new value takes is missed. Built and
+    compared by C loops (``map``, ``compress``, list comparison): a module of 16,666
+    functions costs about a millisecond a run."""
+
+    def __init__(self, namespace: Dict[str, Any]) -> None:
+        self.names, self.ids, self.types = _bindings(namespace)
+        scalars = map(_HELD.__contains__, self.types)
+        self.held = dict(itertools.compress(namespace.items(), scalars))
+
+
+def _bindings(namespace: Dict[str, Any]) -> Tuple[List[Any], List[int], List[type]]:
+    values = namespace.values()
+    return list(namespace), list(map(id, values)), list(map(type, values))
 
 
 def snapshot(module_name: Optional[str]) -> Optional[Snapshot]:
-    """The module's bindings before a run: each name's value (a small immutable one) or its
-    identity (any other); None when the module is not loaded."""
+    """The module's bindings before a run; None when the module is not loaded."""
     namespace = _namespace(module_name)
-    if namespace is None:
-        return None
-    return {name: _held(value) for name, value in namespace.items() if type(name) is str}
-
-
-def _held(value: Any) -> Tuple[Any, bool]:
-    kind = type(value)
-    if kind in _HELD or (kind in _HELD_TEXT and len(value) <= _HELD_TEXT_LIMIT):
-        return value, True
-    return (id(value), kind), False
+    return Snapshot(namespace) if namespace is not None else None
 
 
 def changed(module_name: Optional[str], before: Optional[Snapshot]) -> List[str]:
@@ -245,16 +249,14 @@ def changed(module_name: Optional[str], before: Optional[Snapshot]) -> List[str]
     namespace = _namespace(module_name) or {}
     if before is None:
         return sorted(name for name in namespace if type(name) is str)
-    names = [name for name in before if name not in namespace]
-    for name, value in namespace.items():
-        if type(name) is not str:
-            continue
-        held = before.get(name)
-        if held is None or not _same(held, value):
-            names.append(name)
-    return sorted(names)
-
-
-def _same(held: Tuple[Any, bool], value: Any) -> bool:
-    kept, whole = held
-    return kept is value if whole else kept == (id(value), type(value))
+    names, ids, types = _bindings(namespace)
+    kept = len(before.names)
+    if names[:kept] == before.names:  # the names of before in the same order, new ones after them
+        moved = map(operator.or_, map(operator.ne, ids, before.ids), map(operator.is_not, types, before.types))
+        differ = set(itertools.compress(names, moved))  # compress stops at the shorter: the names of before
+        differ.update(names[kept:])
+    else:  # a name was deleted: compare name by name
+        now = dict(zip(names, zip(ids, types)))
+        then = dict(zip(before.names, zip(before.ids, before.types)))
+        differ = {name for name, _ in now.items() ^ then.items()}
+    return sorted(name for name in differ if type(name) is str)
