@@ -398,6 +398,18 @@ local function rich_output(evalens, workspace, messages)
   end)
 end
 
+-- A scenario's end: the buffer's client stopped (waited for), what was told logged.
+local function stop_scenario(evalens, bufnr, messages)
+  local client = evalens.get_client(bufnr)
+  if client then
+    vim.lsp.stop_client(client.id)
+    vim.wait(2000, function()
+      return evalens.get_client(bufnr) == nil
+    end, 50)
+  end
+  log("messages: " .. table.concat(messages, " / "))
+end
+
 -- Docstring examples (docs/protocol.md, "Docstring examples"): :EvalensDoctest on a docstring
 -- with one failing example tells the outcome in one line, the server's diagnostic is on the
 -- failing `>>>` line; the "Update expected output" quick fix, chosen through
@@ -621,14 +633,7 @@ local function doctests(evalens, workspace, messages, levels)
     wait_told("line 22 is in no docstring with >>> examples", WARN)
   end)
 
-  local client = evalens.get_client(bufnr)
-  if client then
-    vim.lsp.stop_client(client.id)
-    vim.wait(2000, function()
-      return evalens.get_client(bufnr) == nil
-    end, 50)
-  end
-  log("messages: " .. table.concat(messages, " / "))
+  stop_scenario(evalens, bufnr, messages)
 end
 
 -- The variables view (docs/protocol.md, "Variables"): :EvalensVariables after a run lists the
@@ -881,14 +886,7 @@ local function variables_view(evalens, workspace, messages, levels)
     wait_shown({ "session.py · 0 variables", "(no variables)" })
   end)
 
-  local client = evalens.get_client(bufnr)
-  if client then
-    vim.lsp.stop_client(client.id)
-    vim.wait(2000, function()
-      return evalens.get_client(bufnr) == nil
-    end, 50)
-  end
-  log("messages: " .. table.concat(messages, " / "))
+  stop_scenario(evalens, bufnr, messages)
 end
 
 local function main()

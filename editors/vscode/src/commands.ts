@@ -151,7 +151,18 @@ export class EditorCommands {
   }
 
   private async runFile(arg?: unknown): Promise<Result | undefined> {
-    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+    const found = await this.clientAndDocument(arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri);
+    if (!found) {
+      return undefined;
+    }
+    const { client, document } = found;
+    return this.runner.runAndSend(client, Command.runModule, { uri: uriOf(client, document) });
+  }
+
+  /** The server's client once it is ready, and the document at `uri`, opened; undefined without either. */
+  private async clientAndDocument(
+    uri: vscode.Uri | undefined,
+  ): Promise<{ client: LanguageClient; document: vscode.TextDocument } | undefined> {
     if (!uri) {
       return undefined;
     }
@@ -159,8 +170,7 @@ export class EditorCommands {
     if (!client) {
       return undefined;
     }
-    const document = await vscode.workspace.openTextDocument(uri);
-    return this.runner.runAndSend(client, Command.runModule, { uri: uriOf(client, document) });
+    return { client, document: await vscode.workspace.openTextDocument(uri) };
   }
 
   /**
@@ -223,15 +233,11 @@ export class EditorCommands {
    */
   private async runExamples(whole: boolean, arg?: unknown): Promise<DoctestResult | undefined> {
     const editor = vscode.window.activeTextEditor;
-    const uri = whole && arg instanceof vscode.Uri ? arg : editor?.document.uri;
-    if (!uri) {
+    const found = await this.clientAndDocument(whole && arg instanceof vscode.Uri ? arg : editor?.document.uri);
+    if (!found) {
       return undefined;
     }
-    const client = await this.server.ready();
-    if (!client) {
-      return undefined;
-    }
-    const document = await vscode.workspace.openTextDocument(uri);
+    const { client, document } = found;
     const argument: RunArgument = { uri: uriOf(client, document) };
     if (!whole && editor) {
       argument.line = editor.selection.active.line;
