@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import signal
+import stat
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -114,6 +115,17 @@ def _run(server: Served, main: Coroutine[Any, Any, None]) -> NoReturn:
     server.lifecycle.end_now(server.lifecycle.exit_code())
 
 
+async def _pipe_reader(loop: asyncio.AbstractEventLoop, fd: int) -> Callable[[], Awaitable[bytes]] | None:
+    """Reads of ``fd`` by the event loop itself when it is a pipe or a socket (as an editor
+    starts a server), without a thread's hop per message; None for anything else."""
+    mode = os.fstat(fd).st_mode
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        return None
+    reader = asyncio.StreamReader(limit=1 << 20)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", 0, closefd=False))
+    return lambda: reader.read(1 << 20)
+
+
 def serve_stdio(server: Served) -> NoReturn:
     """Serve ``server`` on this process's stdin and stdout until the client sends ``exit``,
     closes stdin or terminates the process; then end the process (``lifecycle``)."""
@@ -122,9 +134,10 @@ def serve_stdio(server: Served) -> NoReturn:
 
     async def main() -> None:
         loop, stdin = asyncio.get_running_loop(), sys.stdin.fileno()
-        await _serve(
-            server, _hand_over(server, lambda: loop.run_in_executor(server.thread_pool, os.read, stdin, 1 << 20))
-        )
+        read = await _pipe_reader(loop, stdin)
+        if read is None:  # a file or a terminal: read in a thread
+            read = lambda: loop.run_in_executor(server.thread_pool, os.read, stdin, 1 << 20)  # noqa: E731
+        await _serve(server, _hand_over(server, read))
 
     _run(server, main())
 
