@@ -181,3 +181,28 @@ async def test_tcp_on_another_host_warns_loudly() -> None:
     finally:
         server.kill()
         await server.wait()
+
+
+def framed(*messages: dict[str, object]) -> bytes:
+    out = b""
+    for message in messages:
+        body = json.dumps(message).encode()
+        out += b"Content-Length: %d\r\n\r\n" % len(body) + body
+    return out
+
+
+@pytest.mark.parametrize("stdin", ["a file", "a pipe"])
+def test_stdin_as_a_file_or_a_pipe_is_served(stdin: str, tmp_path: Path) -> None:
+    """A pipe (as editors start the server) is read by the event loop, anything else (a file
+    redirected in) by a thread: both are answered, and their end ends the server (code 1: no
+    shutdown came)."""
+    messages = framed({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}})
+    if stdin == "a file":
+        (tmp_path / "in.bin").write_bytes(messages)
+        with open(tmp_path / "in.bin", "rb") as source:
+            done = subprocess.run([*EVALENS], stdin=source, capture_output=True, timeout=60, cwd=tmp_path)
+    else:
+        done = subprocess.run([*EVALENS], input=messages, capture_output=True, timeout=60, cwd=tmp_path)
+    answers = [json.loads(part.split(b"\r\n\r\n", 1)[1]) for part in done.stdout.split(b"Content-Length: ")[1:]]
+    assert [(answer["id"], "capabilities" in answer["result"]) for answer in answers] == [(1, True)]
+    assert done.returncode == 1, done.stderr.decode()[-2000:]
