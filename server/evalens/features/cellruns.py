@@ -20,7 +20,7 @@ from ..text.cells import Cell, cell_at
 from ..text.documents import Document
 from ..worker import messages
 from .cells import CellRun, RunCellResult, cell_code, in_scope, value_position
-from .runs import Runs, Step
+from .runs import Runs, Step, refused
 
 
 class CellDoneParams(CellRun):
@@ -83,8 +83,8 @@ def _recorder(runs: Runs, doc: Document, cell: Cell) -> Callable[[Result], None]
 
 def _in_no_cell(line: int, cells: list[Cell]) -> JsonRpcInvalidParams:
     starts = ", ".join(str(cell.line) for cell in cells[:10]) or "none: the document has no cell markers"
-    error = JsonRpcInvalidParams(
-        f"evalens.runCell: line {line} is in no cell; cells start at the marker lines (# %%), here lines {starts}"
+    return refused(
+        f"evalens.runCell: line {line} is in no cell; cells start at the marker lines (# %%), here lines {starts}",
+        "noCell",
+        cells=[cell.line for cell in cells],
     )
-    error.data = {"reason": "noCell", "cells": [cell.line for cell in cells]}
-    return error

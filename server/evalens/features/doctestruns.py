@@ -15,7 +15,7 @@ from ..execution.results import Result
 from ..text import docstrings
 from ..text.docstrings import Docstring
 from ..worker.doctestmessages import DocstringInfo, ExampleOutcome, doctest_action
-from .runs import Runs
+from .runs import Runs, refused
 
 
 class DoctestResult(Result, total=False):
@@ -59,9 +59,9 @@ def _info(docstring: Docstring) -> DocstringInfo:
 
 def _in_no_docstring(line: int, found: list[Docstring]) -> JsonRpcInvalidParams:
     starts = ", ".join(str(docstring.line) for docstring in found[:10]) or "none: no docstring holds >>> examples"
-    error = JsonRpcInvalidParams(
+    return refused(
         f"evalens.doctest: line {line} is in no docstring with examples; pass a line of one, here lines {starts}, "
-        "or no `line` to run every docstring"
+        "or no `line` to run every docstring",
+        "noDocstring",
+        docstrings=[docstring.line for docstring in found],
     )
-    error.data = {"reason": "noDocstring", "docstrings": [docstring.line for docstring in found]}
-    return error

@@ -121,6 +121,14 @@ def bad_request(exc: requests.BadRequest) -> JsonRpcInvalidParams:
     return JsonRpcInvalidParams(str(exc))
 
 
+def refused(message: str, reason: str, **data: Any) -> JsonRpcInvalidParams:
+    """An ``InvalidParams`` error whose ``data`` names the ``reason`` (and what else a client
+    needs to recover), so a client can act on it without reading the message."""
+    error = JsonRpcInvalidParams(message)
+    error.data = {"reason": reason, **data}
+    return error
+
+
 class Runs:
     def __init__(self, host: RunHost) -> None:
         self.host = host

@@ -13,7 +13,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInva
 from ..execution import requests
 from ..execution.engine import InterpreterBusy, LookupFailed
 from ..worker.variablemessages import DEFAULT_COUNT, DEFAULT_REPR_CHARS, VariablesPage, variables_query
-from .runs import REQUEST_FAILED, Runs, bad_request
+from .runs import REQUEST_FAILED, Runs, bad_request, refused
 
 #: how long a page may take in the interpreter (a hundred bounded reprs)
 TIMEOUT = 10.0
@@ -33,12 +33,11 @@ async def list_variables(runs: Runs, args: tuple[Any, ...]) -> VariablesPage:
         answer = await host.engine.look(query, TIMEOUT)
     except InterpreterBusy as busy:
         running = f" ({busy})" if str(busy) else ""
-        error = JsonRpcInvalidParams(
+        raise refused(
             f"evalens.variables: the interpreter is busy running code{running}; ask again when the run ends "
-            "(evalens/variablesChanged says when)"
-        )
-        error.data = {"reason": "busy"}
-        raise error from None
+            "(evalens/variablesChanged says when)",
+            "busy",
+        ) from None
     except asyncio.TimeoutError:
         raise JsonRpcException(
             f"evalens.variables: the interpreter took longer than {TIMEOUT:g} s to read the page; "
@@ -60,9 +59,8 @@ async def list_variables(runs: Runs, args: tuple[Any, ...]) -> VariablesPage:
 
 
 def _stale(ref: int | None) -> JsonRpcInvalidParams:
-    error = JsonRpcInvalidParams(
+    return refused(
         f"evalens.variables: ref {ref} is stale: refs last until the next run (or restart); "
-        "ask for the namespace again and expand from there"
+        "ask for the namespace again and expand from there",
+        "staleRef",
     )
-    error.data = {"reason": "staleRef"}
-    return error

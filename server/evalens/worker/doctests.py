@@ -192,10 +192,8 @@ class _Recorder:
         return self.lines[number] if number < len(self.lines) else self.start + number
 
     def record(self, example: Any, ok: bool, output: str, got: str) -> None:
-        number: int = example.lineno
-        lines = self.lines
         entry: ExampleOutcome = {
-            "line": lines[number] if number < len(lines) else self.start + number,
+            "line": self.line_of(example),
             "source": example.source,
             "want": example.want,
             "got": got,

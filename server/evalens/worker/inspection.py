@@ -39,7 +39,8 @@ _SAFE_TYPES = frozenset(
         types.ModuleType,
     }
 )
-_SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset, range)
+#: Types whose ``len()`` is shown beside a value.
+SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset, range)
 
 
 def type_name(value: Any) -> str:
@@ -62,27 +63,30 @@ def safe_repr(value: Any) -> str:
     return object.__repr__(value)
 
 
-def _namespace(module_name: str) -> Optional[Dict[str, Any]]:
-    module = sys.modules.get(module_name)
-    if not isinstance(module, types.ModuleType):
+def namespace(module_name: Optional[str]) -> Optional[Dict[str, Any]]:
+    """The dict of a loaded module (told a module by its type: ``isinstance`` could ask an
+    object put in ``sys.modules`` its ``__class__``); None for anything else."""
+    module = sys.modules.get(module_name) if module_name else None
+    if not issubclass(type(module), types.ModuleType):
         return None
     return object.__getattribute__(module, "__dict__")  # type: ignore[no-any-return]
 
 
+def summary_or_safe_repr(value: Any) -> str:
+    """A known library object's summary, else ``safe_repr``: the leaves of a bounded repr."""
+    known = libraries.summary(value)
+    return known[0] if known is not None else safe_repr(value)
+
+
 def describe(module_name: str, name: str, limit: int) -> Optional[Dict[str, Any]]:
     """Repr (bounded, safe), type and cheap length of a module-level name."""
-    namespace = _namespace(module_name)
-    if namespace is None or name not in namespace:
+    bound = namespace(module_name)
+    if bound is None or name not in bound:
         return None
-    value = namespace[name]
-
-    def own_repr(item: Any) -> str:
-        known = libraries.summary(item)
-        return known[0] if known is not None else safe_repr(item)
-
-    text, truncated = bounded_repr(value, limit, seconds=0.2, own_repr=own_repr)
+    value = bound[name]
+    text, truncated = bounded_repr(value, limit, seconds=0.2, own_repr=summary_or_safe_repr)
     known = libraries.summary(value)
-    size = len(value) if type(value) in _SIZED else known[1] if known is not None else None
+    size = len(value) if type(value) in SIZED else known[1] if known is not None else None
     return {"repr": text, "type": type_name(value), "len": size, "truncated": truncated}
 
 
@@ -101,10 +105,10 @@ def attributes(module_name: str, expression: str) -> Optional[List[str]]:
     parts = expression.split(".")
     if not all(part.isidentifier() for part in parts):
         return None
-    namespace = _namespace(module_name)
-    if namespace is None or parts[0] not in namespace:
+    bound = namespace(module_name)
+    if bound is None or parts[0] not in bound:
         return None
-    obj = namespace[parts[0]]
+    obj = bound[parts[0]]
     for part in parts[1:]:
         found = getattr_static(obj, part, _MISSING)
         if found is _MISSING or (hasattr(type(found), "__get__") and not isinstance(found, type)):

@@ -17,12 +17,11 @@ from __future__ import annotations
 import itertools
 import operator
 import os
-import sys
 import types
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import libraries
-from .inspection import safe_repr, type_name
+from .inspection import SIZED, namespace, summary_or_safe_repr, type_name
 from .reprs import bounded_repr
 from .variablemessages import StaleRef, Variable, VariablesAnswer, VariablesPage, VariablesQuery
 
@@ -31,7 +30,6 @@ Page = libraries.Page
 _HELD = frozenset({int, float, complex, bool, type(None), str, bytes})
 #: the longest name of a dict item (its key's repr)
 KEY_CHARS = 100
-_SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset, range)
 _HIDDEN_KINDS = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
 
 
@@ -59,14 +57,14 @@ class Variables:
             total, page = found if found is not None else (0, _no_children)
             entries = page(start, count)
         else:
-            namespace = _namespace(query["module"]) or {}
+            bound = namespace(query["module"]) or {}
             asked = query.get("names")
             if asked is not None:
-                names = sorted(name for name in set(asked) if type(name) is str and name in namespace)
+                names = sorted(name for name in set(asked) if type(name) is str and name in bound)
             else:
-                names = namespace_names(query["module"], query["all"])
+                names = namespace_names(bound, query["all"])
             total = len(names)
-            entries = [(name, namespace[name]) for name in names[start : start + count] if name in namespace]
+            entries = [(name, bound[name]) for name in names[start : start + count]]
         result: VariablesPage = {
             "variables": [self.entry(name, value, limit) for name, value in entries],
             "total": total,
@@ -74,7 +72,7 @@ class Variables:
         return result
 
     def entry(self, name: str, value: Any, limit: int) -> Variable:
-        text, truncated = bounded_repr(value, limit, seconds=0.2, own_repr=_own_repr)
+        text, truncated = bounded_repr(value, limit, seconds=0.2, own_repr=summary_or_safe_repr)
         ref = None
         if _expandable(value):
             ref = self.next_ref
@@ -86,29 +84,14 @@ class Variables:
         return entry
 
 
-def _own_repr(value: Any) -> str:
-    known = libraries.summary(value)
-    return known[0] if known is not None else safe_repr(value)
-
-
-def _namespace(module_name: Optional[str]) -> Optional[Dict[str, Any]]:
-    module = sys.modules.get(module_name) if module_name else None
-    if not issubclass(type(module), types.ModuleType):
-        return None
-    return object.__getattribute__(module, "__dict__")  # type: ignore[no-any-return]
-
-
-def namespace_names(module_name: Optional[str], everything: bool) -> List[str]:
-    """The module's names as the view lists them: sorted, and without names starting with
+def namespace_names(bound: Dict[str, Any], everything: bool) -> List[str]:
+    """A module's names as the view lists them: sorted, and without names starting with
     ``_``, modules, functions and classes unless ``everything``."""
-    namespace = _namespace(module_name)
-    if namespace is None:
-        return []
     if everything:
-        return sorted(name for name in namespace if type(name) is str)
+        return sorted(name for name in bound if type(name) is str)
     return sorted(
         name
-        for name, value in namespace.items()
+        for name, value in bound.items()
         if type(name) is str and not name.startswith("_") and not issubclass(type(value), _HIDDEN_KINDS)
     )
 
@@ -152,7 +135,7 @@ def size_of(value: Any) -> Optional[int]:
     """``len()`` of a builtin container or string (of a subclass too, by the builtin's own
     ``__len__``), the rows of a known library object; None for anything else."""
     kind = type(value)
-    for base in _SIZED:
+    for base in SIZED:
         if issubclass(kind, base):
             return base.__len__(value)
     known = libraries.summary(value)
@@ -171,7 +154,7 @@ def _sequence(value: Any, base: Any) -> Tuple[int, Page]:
 
 def _dict_items(value: Dict[Any, Any], start: int, count: int) -> List[Tuple[str, Any]]:
     items = itertools.islice(dict.items(value), start, start + count)
-    return [(bounded_repr(key, KEY_CHARS, seconds=0.2, own_repr=_own_repr)[0], item) for key, item in items]
+    return [(bounded_repr(key, KEY_CHARS, seconds=0.2, own_repr=summary_or_safe_repr)[0], item) for key, item in items]
 
 
 def _numbered(items: Any, start: int, count: int) -> List[Tuple[str, Any]]:
@@ -239,16 +222,16 @@ def _bindings(namespace: Dict[str, Any]) -> Tuple[List[Any], List[int]]:
 
 def snapshot(module_name: Optional[str]) -> Optional[Snapshot]:
     """The module's bindings before a run; None when the module is not loaded."""
-    namespace = _namespace(module_name)
-    return Snapshot(namespace) if namespace is not None else None
+    bound = namespace(module_name)
+    return Snapshot(bound) if bound is not None else None
 
 
 def changed(module_name: Optional[str], before: Optional[Snapshot]) -> List[str]:
     """The names of the module the run rebound, bound or deleted, sorted."""
-    namespace = _namespace(module_name) or {}
+    bound = namespace(module_name) or {}
     if before is None:
-        return sorted(name for name in namespace if type(name) is str)
-    names, ids = _bindings(namespace)
+        return sorted(name for name in bound if type(name) is str)
+    names, ids = _bindings(bound)
     if ids == before.ids and names == before.names:  # what most runs in a big module come to
         return []
     kept = len(before.names)

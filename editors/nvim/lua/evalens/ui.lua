@@ -260,6 +260,17 @@ end
 
 -- Output buffer ------------------------------------------------------------------
 
+--- A buffer of evalens' own, named `name`, that is no file and is kept when hidden.
+function M.scratch_buffer(name, filetype, listed)
+  local b = api.nvim_create_buf(listed, true)
+  api.nvim_buf_set_name(b, name)
+  vim.bo[b].buftype = "nofile"
+  vim.bo[b].bufhidden = "hide"
+  vim.bo[b].swapfile = false
+  vim.bo[b].filetype = filetype
+  return b
+end
+
 function M.output_buffer()
   if output_bufnr and api.nvim_buf_is_valid(output_bufnr) then
     return output_bufnr
@@ -270,12 +281,7 @@ function M.output_buffer()
       return b
     end
   end
-  local b = api.nvim_create_buf(true, true)
-  api.nvim_buf_set_name(b, M.output_name)
-  vim.bo[b].buftype = "nofile"
-  vim.bo[b].bufhidden = "hide"
-  vim.bo[b].swapfile = false
-  vim.bo[b].filetype = "evalens-output"
+  local b = M.scratch_buffer(M.output_name, "evalens-output", true)
   output_bufnr = b
   output_partial = false
   return b

@@ -335,13 +335,8 @@ local function buffer()
   if view.bufnr and api.nvim_buf_is_valid(view.bufnr) then
     return view.bufnr
   end
-  local b = api.nvim_create_buf(false, true)
-  api.nvim_buf_set_name(b, M.name)
-  vim.bo[b].buftype = "nofile"
-  vim.bo[b].bufhidden = "hide"
-  vim.bo[b].swapfile = false
+  local b = ui.scratch_buffer(M.name, "evalens-variables", false)
   vim.bo[b].modifiable = false
-  vim.bo[b].filetype = "evalens-variables"
   local function map(lhs, fn, desc)
     vim.keymap.set("n", lhs, fn, { buffer = b, nowait = true, silent = true, desc = "evalens: " .. desc })
   end
